@@ -1,0 +1,379 @@
+"""The Connection: one HTTP/1.1 connection's state, parser and serializer.
+
+It never does I/O: :meth:`Connection.receive_data` takes bytes you read,
+:meth:`Connection.next_event` hands back events, and :meth:`Connection.send`
+turns your events into bytes for you to write.
+"""
+
+from typing import Any, Dict, List, Optional, Tuple, Type, Union
+
+from ._errors import LocalProtocolError, RemoteProtocolError, make_sentinel
+from ._events import (
+    ConnectionClosed,
+    Data,
+    EndOfMessage,
+    Event,
+    InformationalResponse,
+    Request,
+    Response,
+)
+from ._headers import Headers, with_connection_tokens, with_framing
+from ._readers import (
+    ChunkedReader,
+    ContentLengthReader,
+    Http10Reader,
+    RequestHeadReader,
+    ResponseHeadReader,
+)
+from ._receivebuffer import ReceiveBuffer
+from ._state import (
+    CLIENT,
+    CLOSED,
+    DONE,
+    ERROR,
+    MIGHT_SWITCH_PROTOCOL,
+    MUST_CLOSE,
+    SEND_BODY,
+    SERVER,
+    SWITCH_CONNECT,
+    SWITCH_UPGRADE,
+    SWITCHED_PROTOCOL,
+    ConnectionState,
+)
+from ._writers import (
+    ChunkedWriter,
+    ContentLengthWriter,
+    Http10Writer,
+    write_request_head,
+    write_response_head,
+)
+
+__all__ = ["Connection", "NEED_DATA", "PAUSED", "DEFAULT_MAX_INCOMPLETE_EVENT_SIZE"]
+
+NEED_DATA = make_sentinel("NEED_DATA")
+PAUSED = make_sentinel("PAUSED")
+
+DEFAULT_MAX_INCOMPLETE_EVENT_SIZE = 16 * 1024
+
+_CONTINUE_CLEARING = (InformationalResponse, Response)
+
+
+def _keep_alive(event: Union[Request, Response]) -> bool:
+    """Whether the sender of this message lets the connection persist."""
+    tokens = event.headers.connection
+    if event.http_version < b"1.1":
+        # HTTP/1.0 persists only by explicit request (RFC 9112 Appendix C.2.2).
+        return b"keep-alive" in tokens and b"close" not in tokens
+    return b"close" not in tokens
+
+
+def _body_framing(request_method: Optional[bytes], event: Union[Request, Response]) -> Tuple[str, int]:
+    """How the body of ``event`` is delimited: ("cl", n), ("chunked", 0) or ("http10", 0)."""
+    if type(event) is Response:
+        status = event.status_code
+        if (
+            status == 204
+            or status == 304
+            or request_method == b"HEAD"
+            or (request_method == b"CONNECT" and 200 <= status < 300)
+        ):
+            return ("cl", 0)
+    headers = event.headers
+    if headers.chunked:
+        return ("chunked", 0)
+    if headers.content_length is not None:
+        return ("cl", headers.content_length)
+    if type(event) is Request:
+        return ("cl", 0)
+    return ("http10", 0)
+
+
+class Connection:
+    """One HTTP/1.1 connection, seen from ``our_role`` (:data:`CLIENT` or :data:`SERVER`).
+
+    ``max_incomplete_event_size`` bounds how many bytes of an unfinished
+    request/status line and header block (or chunk header, or trailer
+    section) are buffered before :exc:`RemoteProtocolError` is raised.
+    """
+
+    def __init__(
+        self, our_role: Any, max_incomplete_event_size: int = DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
+    ) -> None:
+        if our_role is not CLIENT and our_role is not SERVER:
+            raise ValueError(f"expected CLIENT or SERVER, not {our_role!r}")
+        self.our_role = our_role
+        self.their_role = SERVER if our_role is CLIENT else CLIENT
+        self._max_incomplete_event_size = max_incomplete_event_size
+        self._cstate = ConnectionState()
+        self._states = self._cstate.states
+        # Only a user agent may unfold obs-fold (RFC 9112 5.2); servers reject it.
+        obs_fold_ok = our_role is CLIENT
+        self._obs_fold_ok = obs_fold_ok
+        if our_role is SERVER:
+            self._head_reader: Any = RequestHeadReader(max_incomplete_event_size, obs_fold_ok)
+        else:
+            self._head_reader = ResponseHeadReader(max_incomplete_event_size, obs_fold_ok)
+        self._body_reader: Any = None
+        self._writer: Any = None
+        self._receive_buffer = ReceiveBuffer()
+        self._receive_buffer_closed = False
+        #: The HTTP version the peer speaks, or None before its first message.
+        self.their_http_version: Optional[bytes] = None
+        self._request_method: Optional[bytes] = None
+        self._peer_wants_keep_alive_header = False
+        #: True between a request with ``Expect: 100-continue`` and the first
+        #: response (or the client sending body data anyway).
+        self.client_is_waiting_for_100_continue = False
+
+    # -- state -------------------------------------------------------------
+
+    @property
+    def states(self) -> Dict[Any, Any]:
+        """A dict mapping each role to its current state."""
+        return dict(self._states)
+
+    @property
+    def our_state(self) -> Any:
+        """Our role's current state."""
+        return self._states[self.our_role]
+
+    @property
+    def their_state(self) -> Any:
+        """The peer's current state."""
+        return self._states[self.their_role]
+
+    @property
+    def they_are_waiting_for_100_continue(self) -> bool:
+        return self.their_role is CLIENT and self.client_is_waiting_for_100_continue
+
+    @property
+    def trailing_data(self) -> Tuple[bytes, bool]:
+        """``(unprocessed bytes, whether EOF was received)``.
+
+        After a protocol switch, these are the first bytes of the new protocol.
+        """
+        return (bytes(self._receive_buffer), self._receive_buffer_closed)
+
+    def start_next_cycle(self) -> None:
+        """Reset both sides to IDLE for another request/response on this connection.
+
+        Only legal when both are DONE; raises :exc:`LocalProtocolError`
+        otherwise (and the connection stays usable).
+        """
+        self._cstate.start_next_cycle()
+        self._request_method = None
+        self._writer = None
+        self._body_reader = None
+        self._peer_wants_keep_alive_header = False
+        self.client_is_waiting_for_100_continue = False
+
+    # -- the shared bookkeeping for sent and received events -----------------
+
+    def _process_event(self, role: Any, event: Event) -> None:
+        t = type(event)
+        cstate = self._cstate
+        if t is Request:
+            # role is CLIENT
+            if event.method == b"CONNECT":  # type: ignore[attr-defined]
+                cstate.process_client_switch_proposal(SWITCH_CONNECT)
+            if event.headers.upgrade:  # type: ignore[attr-defined]
+                cstate.process_client_switch_proposal(SWITCH_UPGRADE)
+            cstate.process_event(role, t)
+            self._request_method = event.method  # type: ignore[attr-defined]
+            if role is not self.our_role:
+                self._received_head(event)  # type: ignore[arg-type]
+            if event.headers.expect_continue and event.http_version >= b"1.1":  # type: ignore[attr-defined]
+                self.client_is_waiting_for_100_continue = True
+            self._start_body(role, event)  # type: ignore[arg-type]
+        elif t is Data or t is EndOfMessage:
+            cstate.process_event(role, t)
+            if role is CLIENT:
+                self.client_is_waiting_for_100_continue = False
+        elif t is Response:
+            switch = None
+            status = event.status_code  # type: ignore[attr-defined]
+            if 200 <= status < 300 and SWITCH_CONNECT in cstate.pending_switch_proposals:
+                switch = SWITCH_CONNECT
+            cstate.process_event(role, t, switch)
+            self.client_is_waiting_for_100_continue = False
+            if role is not self.our_role:
+                self._received_head(event)  # type: ignore[arg-type]
+            if switch is None:
+                self._start_body(role, event)  # type: ignore[arg-type]
+        elif t is InformationalResponse:
+            switch = SWITCH_UPGRADE if event.status_code == 101 else None  # type: ignore[attr-defined]
+            cstate.process_event(role, t, switch)
+            self.client_is_waiting_for_100_continue = False
+            if role is not self.our_role:
+                self.their_http_version = event.http_version  # type: ignore[attr-defined]
+        elif t is ConnectionClosed:
+            cstate.process_event(role, t)
+        else:
+            raise LocalProtocolError(f"not an event: {event!r}")
+
+    def _received_head(self, event: Union[Request, Response]) -> None:
+        self.their_http_version = event.http_version
+        if event.http_version < b"1.1" and event.headers.chunked:
+            # RFC 9112 6.1: TE in an HTTP/1.0 message means faulty framing.
+            raise RemoteProtocolError("Transfer-Encoding in an HTTP/1.0 message")
+        if type(event) is Request and event.http_version < b"1.1" and _keep_alive(event):
+            self._peer_wants_keep_alive_header = True
+
+    def _start_body(self, role: Any, event: Union[Request, Response]) -> None:
+        if not _keep_alive(event):
+            self._cstate.process_keep_alive_disabled()
+        kind, length = _body_framing(self._request_method, event)
+        if role is self.our_role:
+            if kind == "cl":
+                self._writer = ContentLengthWriter(length)
+            elif kind == "chunked":
+                self._writer = ChunkedWriter()
+            else:
+                self._writer = Http10Writer()
+        else:
+            if kind == "cl":
+                self._body_reader = ContentLengthReader(length)
+            elif kind == "chunked":
+                self._body_reader = ChunkedReader(self._max_incomplete_event_size, self._obs_fold_ok)
+            else:
+                self._body_reader = Http10Reader()
+
+    # -- receiving -----------------------------------------------------------
+
+    def receive_data(self, data: Optional[bytes]) -> None:
+        """Add bytes read from the peer; ``b""`` (or None) means the peer closed.
+
+        EOF may be signalled repeatedly; data after EOF raises
+        :exc:`LocalProtocolError`.
+        """
+        if data:
+            if self._receive_buffer_closed:
+                raise LocalProtocolError("received data after the peer closed the connection (EOF)")
+            self._receive_buffer += data
+        else:
+            self._receive_buffer_closed = True
+
+    def _extract_next_receive_event(self) -> Any:
+        state = self._states[self.their_role]
+        buf = self._receive_buffer
+        if state is DONE:
+            if buf:
+                return PAUSED
+            return ConnectionClosed() if self._receive_buffer_closed else NEED_DATA
+        if state is MIGHT_SWITCH_PROTOCOL or state is SWITCHED_PROTOCOL:
+            return PAUSED
+        if state is MUST_CLOSE or state is CLOSED:
+            if buf:
+                raise RemoteProtocolError(
+                    "peer sent data after a message that ended the connection's reuse"
+                )
+            return ConnectionClosed() if self._receive_buffer_closed else NEED_DATA
+        reader = self._body_reader if state is SEND_BODY else self._head_reader
+        event = reader(buf)
+        if event is None:
+            if not self._receive_buffer_closed:
+                return NEED_DATA
+            if state is SEND_BODY:
+                return reader.read_eof()
+            if buf:
+                raise RemoteProtocolError("peer closed the connection in the middle of a message head")
+            return ConnectionClosed()
+        return event
+
+    def next_event(self) -> Any:
+        """Return the next event from the peer, or :data:`NEED_DATA` / :data:`PAUSED`.
+
+        Raises :exc:`RemoteProtocolError` if the peer broke the protocol; their
+        state is then ERROR and every later call raises too.
+        """
+        if self._states[self.their_role] is ERROR:
+            raise RemoteProtocolError("can't receive data when the peer's state is ERROR")
+        try:
+            event = self._extract_next_receive_event()
+            if event is not NEED_DATA and event is not PAUSED:
+                self._process_event(self.their_role, event)
+            return event
+        except BaseException as exc:
+            self._cstate.process_error(self.their_role)
+            if isinstance(exc, LocalProtocolError):
+                exc._reraise_as_remote_protocol_error()
+            raise
+
+    # -- sending -------------------------------------------------------------
+
+    def send(self, event: Event) -> Optional[bytes]:
+        """Return the bytes to write for ``event`` (None for :class:`ConnectionClosed`)."""
+        parts = self.send_with_data_passthrough(event)
+        if parts is None:
+            return None
+        if len(parts) == 1:
+            return bytes(parts[0]) if type(parts[0]) is not bytes else parts[0]
+        return b"".join(parts)
+
+    def send_with_data_passthrough(self, event: Event) -> Optional[List[Any]]:
+        """Like :meth:`send`, but return a list of parts in which a ``Data``
+        payload appears as the very object given (a placeholder with
+        ``__len__`` for ``sendfile()``, say), framed as the body needs."""
+        if self._states[self.our_role] is ERROR:
+            raise LocalProtocolError("can't send data when our state is ERROR: close the connection")
+        try:
+            t = type(event)
+            if t is Data:
+                self._process_event(self.our_role, event)
+                return self._writer.data(event.data)  # type: ignore[attr-defined]
+            if t is Response:
+                if event.http_version != b"1.1":  # type: ignore[attr-defined]
+                    raise LocalProtocolError("txh11 only speaks HTTP/1.1: leave http_version at its default")
+                event = self._prepare_response(event)  # type: ignore[arg-type]
+                self._process_event(self.our_role, event)
+                return [write_response_head(event)]  # type: ignore[arg-type]
+            if t is EndOfMessage:
+                self._process_event(self.our_role, event)
+                return self._writer.end(event.headers)  # type: ignore[attr-defined]
+            if t is Request or t is InformationalResponse:
+                if event.http_version != b"1.1":  # type: ignore[attr-defined]
+                    raise LocalProtocolError("txh11 only speaks HTTP/1.1: leave http_version at its default")
+                self._process_event(self.our_role, event)
+                if t is Request:
+                    return [write_request_head(event)]  # type: ignore[arg-type]
+                return [write_response_head(event)]  # type: ignore[arg-type]
+            if t is ConnectionClosed:
+                self._process_event(self.our_role, event)
+                return None
+            raise LocalProtocolError(f"can only send events, not {event!r}")
+        except BaseException:
+            self._cstate.process_error(self.our_role)
+            raise
+
+    def _prepare_response(self, response: Response) -> Response:
+        """Fix up framing and Connection headers for what the peer can handle."""
+        if self.our_role is not SERVER:
+            return response  # the state machine will refuse it
+        headers = response.headers
+        method = self._request_method
+        # A HEAD response carries the headers a GET would have had.
+        kind, _ = _body_framing(b"GET" if method == b"HEAD" else method, response)
+        need_close = False
+        if kind != "cl":
+            version = self.their_http_version
+            if version is None or version < b"1.1":
+                # No chunked for HTTP/1.0: the body ends when we close.
+                if headers.chunked:
+                    headers = with_framing(headers, chunked=False)
+                need_close = True
+            elif not headers.chunked:
+                headers = with_framing(headers, chunked=True)
+        tokens = headers.connection
+        if need_close or not self._cstate.keep_alive:
+            if b"close" not in tokens or b"keep-alive" in tokens:
+                headers = with_connection_tokens(headers, add=b"close", drop=b"keep-alive")
+        elif self._peer_wants_keep_alive_header and b"close" not in tokens and b"keep-alive" not in tokens:
+            headers = with_connection_tokens(headers, add=b"keep-alive", drop=b"close")
+        if headers is response.headers:
+            return response
+        return Response._parsed(response.status_code, headers, response.http_version, response.reason)
+
+    def send_failed(self) -> None:
+        """Tell the connection that the bytes of the last send never reached the
+        peer; our state becomes ERROR."""
+        self._cstate.process_error(self.our_role)

@@ -1,0 +1,248 @@
+"""Header lists: normalisation, validation and the framing facts they carry.
+
+A :class:`Headers` object is an immutable sequence of ``(name, value)`` pairs
+with lowercase byte names, that also remembers each name's original casing
+(:meth:`Headers.raw_items`, and what goes on the wire). While a list is
+normalised it is scanned once for the headers the connection cares about
+(Content-Length, Transfer-Encoding, Connection, Expect, Upgrade, Host), so the
+connection never has to look at a header list twice.
+"""
+
+from collections.abc import Sequence
+from typing import Any, Iterable, Iterator, List, Optional, Tuple, Union, overload
+
+from ._abnf import field_value_re, host_re, token_re
+from ._errors import LocalProtocolError
+
+__all__ = ["Headers", "normalize_and_validate", "bytesify", "HeaderTypes"]
+
+HeaderTypes = Union[
+    "Headers",
+    Iterable[Tuple[Union[bytes, str], Union[bytes, str]]],
+]
+
+
+def bytesify(value: Any) -> bytes:
+    """Return ``value`` as bytes: str must be ASCII, bytes-likes are copied."""
+    if type(value) is bytes:
+        return value
+    if isinstance(value, str):
+        try:
+            return value.encode("ascii")
+        except UnicodeEncodeError:
+            raise LocalProtocolError(
+                f"{value!r} is not ASCII: pass bytes, or encode the text yourself"
+            ) from None
+    if isinstance(value, int):
+        raise TypeError(f"expected bytes or str, not int ({value!r})")
+    return bytes(value)
+
+
+_SPECIAL = frozenset(
+    [b"content-length", b"transfer-encoding", b"connection", b"expect", b"upgrade", b"host"]
+)
+
+# raw name -> lowercase name, for names already known to be valid tokens.
+_name_cache: dict = {}
+_NAME_CACHE_LIMIT = 2048
+
+
+class Headers(Sequence):
+    """An immutable list of ``(lowercase_name, value)`` byte pairs.
+
+    Compares equal to any sequence with the same pairs, so
+    ``req.headers == [(b"host", b"example.com")]`` holds.
+    """
+
+    __slots__ = (
+        "_items",
+        "_raw",
+        "content_length",
+        "chunked",
+        "connection",
+        "expect_continue",
+        "upgrade",
+        "host_count",
+    )
+
+    _items: List[Tuple[bytes, bytes]]
+    _raw: List[bytes]
+    #: The Content-Length value, or None.
+    content_length: Optional[int]
+    #: Whether ``Transfer-Encoding: chunked`` is present.
+    chunked: bool
+    #: Lowercase tokens of all Connection headers (a tuple, possibly empty).
+    connection: Tuple[bytes, ...]
+    expect_continue: bool
+    upgrade: bool
+    host_count: int
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, idx: int) -> Tuple[bytes, bytes]: ...
+    @overload
+    def __getitem__(self, idx: slice) -> List[Tuple[bytes, bytes]]: ...
+    def __getitem__(self, idx):  # type: ignore[no-untyped-def]
+        return self._items[idx]
+
+    def __iter__(self) -> Iterator[Tuple[bytes, bytes]]:
+        return iter(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Headers):
+            return self._items == other._items
+        try:
+            return self._items == list(other)  # type: ignore[call-overload]
+        except TypeError:
+            return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Headers({self._items!r})>"
+
+    def raw_items(self) -> List[Tuple[bytes, bytes]]:
+        """The pairs with each name in the casing it was given or received in."""
+        return [(raw, value) for raw, (_, value) in zip(self._raw, self._items)]
+
+
+def _empty() -> Headers:
+    h = Headers.__new__(Headers)
+    h._items = []
+    h._raw = []
+    h.content_length = None
+    h.chunked = False
+    h.connection = ()
+    h.expect_continue = False
+    h.upgrade = False
+    h.host_count = 0
+    return h
+
+
+def build_headers(raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> Headers:
+    """Make Headers from names and values that are already valid.
+
+    Still checks what matters across fields (framing, Host), because parsed
+    input and user input share these rules. Raises LocalProtocolError.
+    """
+    h = Headers.__new__(Headers)
+    h._items = items
+    h._raw = raw_names
+    h.content_length = None
+    h.chunked = False
+    h.connection = ()
+    h.expect_continue = False
+    h.upgrade = False
+    h.host_count = 0
+    for name, value in items:
+        if name in _SPECIAL:
+            _note_special(h, name, value)
+    if h.chunked and h.content_length is not None:
+        raise LocalProtocolError(
+            "a message may not carry both Content-Length and Transfer-Encoding (RFC 9112 6.1)"
+        )
+    return h
+
+
+def _note_special(h: Headers, name: bytes, value: bytes) -> None:
+    if name == b"content-length":
+        if not value.isdigit() or not value.isascii():
+            raise LocalProtocolError(f"bad Content-Length {value!r}: must be decimal digits only")
+        if len(value) > 19:
+            raise LocalProtocolError("Content-Length too large", error_status_hint=413)
+        length = int(value)
+        if h.content_length is not None and h.content_length != length:
+            raise LocalProtocolError("conflicting Content-Length headers")
+        h.content_length = length
+    elif name == b"transfer-encoding":
+        if h.chunked:
+            raise LocalProtocolError(
+                "Transfer-Encoding given twice; only a single 'chunked' is supported",
+                error_status_hint=501,
+            )
+        if value.lower() != b"chunked":
+            raise LocalProtocolError(
+                f"unsupported Transfer-Encoding {value!r}: only 'chunked' is supported",
+                error_status_hint=501,
+            )
+        h.chunked = True
+    elif name == b"connection":
+        h.connection += tuple(t.strip().lower() for t in value.split(b",") if t.strip())
+    elif name == b"expect":
+        if value.lower() == b"100-continue":
+            h.expect_continue = True
+    elif name == b"upgrade":
+        h.upgrade = True
+    else:  # host
+        h.host_count += 1
+        if host_re.fullmatch(value) is None:
+            raise LocalProtocolError(f"invalid Host header {value!r}")
+
+
+def _normalize_name(name: Any) -> Tuple[bytes, bytes]:
+    """Return (raw, lowercase) for a header name given by the user."""
+    cached = _name_cache.get(name)
+    if cached is not None:
+        return cached
+    raw = bytesify(name)
+    if token_re.fullmatch(raw) is None:
+        raise LocalProtocolError(f"illegal header name {raw!r}")
+    result = (raw, raw.lower())
+    if len(_name_cache) < _NAME_CACHE_LIMIT and isinstance(name, (bytes, str)):
+        _name_cache[name] = result
+    return result
+
+
+def normalize_and_validate(headers: Any) -> Headers:
+    """Turn any iterable of (name, value) pairs into validated :class:`Headers`."""
+    if type(headers) is Headers:
+        return headers
+    raw_names: List[bytes] = []
+    items: List[Tuple[bytes, bytes]] = []
+    fullmatch = field_value_re.fullmatch
+    for name, value in headers:
+        raw, lname = _normalize_name(name)
+        if type(value) is not bytes:
+            value = bytesify(value)
+        if fullmatch(value) is None:
+            raise LocalProtocolError(
+                f"illegal header value {value!r} for {raw!r}: no CR, LF, NUL or other "
+                "control characters, and no leading or trailing whitespace"
+            )
+        raw_names.append(raw)
+        items.append((lname, value))
+    return build_headers(raw_names, items)
+
+
+EMPTY_HEADERS = _empty()
+
+
+def with_connection_tokens(headers: Headers, add: bytes, drop: bytes) -> Headers:
+    """Return ``headers`` whose Connection header includes ``add`` and not ``drop``."""
+    tokens = [t for t in headers.connection if t not in (add, drop)]
+    tokens.append(add)
+    raw_names = []
+    items = []
+    for raw, item in zip(headers._raw, headers._items):
+        if item[0] != b"connection":
+            raw_names.append(raw)
+            items.append(item)
+    raw_names.append(b"Connection")
+    items.append((b"connection", b", ".join(tokens)))
+    return build_headers(raw_names, items)
+
+
+def with_framing(headers: Headers, chunked: bool) -> Headers:
+    """Return ``headers`` without framing headers, plus TE: chunked if asked."""
+    raw_names = []
+    items = []
+    for raw, item in zip(headers._raw, headers._items):
+        if item[0] not in (b"transfer-encoding", b"content-length"):
+            raw_names.append(raw)
+            items.append(item)
+    if chunked:
+        raw_names.append(b"Transfer-Encoding")
+        items.append((b"transfer-encoding", b"chunked"))
+    return build_headers(raw_names, items)

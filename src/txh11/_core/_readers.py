@@ -1,0 +1,324 @@
+"""Readers: turn buffered bytes into events.
+
+Each reader is called with the :class:`ReceiveBuffer` and returns an event, or
+None when it needs more bytes. Body readers also have ``read_eof()`` for when
+the peer closes. Everything malformed raises :exc:`RemoteProtocolError`
+(RFC 9112 decides where the h11 docs are silent).
+"""
+
+import re
+from typing import List, Optional, Tuple, Union
+
+from ._abnf import TCHAR, chunk_ext_re, field_value_chars_re, reason_re, target_re, token_re
+from ._errors import RemoteProtocolError
+from ._events import Data, EndOfMessage, InformationalResponse, Request, Response
+from ._headers import EMPTY_HEADERS, Headers, build_headers
+from ._receivebuffer import ReceiveBuffer
+
+__all__ = [
+    "RequestHeadReader",
+    "ResponseHeadReader",
+    "ContentLengthReader",
+    "ChunkedReader",
+    "Http10Reader",
+    "parse_header_block",
+]
+
+# One header line: name ":" OWS value OWS CRLF, value without CTLs but HTAB.
+_LINE = (
+    rb"([" + TCHAR + rb"]+):[ \t]*((?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?)[ \t]*\r\n"
+)
+_line_re = re.compile(_LINE)
+_block_re = re.compile(rb"(?:" + _LINE + rb")*")
+_version_re = re.compile(rb"HTTP/([0-9])\.([0-9])")
+# A NUL, a CR not followed by LF, or an LF not preceded by CR: never valid in a head.
+_bad_ctl_re = re.compile(rb"\x00|\r(?=[^\n])|(?<!\r)\n")
+_chunk_line_re = re.compile(rb"([0-9A-Fa-f]{1,16})(" + chunk_ext_re.pattern + rb")")
+_COMMON_METHODS = frozenset([b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"OPTIONS", b"PATCH", b"CONNECT", b"TRACE"])
+
+
+def _parse_version(version: bytes) -> bytes:
+    if version == b"HTTP/1.1":
+        return b"1.1"
+    if version == b"HTTP/1.0":
+        return b"1.0"
+    m = _version_re.fullmatch(version)
+    if m is None:
+        raise RemoteProtocolError(f"malformed HTTP version {version!r}")
+    if m.group(1) != b"1":
+        raise RemoteProtocolError(f"unsupported HTTP version {version!r}: only HTTP/1.x", 505)
+    return version[5:]
+
+
+def _unfold_and_pinpoint(block: bytes, obs_fold_ok: bool) -> List[Tuple[bytes, bytes]]:
+    """Slow path for a header block the fast regex refused.
+
+    Either raises with a message naming the exact problem, or (for obs-fold in
+    a response, which RFC 9112 5.2 says a user agent replaces with SP) returns
+    the unfolded pairs.
+    """
+    pairs: List[List[bytes]] = []
+    for line in block.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t"):
+            if not obs_fold_ok:
+                raise RemoteProtocolError("obsolete line folding (obs-fold) in header block is not allowed (RFC 9112 5.2)")
+            if not pairs:
+                raise RemoteProtocolError("header block starts with a continuation line")
+            cont = line.strip(b" \t")
+            if field_value_chars_re.fullmatch(cont) is None:
+                raise RemoteProtocolError(f"illegal character in folded header value {cont!r}")
+            if cont:
+                pairs[-1][1] = (pairs[-1][1] + b" " + cont) if pairs[-1][1] else cont
+            continue
+        name, colon, value = line.partition(b":")
+        if not colon:
+            raise RemoteProtocolError(f"header line without a colon: {line[:64]!r}")
+        if name != name.rstrip(b" \t"):
+            raise RemoteProtocolError(f"whitespace between header name {name.rstrip()!r} and colon (RFC 9112 5.1)")
+        if token_re.fullmatch(name) is None:
+            raise RemoteProtocolError(f"illegal header name {name[:64]!r}")
+        value = value.strip(b" \t")
+        if field_value_chars_re.fullmatch(value) is None:
+            raise RemoteProtocolError(
+                f"illegal character (CR, LF, NUL or other control) in value of header {name!r}"
+            )
+        pairs.append([name, value])
+    return [(n, v) for n, v in pairs]
+
+
+def parse_header_block(block: bytes, obs_fold_ok: bool = False) -> Headers:
+    """Parse header lines (CRLF-separated, no final empty line) into Headers."""
+    if not block:
+        return EMPTY_HEADERS
+    data = block + b"\r\n"
+    if _block_re.fullmatch(data) is not None:
+        pairs = _line_re.findall(data)
+    else:
+        pairs = _unfold_and_pinpoint(block, obs_fold_ok)
+    return build_headers([n for n, _ in pairs], [(n.lower(), v) for n, v in pairs])
+
+
+class _HeadReader:
+    """Shared by request and response head readers: finds a bounded head."""
+
+    __slots__ = ("max_size", "obs_fold_ok")
+    too_long_line_status = 431
+
+    def __init__(self, max_size: int, obs_fold_ok: bool) -> None:
+        self.max_size = max_size
+        self.obs_fold_ok = obs_fold_ok
+
+    def _take_head(self, buf: ReceiveBuffer) -> Optional[bytes]:
+        # RFC 9112 2.2: ignore empty lines before the start line.
+        while buf.startswith(b"\r\n"):
+            buf.discard(2)
+        n = len(buf)
+        if n == 0:
+            return None
+        searched = buf.searched
+        head = buf.take_until(b"\r\n\r\n")
+        if head is None:
+            if n == 1 and buf.startswith(b"\r"):
+                return None
+            self._check_partial(buf, searched)
+            if n > self.max_size:
+                status = 431 if buf.find(b"\r\n") >= 0 else self.too_long_line_status
+                raise RemoteProtocolError(
+                    f"message head exceeds the {self.max_size}-byte limit without ending", status
+                )
+            return None
+        if len(head) > self.max_size:
+            raise RemoteProtocolError(f"message head exceeds the {self.max_size}-byte limit", 431)
+        return head
+
+    def _check_partial(self, buf: ReceiveBuffer, searched: int) -> None:
+        """Reject bytes that can never become a valid head, without waiting."""
+        m = _bad_ctl_re.search(buf._data, searched - 1 if searched else 0)
+        if m is not None:
+            raise RemoteProtocolError("bare CR, bare LF or NUL in message head")
+        if searched < 16:
+            self._check_start(buf.peek(16).split(b"\r", 1)[0])
+
+
+
+class RequestHeadReader(_HeadReader):
+    """Reads a request line and headers into a :class:`Request`."""
+
+    __slots__ = ()
+    too_long_line_status = 414
+
+    def _check_start(self, prefix: bytes) -> None:
+        method = prefix.split(b" ", 1)[0]
+        if not method or token_re.fullmatch(method) is None:
+            raise RemoteProtocolError(f"this is not an HTTP request: it starts with {prefix[:8]!r}")
+
+    def __call__(self, buf: ReceiveBuffer) -> Optional[Request]:
+        head = self._take_head(buf)
+        if head is None:
+            return None
+        if _bad_ctl_re.search(head) is not None:
+            raise RemoteProtocolError("bare CR, bare LF or NUL in request head")
+        line, _, block = head.partition(b"\r\n")
+        parts = line.split(b" ")
+        if len(parts) != 3:
+            raise RemoteProtocolError(f"malformed request line {line[:80]!r}: expected 'METHOD target HTTP/1.1'")
+        method, target, version = parts
+        if method not in _COMMON_METHODS and token_re.fullmatch(method) is None:
+            raise RemoteProtocolError(f"illegal method {method[:32]!r}")
+        if target_re.fullmatch(target) is None:
+            raise RemoteProtocolError(f"illegal request target {target[:80]!r}")
+        http_version = _parse_version(version)
+        headers = parse_header_block(block, self.obs_fold_ok)
+        return Request._parsed(method, target, headers, http_version)
+
+
+class ResponseHeadReader(_HeadReader):
+    """Reads a status line and headers into a (possibly informational) response."""
+
+    __slots__ = ()
+
+    def _check_start(self, prefix: bytes) -> None:
+        if not b"HTTP/".startswith(prefix[:5]):
+            raise RemoteProtocolError(f"this is not an HTTP response: it starts with {prefix[:8]!r}")
+
+    def __call__(self, buf: ReceiveBuffer) -> Union[None, InformationalResponse, Response]:
+        head = self._take_head(buf)
+        if head is None:
+            return None
+        if _bad_ctl_re.search(head) is not None:
+            raise RemoteProtocolError("bare CR, bare LF or NUL in response head")
+        line, _, block = head.partition(b"\r\n")
+        version, _, rest = line.partition(b" ")
+        http_version = _parse_version(version)
+        code = rest[:3]
+        after = rest[3:]
+        if len(code) != 3 or not code.isdigit() or not code.isascii() or (after and after[:1] != b" "):
+            raise RemoteProtocolError(f"malformed status line {line[:80]!r}")
+        reason = after[1:]
+        if reason_re.fullmatch(reason) is None:
+            raise RemoteProtocolError(f"illegal reason phrase {reason[:80]!r}")
+        status = int(code)
+        if status < 100:
+            raise RemoteProtocolError(f"status code {status} out of range")
+        headers = parse_header_block(block, self.obs_fold_ok)
+        cls = InformationalResponse if status < 200 else Response
+        return cls._parsed(status, headers, http_version, reason)
+
+
+def _data(data: bytes, start: bool = False, end: bool = False) -> Data:
+    ev = object.__new__(Data)
+    object.__setattr__(ev, "data", data)
+    object.__setattr__(ev, "chunk_start", start)
+    object.__setattr__(ev, "chunk_end", end)
+    return ev
+
+
+class ContentLengthReader:
+    """A body of exactly ``length`` bytes."""
+
+    __slots__ = ("remaining", "length")
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+        self.remaining = length
+
+    def __call__(self, buf: ReceiveBuffer) -> Union[None, Data, EndOfMessage]:
+        if self.remaining == 0:
+            return EndOfMessage._parsed()
+        if not buf:
+            return None
+        data = buf.take(self.remaining)
+        self.remaining -= len(data)
+        return _data(data)
+
+    def read_eof(self) -> EndOfMessage:
+        raise RemoteProtocolError(
+            "peer closed the connection without sending the complete body: "
+            f"received {self.length - self.remaining} of {self.length} bytes"
+        )
+
+
+class ChunkedReader:
+    """A ``Transfer-Encoding: chunked`` body, with trailers."""
+
+    __slots__ = ("max_size", "obs_fold_ok", "remaining", "need_crlf", "in_trailers", "chunk_start")
+
+    def __init__(self, max_size: int, obs_fold_ok: bool = False) -> None:
+        self.max_size = max_size
+        self.obs_fold_ok = obs_fold_ok
+        self.remaining = 0
+        self.need_crlf = False
+        self.in_trailers = False
+        self.chunk_start = False
+
+    def __call__(self, buf: ReceiveBuffer) -> Union[None, Data, EndOfMessage]:
+        if self.in_trailers:
+            return self._trailers(buf)
+        if self.need_crlf:
+            if len(buf) < 2:
+                if buf and not buf.startswith(b"\r"):
+                    raise RemoteProtocolError("chunk data not followed by CRLF")
+                return None
+            if not buf.startswith(b"\r\n"):
+                raise RemoteProtocolError("chunk data not followed by CRLF")
+            buf.discard(2)
+            self.need_crlf = False
+        if self.remaining == 0:
+            line = buf.take_until(b"\r\n")
+            if line is None:
+                if len(buf) > self.max_size:
+                    raise RemoteProtocolError("chunk header line too long")
+                if _bad_ctl_re.search(buf._data) is not None:
+                    raise RemoteProtocolError("bare CR, bare LF or NUL in chunk header")
+                return None
+            m = _chunk_line_re.fullmatch(line)
+            if m is None:
+                raise RemoteProtocolError(f"malformed chunk header {line[:40]!r}: expected hex size and optional extensions")
+            size = int(m.group(1), 16)
+            if size == 0:
+                self.in_trailers = True
+                return self._trailers(buf)
+            self.remaining = size
+            self.chunk_start = True
+        if not buf:
+            return None
+        data = buf.take(self.remaining)
+        self.remaining -= len(data)
+        start = self.chunk_start
+        self.chunk_start = False
+        if self.remaining == 0:
+            self.need_crlf = True
+            return _data(data, start, True)
+        return _data(data, start, False)
+
+    def _trailers(self, buf: ReceiveBuffer) -> Optional[EndOfMessage]:
+        if buf.startswith(b"\r\n"):
+            buf.discard(2)
+            return EndOfMessage._parsed()
+        if len(buf) == 1 and buf.startswith(b"\r"):
+            return None
+        block = buf.take_until(b"\r\n\r\n")
+        if block is None:
+            if len(buf) > self.max_size:
+                raise RemoteProtocolError("trailer section too large", 431)
+            return None
+        if len(block) > self.max_size:
+            raise RemoteProtocolError("trailer section too large", 431)
+        return EndOfMessage._parsed(parse_header_block(block, self.obs_fold_ok))
+
+    def read_eof(self) -> EndOfMessage:
+        raise RemoteProtocolError("peer closed the connection in the middle of a chunked body")
+
+
+class Http10Reader:
+    """A body that ends when the connection closes (HTTP/1.0-style responses)."""
+
+    __slots__ = ()
+
+    def __call__(self, buf: ReceiveBuffer) -> Optional[Data]:
+        if not buf:
+            return None
+        return _data(buf.take_all())
+
+    def read_eof(self) -> EndOfMessage:
+        return EndOfMessage._parsed()

@@ -1,0 +1,105 @@
+"""Writers: turn events into bytes (and passthrough placeholders).
+
+Body writers return lists of parts, so that a ``Data`` whose payload is a
+placeholder object (anything with ``__len__``) comes back unchanged, wrapped in
+whatever framing the body needs.
+"""
+
+from http import HTTPStatus
+from typing import Any, Dict, List
+
+from ._errors import LocalProtocolError
+from ._events import InformationalResponse, Request, Response
+from ._headers import Headers
+
+__all__ = [
+    "write_request_head",
+    "write_response_head",
+    "ContentLengthWriter",
+    "ChunkedWriter",
+    "Http10Writer",
+]
+
+# Reason phrases sent when the user gives none.
+REASONS: Dict[int, bytes] = {s.value: s.phrase.encode("ascii") for s in HTTPStatus}
+_STATUS_LINES: Dict[int, bytes] = {
+    code: b"HTTP/1.1 %d %s\r\n" % (code, reason) for code, reason in REASONS.items()
+}
+
+
+def _header_lines(headers: Headers) -> bytes:
+    return b"".join(
+        [raw + b": " + value + b"\r\n" for raw, (_, value) in zip(headers._raw, headers._items)]
+    )
+
+
+def write_request_head(event: Request) -> bytes:
+    return b"%s %s HTTP/1.1\r\n%s\r\n" % (event.method, event.target, _header_lines(event.headers))
+
+
+def write_response_head(event: "Response | InformationalResponse") -> bytes:
+    code = event.status_code
+    if event.reason:
+        line = b"HTTP/1.1 %d %s\r\n" % (code, event.reason)
+    else:
+        line = _STATUS_LINES.get(code) or b"HTTP/1.1 %d \r\n" % code
+    return line + _header_lines(event.headers) + b"\r\n"
+
+
+def _trailer_bytes(headers: Headers) -> bytes:
+    return _header_lines(headers)
+
+
+class ContentLengthWriter:
+    __slots__ = ("remaining",)
+
+    def __init__(self, length: int) -> None:
+        self.remaining = length
+
+    def data(self, data: Any) -> List[Any]:
+        n = len(data)
+        if n > self.remaining:
+            raise LocalProtocolError(
+                f"too much data for the declared Content-Length: {n} bytes with {self.remaining} left"
+            )
+        self.remaining -= n
+        return [data]
+
+    def end(self, trailers: Headers) -> List[Any]:
+        if self.remaining:
+            raise LocalProtocolError(
+                f"EndOfMessage with {self.remaining} bytes of the declared Content-Length unsent"
+            )
+        if trailers:
+            raise LocalProtocolError("trailers need Transfer-Encoding: chunked, not Content-Length")
+        return []
+
+
+class ChunkedWriter:
+    __slots__ = ()
+
+    def data(self, data: Any) -> List[Any]:
+        n = len(data)
+        if n == 0:
+            # An empty chunk would end the body.
+            return []
+        return [b"%x\r\n" % n, data, b"\r\n"]
+
+    def end(self, trailers: Headers) -> List[Any]:
+        if trailers:
+            return [b"0\r\n" + _trailer_bytes(trailers) + b"\r\n"]
+        return [b"0\r\n\r\n"]
+
+
+class Http10Writer:
+    __slots__ = ()
+
+    def data(self, data: Any) -> List[Any]:
+        return [data]
+
+    def end(self, trailers: Headers) -> List[Any]:
+        if trailers:
+            raise LocalProtocolError(
+                "can't send trailers to an HTTP/1.0 peer: check conn.their_http_version first"
+            )
+        return []

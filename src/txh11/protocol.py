@@ -1,0 +1,902 @@
+"""
+The bridge: the one place where a Twisted transport meets a core Connection.
+
+:class:`HTTP11Protocol` owns a core :class:`txh11.Connection` and a Twisted
+transport, and moves bytes and events between them.  Both the server
+(:mod:`txh11.server`, :mod:`txh11.web`) and the client (:mod:`txh11.client`)
+subclass it; nothing above this module ever calls ``receive_data``,
+``next_event`` or ``transport.write`` itself.
+
+Subclass API
+============
+
+Set ``role`` (``h11.SERVER`` or ``h11.CLIENT``) and override the hooks::
+
+    class MyProtocol(HTTP11Protocol):
+        role = h11.SERVER
+
+        def eventReceived(self, event): ...        # Request, InformationalResponse,
+                                                   # Response, Data, EndOfMessage,
+                                                   # ConnectionClosed, in wire order
+        def protocolErrorReceived(self, exc): ...  # RemoteProtocolError from the core;
+                                                   # default: graceful close
+        def cycleCompleted(self, reusable): ...    # both sides finished a message
+                                                   # cycle; default: startNextCycle()
+                                                   # if reusable else loseConnection()
+        def timeoutReached(self, kind): ...        # TIMEOUT_IDLE / _HEADER / _BODY;
+                                                   # default: loseConnection()
+        def connectionClosed(self, reason): ...    # the transport is gone; fail
+                                                   # everything still pending
+
+and drive the connection with:
+
+- ``sendEvent(event)`` / ``sendEvents(events)``: serialise with the core and
+  write.  Output is *corked* while events are being delivered and inside
+  ``sendEvents``: a head and small bodies go out in one
+  ``transport.writeSequence`` call.  Outside of those a ``sendEvent`` is
+  written at once.  A :class:`~txh11.LocalProtocolError` from the core is
+  raised to the caller.
+- ``sendBody(body) -> Deferred``: send a passthrough placeholder (anything
+  with ``__len__`` and the ``IBodyProducer`` methods, e.g.
+  :class:`txh11.bodies.FileBody`) through
+  ``Connection.send_with_data_passthrough``.  The framing comes from the core,
+  the bytes from the body's ``startProducing(consumer)``; the consumer counts
+  them and aborts the connection if the producer yields more or fewer bytes
+  than ``len(body)`` (the closing framing is then never written).  The
+  Deferred fires with ``None`` once the body is written, or fails.
+- ``registerProducer(producer, streaming)`` / ``unregisterProducer()`` /
+  ``write(data)``: the protocol is an ``IConsumer`` for message bodies; a
+  registered producer becomes a child of the protocol (pull producers are
+  adapted to push), ``write`` sends a ``Data`` event.
+- ``pauseReading(reason)`` / ``resumeReading(reason)``: stop/restart
+  delivering events.  Reasons are strings kept in a set; the transport is
+  paused while the set is non-empty (transport pauses do not nest, the set
+  does).  ``PAUSE_PIPELINE`` is managed by the bridge itself: it is added
+  when the core says ``PAUSED`` and removed by ``startNextCycle()``.
+- ``startNextCycle()``: ``conn.start_next_cycle()``, then deliver what the
+  core already buffered, then resume the transport.
+- ``loseConnection()``: graceful close (flush, half-close when the transport
+  supports it, read and discard for ``lingerTimeout``, close; abort after
+  ``closeTimeout`` if that stalls).  ``abortConnection()``: now.
+- ``conn``: the core Connection, for reading states.  Do not call its
+  ``receive_data``/``next_event``/``send*`` directly.
+
+Guarantees
+==========
+
+- Events are delivered only from a fresh call stack: from ``dataReceived``,
+  ``connectionLost``, or a ``callLater(0)`` scheduled after ``resumeReading``
+  / ``startNextCycle`` was called from outside a delivery.  A hook that
+  answers synchronously never sees the next pipelined request delivered from
+  inside its own call; it is delivered after the hook returned.
+- When the core says ``PAUSED`` the transport is paused: pipelined bytes stay
+  unparsed (and bounded by one read) until the cycle ends.
+- The protocol is the transport's one registered streaming producer.  When
+  the transport's buffer fills, the current child (an application producer or
+  a body) is paused; when it drains, resumed.  A zero-copy body may take
+  the transport over for its duration (:class:`IZeroCopyConsumer`).
+- On ``connectionLost`` the core is told (``receive_data(b"")``), every event
+  it can still produce is delivered (ignoring consumer pauses: the transport
+  is gone and the data is bounded), then ``connectionClosed(reason)`` runs.
+
+Timeouts (seconds, ``None`` disables; on the injected ``IReactorTime``):
+``idleTimeout`` (both sides idle, nothing received), ``headerTimeout`` (from
+the first byte of a head until the head is complete: slowloris),
+``bodyTimeout`` (no byte of a body we are reading, while we are not pausing
+it), ``lingerTimeout`` (reading and discarding after a half-close) and
+``closeTimeout`` (from the start of a graceful close to a forced abort).
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any, Callable, Iterable, Optional
+
+from twisted.internet import abstract, defer
+from twisted.internet.interfaces import (
+    IConsumer,
+    IDelayedCall,
+    IHalfCloseableDescriptor,
+    IHalfCloseableProtocol,
+    IPullProducer,
+    IPushProducer,
+    IReactorTime,
+    ISSLTransport,
+)
+from twisted.internet.protocol import Protocol
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from zope.interface import Attribute, Interface, implementer
+
+import txh11 as h11
+
+__all__ = [
+    "HTTP11Protocol",
+    "IZeroCopyConsumer",
+    "BodyLengthError",
+    "PAUSE_PIPELINE",
+    "PAUSE_CONSUMER",
+    "TIMEOUT_IDLE",
+    "TIMEOUT_HEADER",
+    "TIMEOUT_BODY",
+]
+
+PAUSE_PIPELINE = "pipeline"
+PAUSE_CONSUMER = "consumer"
+
+TIMEOUT_IDLE = "idle"
+TIMEOUT_HEADER = "header"
+TIMEOUT_BODY = "body"
+_TIMEOUT_LINGER = "linger"
+_TIMEOUT_CLOSE = "close"
+
+_FINISHED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED)
+_AWAITING_HEAD = (h11.IDLE, h11.SEND_RESPONSE)
+
+
+class BodyLengthError(Exception):
+    """
+    A body producer wrote more or fewer bytes than its length promised.
+    The connection has been aborted.
+    """
+
+
+class IZeroCopyConsumer(IConsumer):
+    """
+    A consumer that can lend its plain TCP transport to a producer, so that
+    the producer can write to the socket without Python seeing the bytes
+    (``os.sendfile``).
+
+    Protocol: ``zeroCopyTransport()``; if not ``None``,
+    ``startZeroCopy(driver)`` (flushes pending output, then registers
+    ``driver`` as the transport's *pull* producer, whose ``resumeProducing``
+    the transport calls whenever its own buffer is empty: that is the
+    writability signal), report every byte with ``zeroCopyWrote(n)``, and
+    finish with ``stopZeroCopy()``.
+    """
+
+    def zeroCopyTransport() -> Optional[abstract.FileDescriptor]:
+        """
+        The plain TCP transport (a ``FileDescriptor`` whose ``getHandle()``
+        is a stream socket, not TLS) or ``None``.
+        """
+
+    def startZeroCopy(driver: IPullProducer) -> None:
+        """Hand the transport to ``driver`` (registered as a pull producer)."""
+
+    def zeroCopyWrote(count: int) -> bool:
+        """
+        Account for ``count`` bytes written behind the transport's back.
+        Returns ``False`` if that exceeded the promised length (the
+        connection is then being aborted and the driver must stop).
+        """
+
+    def stopZeroCopy() -> None:
+        """Give the transport back to the protocol."""
+
+
+class _Timers:
+    """Named one-shot timers on an IReactorTime."""
+
+    def __init__(self, clock: Callable[[], IReactorTime]) -> None:
+        self._clock = clock
+        self._calls: dict[str, IDelayedCall] = {}
+
+    def start(self, kind: str, seconds: Optional[float], fn: Callable[[str], Any]) -> None:
+        self.cancel(kind)
+        if seconds is None:
+            return
+
+        def fire() -> None:
+            del self._calls[kind]
+            fn(kind)
+
+        self._calls[kind] = self._clock().callLater(seconds, fire)
+
+    def reset(self, kind: str, seconds: Optional[float]) -> None:
+        call = self._calls.get(kind)
+        if call is not None and seconds is not None:
+            call.reset(seconds)
+
+    def active(self, kind: str) -> bool:
+        return kind in self._calls
+
+    def cancel(self, kind: str) -> None:
+        call = self._calls.pop(kind, None)
+        if call is not None:
+            call.cancel()
+
+    def cancelAll(self, keep: Iterable[str] = ()) -> None:
+        for kind in list(self._calls):
+            if kind not in keep:
+                self.cancel(kind)
+
+
+@implementer(IPushProducer)
+class _PullToPush:
+    """Drive a pull producer as a push producer, one call per reactor turn."""
+
+    def __init__(self, producer: IPullProducer, clock: IReactorTime) -> None:
+        self._producer = producer
+        self._clock = clock
+        self._paused = False
+        self._stopped = False
+        self._call: Optional[IDelayedCall] = None
+
+    def start(self) -> None:
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self._call is None and not self._paused and not self._stopped:
+            self._call = self._clock.callLater(0, self._tick)
+
+    def _tick(self) -> None:
+        self._call = None
+        if self._paused or self._stopped:
+            return
+        self._producer.resumeProducing()
+        self._schedule()
+
+    def pauseProducing(self) -> None:
+        self._paused = True
+        if self._call is not None:
+            self._call.cancel()
+            self._call = None
+
+    def resumeProducing(self) -> None:
+        self._paused = False
+        self._schedule()
+
+    def halt(self) -> None:
+        """Stop scheduling, without telling the producer (unregistered)."""
+        self._stopped = True
+        if self._call is not None:
+            self._call.cancel()
+            self._call = None
+
+    def stopProducing(self) -> None:
+        self.halt()
+        self._producer.stopProducing()
+
+
+@implementer(IZeroCopyConsumer)
+class _PassthroughConsumer:
+    """
+    The consumer handed to a passthrough body's ``startProducing``: writes
+    raw bytes (the core already framed them), counts them against the
+    promised length, and offers the zero-copy hand-over.
+    """
+
+    def __init__(self, proto: "HTTP11Protocol", body: Any, length: int) -> None:
+        self._proto = proto
+        self._body = body
+        self.length = length
+        self.written = 0
+        self.failed = False
+
+    # IConsumer.  Body producers are children of the protocol already.
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        pass
+
+    def unregisterProducer(self) -> None:
+        pass
+
+    def write(self, data: bytes) -> None:
+        if self.failed or self._proto._lost:
+            return
+        if not self._count(len(data)):
+            return
+        self._proto._writeRaw(data)
+
+    def _count(self, n: int) -> bool:
+        self.written += n
+        if self.written > self.length:
+            self._proto._bodyFailed(
+                self,
+                Failure(
+                    BodyLengthError(
+                        f"body produced more than its length {self.length}"
+                    )
+                ),
+            )
+            return False
+        return True
+
+    # IZeroCopyConsumer
+    def zeroCopyTransport(self) -> Optional[abstract.FileDescriptor]:
+        return self._proto._zeroCopyTransport()
+
+    def startZeroCopy(self, driver: IPullProducer) -> None:
+        self._proto._startZeroCopy(driver)
+
+    def zeroCopyWrote(self, count: int) -> bool:
+        if self.failed:
+            return False
+        return self._count(count)
+
+    def stopZeroCopy(self) -> None:
+        self._proto._stopZeroCopy()
+
+
+@implementer(IHalfCloseableProtocol, IPushProducer, IConsumer)
+class HTTP11Protocol(Protocol):
+    """
+    Base protocol joining a transport and a core Connection.  See the module
+    docstring for the subclass API.
+    """
+
+    role: Any = h11.SERVER
+    maxIncompleteEventSize: int = 16 * 1024
+
+    idleTimeout: Optional[float] = 60.0
+    headerTimeout: Optional[float] = 20.0
+    bodyTimeout: Optional[float] = 60.0
+    lingerTimeout: Optional[float] = 2.0
+    closeTimeout: Optional[float] = 10.0
+
+    #: Flush corked output once this many bytes are pending.
+    coalesceLimit: int = 64 * 1024
+
+    _log = Logger()
+
+    def __init__(self, reactor: Optional[IReactorTime] = None) -> None:
+        self._reactor = reactor
+        self.conn: Any = None
+        self._readPauses: set[str] = set()
+        self._transportPaused = False
+        self._draining = False
+        self._dispatching = False
+        self._drainCall: Optional[IDelayedCall] = None
+        self._cycleReported = False
+        self._headPending = False
+        self._readError: Optional[BaseException] = None
+        self._closing = False
+        self._peerEOF = False
+        self._lost = False
+        self._out: list[bytes] = []
+        self._outLen = 0
+        self._cork = 0
+        self._writePaused = False
+        self._child: Any = None
+        self._pullAdapter: Optional[_PullToPush] = None
+        self._activeBody: Optional[_PassthroughConsumer] = None
+        self._bodyDeferred: Optional[defer.Deferred[None]] = None
+        self._zeroCopyDriver: Any = None
+        self._timers = _Timers(self._getReactor)
+
+    # ------------------------------------------------------------------
+    # configuration helpers
+
+    def _getReactor(self) -> IReactorTime:
+        if self._reactor is None:
+            from twisted.internet import reactor
+
+            self._reactor = reactor  # type: ignore[assignment]
+        return self._reactor  # type: ignore[return-value]
+
+    def makeConnection(self, transport: Any) -> None:
+        self.conn = h11.Connection(
+            our_role=self.role, max_incomplete_event_size=self.maxIncompleteEventSize
+        )
+        super().makeConnection(transport)
+
+    def connectionMade(self) -> None:
+        """Register as the transport's streaming producer; start the idle timer.
+        Subclasses overriding this must call it."""
+        self.transport.registerProducer(self, True)
+        self._updateTimers()
+
+    # ------------------------------------------------------------------
+    # hooks for subclasses
+
+    def eventReceived(self, event: Any) -> None:
+        """An event from the peer, in wire order."""
+
+    def protocolErrorReceived(self, exc: Exception) -> None:
+        """The peer broke the protocol; the core's their_state is ERROR."""
+        self.loseConnection()
+
+    def cycleCompleted(self, reusable: bool) -> None:
+        """Both sides finished their message (DONE/MUST_CLOSE/CLOSED)."""
+        if reusable:
+            self.startNextCycle()
+        else:
+            self.loseConnection()
+
+    def timeoutReached(self, kind: str) -> None:
+        """An idle/header/body timeout fired."""
+        self._log.info("{kind} timeout on {peer}", kind=kind, peer=self._peer())
+        self.loseConnection()
+
+    def connectionClosed(self, reason: Failure) -> None:
+        """The transport is gone."""
+
+    # ------------------------------------------------------------------
+    # input
+
+    def dataReceived(self, data: bytes) -> None:
+        if self._lost or not data:
+            return
+        if self._closing or self._readError is not None:
+            return  # discarding
+        if self.conn.their_state in _AWAITING_HEAD:
+            self._headPending = True
+        self._timers.reset(TIMEOUT_BODY, self.bodyTimeout)
+        try:
+            self.conn.receive_data(data)
+        except RuntimeError:
+            return  # data after EOF; cannot happen with a sane transport
+        self._drain()
+
+    def readConnectionLost(self) -> None:
+        """The peer half-closed (EOF), the write side is still open."""
+        self._peerEOF = True
+        if self._closing:
+            self.transport.loseConnection()
+            return
+        if self._readError is None:
+            self.conn.receive_data(b"")
+        self._drain()
+
+    def writeConnectionLost(self) -> None:
+        """Our half-close completed; we keep reading (and discarding)."""
+
+    def connectionLost(self, reason: Failure = Failure(Exception())) -> None:
+        self._lost = True
+        self._timers.cancelAll()
+        if self._drainCall is not None:
+            self._drainCall.cancel()
+            self._drainCall = None
+        if self._pullAdapter is not None:
+            self._pullAdapter.halt()
+        if self._activeBody is not None:
+            self._bodyFailed(self._activeBody, reason, abort=False)
+        if self._readError is None and not self._closing:
+            try:
+                self.conn.receive_data(b"")
+            except RuntimeError:
+                pass
+            self._readPauses.discard(PAUSE_CONSUMER)
+            self._drain()
+        self.connectionClosed(reason)
+
+    def pauseReading(self, reason: str) -> None:
+        """Stop delivering events and pause the transport for ``reason``."""
+        self._readPauses.add(reason)
+        self._syncTransportPause()
+        self._updateTimers()
+
+    def resumeReading(self, reason: str) -> None:
+        """Drop ``reason``; once no reason is left deliver buffered events
+        (from a fresh call stack) and resume the transport."""
+        if reason not in self._readPauses:
+            return
+        self._readPauses.discard(reason)
+        if self._readPauses:
+            return
+        if self._draining:
+            return  # the running loop picks up
+        self._scheduleDrain()
+
+    def startNextCycle(self) -> None:
+        """Start the next request/response cycle; deliver what the core had
+        buffered (pipelined), then resume the transport."""
+        self.conn.start_next_cycle()
+        self._cycleReported = False
+        self._headPending = PAUSE_PIPELINE in self._readPauses
+        if PAUSE_PIPELINE in self._readPauses:
+            self.resumeReading(PAUSE_PIPELINE)
+        elif not self._draining:
+            self._updateTimers()
+            self._syncTransportPause()
+
+    def _scheduleDrain(self) -> None:
+        if self._drainCall is None and not self._lost:
+            self._drainCall = self._getReactor().callLater(0, self._scheduledDrain)
+
+    def _scheduledDrain(self) -> None:
+        self._drainCall = None
+        self._drain()
+
+    def _drain(self) -> None:
+        """Deliver events until NEED_DATA/PAUSED/a pause reason; never nested."""
+        if self._draining:
+            return
+        self._draining = True
+        self._cork += 1
+        try:
+            while self._readError is None and not self._closing:
+                if self._readPauses and not self._lost:
+                    break
+                try:
+                    event = self.conn.next_event()
+                except h11.RemoteProtocolError as exc:
+                    self._readError = exc
+                    self._headPending = False
+                    self._timers.cancelAll(keep=(_TIMEOUT_LINGER, _TIMEOUT_CLOSE))
+                    self._log.info(
+                        "protocol error from {peer}: {exc!r}", peer=self._peer(), exc=exc
+                    )
+                    self._dispatch(self.protocolErrorReceived, exc)
+                    break
+                if event is h11.NEED_DATA:
+                    break
+                if event is h11.PAUSED:
+                    if self.conn.their_state is h11.DONE:
+                        self._readPauses.add(PAUSE_PIPELINE)
+                    else:
+                        # protocol switch: the subclass takes over trailing_data
+                        self._readPauses.add(PAUSE_PIPELINE)
+                    break
+                if isinstance(event, (h11.Request, h11.Response)):
+                    self._headPending = False
+                self._dispatch(self.eventReceived, event)
+                self._checkCycle()
+        finally:
+            self._draining = False
+            self._cork -= 1
+        if not self._lost:
+            self._flush()
+            self._syncTransportPause()
+            self._updateTimers()
+
+    def _dispatch(self, fn: Callable[[Any], None], arg: Any) -> None:
+        self._dispatching = True
+        try:
+            fn(arg)
+        except BaseException:
+            self._log.failure("Unhandled error in {fn!r}; aborting", fn=fn)
+            self.abortConnection()
+        finally:
+            self._dispatching = False
+
+    def _checkCycle(self) -> None:
+        if self._cycleReported or self._lost or self._dispatching:
+            return
+        conn = self.conn
+        ours, theirs = conn.our_state, conn.their_state
+        if ours in _FINISHED and theirs in _FINISHED:
+            self._cycleReported = True
+            reusable = ours is h11.DONE and theirs is h11.DONE
+            self._dispatch(self.cycleCompleted, reusable)
+
+    def _syncTransportPause(self) -> None:
+        if self._lost or self.transport is None:
+            return
+        want = bool(self._readPauses) and not self._closing
+        if want and not self._transportPaused:
+            self._transportPaused = True
+            self.transport.pauseProducing()
+        elif not want and self._transportPaused:
+            self._transportPaused = False
+            self.transport.resumeProducing()
+
+    # ------------------------------------------------------------------
+    # timeouts
+
+    def _updateTimers(self) -> None:
+        if self._lost or self._closing or self.conn is None:
+            return
+        conn = self.conn
+        theirs = conn.their_state
+        timers = self._timers
+        if self._readError is not None:
+            return
+        idle = (
+            conn.our_state is h11.IDLE
+            and theirs is h11.IDLE
+            and not self._headPending
+            and not self._readPauses
+        )
+        header = theirs in _AWAITING_HEAD and self._headPending
+        body = theirs is h11.SEND_BODY and not self._readPauses
+        for kind, want, seconds in (
+            (TIMEOUT_IDLE, idle, self.idleTimeout),
+            (TIMEOUT_HEADER, header, self.headerTimeout),
+            (TIMEOUT_BODY, body, self.bodyTimeout),
+        ):
+            if want and not timers.active(kind):
+                timers.start(kind, seconds, self._timeoutFired)
+            elif not want:
+                timers.cancel(kind)
+
+    def _timeoutFired(self, kind: str) -> None:
+        if self._lost:
+            return
+        if kind == _TIMEOUT_LINGER:
+            self.transport.loseConnection()
+        elif kind == _TIMEOUT_CLOSE:
+            self._log.info("graceful close of {peer} stalled; aborting", peer=self._peer())
+            self.abortConnection()
+        else:
+            self._dispatch(self.timeoutReached, kind)
+
+    # ------------------------------------------------------------------
+    # output
+
+    def sendEvent(self, event: Any) -> None:
+        """Serialise ``event`` with the core and write it (corked inside
+        event delivery)."""
+        if self._activeBody is not None:
+            raise RuntimeError("sendEvent while a passthrough body is being sent")
+        data = self.conn.send(event)
+        if data:
+            self._append(data)
+        if self._cork == 0 or self._outLen >= self.coalesceLimit:
+            self._flush()
+        if type(event) is h11.ConnectionClosed:
+            self.loseConnection()
+            return
+        if type(event) is h11.EndOfMessage:
+            self._updateTimers()
+            self._checkCycle()
+
+    def sendEvents(self, events: Iterable[Any]) -> None:
+        """Send several events as one write."""
+        self._cork += 1
+        try:
+            for event in events:
+                self.sendEvent(event)
+        finally:
+            self._cork -= 1
+        if self._cork == 0:
+            self._flush()
+
+    def write(self, data: bytes) -> None:
+        """IConsumer: send ``data`` as a Data event."""
+        if data:
+            self.sendEvent(h11.Data(data=data))
+
+    def _append(self, data: Any) -> None:
+        if type(data) is not bytes:
+            data = bytes(data)
+        self._out.append(data)
+        self._outLen += len(data)
+
+    def _flush(self) -> None:
+        if self._out:
+            out = self._out
+            self._out = []
+            self._outLen = 0
+            if not self._lost:
+                self.transport.writeSequence(out)
+
+    def _writeRaw(self, data: Any) -> None:
+        self._append(data)
+        self._flush()
+
+    # passthrough bodies
+
+    def sendBody(self, body: Any) -> "defer.Deferred[None]":
+        """
+        Send a passthrough body placeholder (``__len__`` + IBodyProducer
+        methods).  Fires with ``None`` when written; fails (and the
+        connection is aborted) if the body does not produce exactly
+        ``len(body)`` bytes.
+        """
+        if self._activeBody is not None or self._child is not None:
+            raise RuntimeError("another body or producer is active")
+        length = len(body)
+        parts = self.conn.send_with_data_passthrough(h11.Data(data=body))
+        for i, part in enumerate(parts):
+            if part is body:
+                break
+        else:
+            for part in parts:
+                self._append(part)
+            self._flush()
+            return defer.succeed(None)
+        for part in parts[:i]:
+            self._append(part)
+        self._flush()
+        suffix = parts[i + 1 :]
+        consumer = _PassthroughConsumer(self, body, length)
+        result: defer.Deferred[None] = defer.Deferred()
+        self._activeBody = consumer
+        self._bodyDeferred = result
+        self._child = body
+        if self._lost:
+            self._bodyFailed(consumer, Failure(ConnectionError("connection lost")), abort=False)
+            return result
+        try:
+            d = body.startProducing(consumer)
+        except BaseException:
+            self._bodyFailed(consumer, Failure())
+            return result
+        if self._writePaused and self._activeBody is consumer and self._zeroCopyDriver is None:
+            body.pauseProducing()
+
+        def done(_: Any) -> None:
+            if consumer.failed:
+                return
+            if consumer.written != consumer.length:
+                self._bodyFailed(
+                    consumer,
+                    Failure(
+                        BodyLengthError(
+                            f"body produced {consumer.written} of {consumer.length} bytes"
+                        )
+                    ),
+                )
+                return
+            self._activeBody = None
+            self._bodyDeferred = None
+            self._child = None
+            for part in suffix:
+                self._append(part)
+            self._flush()
+            result.callback(None)
+
+        def failed(f: Failure) -> None:
+            if not consumer.failed:
+                self._bodyFailed(consumer, f)
+
+        d.addCallbacks(done, failed)
+        return result
+
+    def _bodyFailed(
+        self, consumer: _PassthroughConsumer, reason: Failure, abort: bool = True
+    ) -> None:
+        if consumer.failed:
+            return
+        consumer.failed = True
+        body, result = self._child, self._bodyDeferred
+        self._activeBody = None
+        self._bodyDeferred = None
+        self._child = None
+        if self._zeroCopyDriver is not None:
+            self._zeroCopyDriver = None
+        try:
+            self.conn.send_failed()
+        except Exception:
+            pass
+        if abort:
+            self._log.error(
+                "passthrough body failed ({reason}); aborting {peer}",
+                reason=reason.getErrorMessage(),
+                peer=self._peer(),
+            )
+            try:
+                body.stopProducing()
+            except Exception:
+                pass
+            self.abortConnection()
+        if result is not None:
+            result.errback(reason)
+
+    def _zeroCopyTransport(self) -> Optional[abstract.FileDescriptor]:
+        t = self.transport
+        if self._lost or not isinstance(t, abstract.FileDescriptor):
+            return None
+        if ISSLTransport.providedBy(t) or getattr(t, "TLS", False):
+            return None
+        if not hasattr(t, "_tempDataLen") or not hasattr(t, "dataBuffer"):
+            return None
+        try:
+            handle = t.getHandle()
+        except Exception:
+            return None
+        if not isinstance(handle, socket.socket) or handle.type != socket.SOCK_STREAM:
+            return None
+        return t
+
+    def _startZeroCopy(self, driver: IPullProducer) -> None:
+        self._flush()
+        self._zeroCopyDriver = driver
+        self.transport.unregisterProducer()
+        self.transport.registerProducer(driver, False)
+
+    def _stopZeroCopy(self) -> None:
+        if self._zeroCopyDriver is None:
+            return
+        self._zeroCopyDriver = None
+        if self._lost:
+            return
+        self.transport.unregisterProducer()
+        self._writePaused = False
+        self.transport.registerProducer(self, True)
+
+    # child producers (IConsumer)
+
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        """Make ``producer`` the child producer for the message body."""
+        if self._child is not None:
+            raise RuntimeError(f"cannot register {producer!r}: {self._child!r} is active")
+        if streaming:
+            self._child = producer
+        else:
+            adapter = _PullToPush(producer, self._getReactor())
+            self._pullAdapter = adapter
+            self._child = adapter
+            adapter.start()
+        if self._lost:
+            self._child.stopProducing()
+        elif self._writePaused:
+            self._child.pauseProducing()
+
+    def unregisterProducer(self) -> None:
+        if self._pullAdapter is not None:
+            self._pullAdapter.halt()
+            self._pullAdapter = None
+        if self._activeBody is None:
+            self._child = None
+
+    # IPushProducer, as the transport's producer
+
+    def pauseProducing(self) -> None:
+        self._writePaused = True
+        if self._child is not None:
+            self._child.pauseProducing()
+
+    def resumeProducing(self) -> None:
+        self._writePaused = False
+        if self._child is not None:
+            self._child.resumeProducing()
+
+    def stopProducing(self) -> None:
+        child = self._child
+        if child is not None:
+            self._child = None
+            try:
+                child.stopProducing()
+            except Exception:
+                self._log.failure("stopProducing of {child!r} failed", child=child)
+
+    # ------------------------------------------------------------------
+    # closing
+
+    def loseConnection(self) -> None:
+        """Graceful close: flush, half-close, discard input for a bounded
+        time, close; abort if it stalls."""
+        if self._closing or self._lost:
+            return
+        self._closing = True
+        self._flush()
+        self._timers.cancelAll()
+        if self._drainCall is not None:
+            self._drainCall.cancel()
+            self._drainCall = None
+        t = self.transport
+        self._timers.start(_TIMEOUT_CLOSE, self.closeTimeout, self._timeoutFired)
+        if self._zeroCopyDriver is None and self._activeBody is None:
+            if getattr(t, "producer", None) is self:
+                t.unregisterProducer()
+        if self._peerEOF or not self._canHalfClose():
+            t.loseConnection()
+            return
+        t.loseWriteConnection()
+        self._readPauses.clear()
+        if self._transportPaused:
+            self._transportPaused = False
+            t.resumeProducing()
+        self._timers.start(_TIMEOUT_LINGER, self.lingerTimeout, self._timeoutFired)
+
+    def _canHalfClose(self) -> bool:
+        t = self.transport
+        if ISSLTransport.providedBy(t) or getattr(t, "TLS", False):
+            return False
+        return IHalfCloseableDescriptor.providedBy(t) and hasattr(t, "loseWriteConnection")
+
+    def abortConnection(self) -> None:
+        """Close now, discarding unsent output."""
+        if self._lost:
+            return
+        self._out = []
+        self._outLen = 0
+        abort = getattr(self.transport, "abortConnection", None)
+        if abort is not None:
+            abort()
+        else:
+            self.transport.loseConnection()
+
+    @property
+    def connected_(self) -> bool:
+        return not self._lost
+
+    # ------------------------------------------------------------------
+
+    def _peer(self) -> str:
+        try:
+            return str(self.transport.getPeer())
+        except Exception:
+            return "?"
