@@ -443,6 +443,7 @@ class HTTP11Protocol(Protocol):
 
     def connectionLost(self, reason: Failure = Failure(Exception())) -> None:
         self._lost = True
+        self.connected = 0
         self._timers.cancelAll()
         if self._drainCall is not None:
             self._drainCall.cancel()
@@ -483,7 +484,7 @@ class HTTP11Protocol(Protocol):
         buffered (pipelined), then resume the transport."""
         self.conn.start_next_cycle()
         self._cycleReported = False
-        self._headPending = PAUSE_PIPELINE in self._readPauses
+        self._headPending = bool(self.conn.trailing_data[0])
         if PAUSE_PIPELINE in self._readPauses:
             self.resumeReading(PAUSE_PIPELINE)
         elif not self._draining:
@@ -694,7 +695,6 @@ class HTTP11Protocol(Protocol):
         result: defer.Deferred[None] = defer.Deferred()
         self._activeBody = consumer
         self._bodyDeferred = result
-        self._child = body
         if self._lost:
             self._bodyFailed(consumer, Failure(ConnectionError("connection lost")), abort=False)
             return result
@@ -703,8 +703,11 @@ class HTTP11Protocol(Protocol):
         except BaseException:
             self._bodyFailed(consumer, Failure())
             return result
-        if self._writePaused and self._activeBody is consumer and self._zeroCopyDriver is None:
-            body.pauseProducing()
+        if self._activeBody is consumer:
+            # a child from now on; paused once if the transport is full
+            self._child = body
+            if self._writePaused and self._zeroCopyDriver is None:
+                body.pauseProducing()
 
         def done(_: Any) -> None:
             if consumer.failed:
@@ -740,10 +743,11 @@ class HTTP11Protocol(Protocol):
         if consumer.failed:
             return
         consumer.failed = True
-        body, result = self._child, self._bodyDeferred
+        body, result = consumer._body, self._bodyDeferred
         self._activeBody = None
         self._bodyDeferred = None
-        self._child = None
+        if self._child is body:
+            self._child = None
         if self._zeroCopyDriver is not None:
             self._zeroCopyDriver = None
         try:
@@ -850,6 +854,10 @@ class HTTP11Protocol(Protocol):
         time, close; abort if it stalls."""
         if self._closing or self._lost:
             return
+        if self._activeBody is not None:
+            self._log.warn("close requested in the middle of a body; aborting")
+            self.abortConnection()
+            return
         self._closing = True
         self._flush()
         self._timers.cancelAll()
@@ -858,9 +866,8 @@ class HTTP11Protocol(Protocol):
             self._drainCall = None
         t = self.transport
         self._timers.start(_TIMEOUT_CLOSE, self.closeTimeout, self._timeoutFired)
-        if self._zeroCopyDriver is None and self._activeBody is None:
-            if getattr(t, "producer", None) is self:
-                t.unregisterProducer()
+        if getattr(t, "producer", None) is self:
+            t.unregisterProducer()
         if self._peerEOF or not self._canHalfClose():
             t.loseConnection()
             return
@@ -888,10 +895,6 @@ class HTTP11Protocol(Protocol):
             abort()
         else:
             self.transport.loseConnection()
-
-    @property
-    def connected_(self) -> bool:
-        return not self._lost
 
     # ------------------------------------------------------------------
 
