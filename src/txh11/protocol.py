@@ -90,7 +90,8 @@ it), ``lingerTimeout`` (reading and discarding after a half-close) and
 from __future__ import annotations
 
 import socket
-from typing import Any, Callable, Iterable, Optional
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from twisted.internet import abstract, defer
 from twisted.internet.interfaces import (
@@ -424,7 +425,7 @@ class HTTP11Protocol(Protocol):
         self._timers.reset(TIMEOUT_BODY, self.bodyTimeout)
         try:
             self.conn.receive_data(data)
-        except RuntimeError:
+        except (RuntimeError, h11.LocalProtocolError):
             return  # data after EOF; cannot happen with a sane transport
         self._drain()
 
@@ -453,10 +454,7 @@ class HTTP11Protocol(Protocol):
         if self._activeBody is not None:
             self._bodyFailed(self._activeBody, reason, abort=False)
         if self._readError is None and not self._closing:
-            try:
-                self.conn.receive_data(b"")
-            except RuntimeError:
-                pass
+            self.conn.receive_data(b"")
             self._readPauses.discard(PAUSE_CONSUMER)
             self._drain()
         self.connectionClosed(reason)
@@ -634,14 +632,20 @@ class HTTP11Protocol(Protocol):
 
     def sendEvents(self, events: Iterable[Any]) -> None:
         """Send several events as one write."""
-        self._cork += 1
-        try:
+        with self.corked():
             for event in events:
                 self.sendEvent(event)
+
+    @contextmanager
+    def corked(self) -> Iterator[None]:
+        """Hold output inside the block; write it as one writeSequence after."""
+        self._cork += 1
+        try:
+            yield
         finally:
             self._cork -= 1
-        if self._cork == 0:
-            self._flush()
+            if self._cork == 0:
+                self._flush()
 
     def write(self, data: bytes) -> None:
         """IConsumer: send ``data`` as a Data event."""

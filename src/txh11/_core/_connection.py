@@ -7,7 +7,7 @@ turns your events into bytes for you to write.
 
 from typing import Any, Dict, List, Optional, Tuple, Type, Union
 
-from ._errors import LocalProtocolError, RemoteProtocolError, make_sentinel
+from ._errors import DataAfterEOFError, LocalProtocolError, RemoteProtocolError, make_sentinel
 from ._events import (
     ConnectionClosed,
     Data,
@@ -248,7 +248,7 @@ class Connection:
         """
         if data:
             if self._receive_buffer_closed:
-                raise LocalProtocolError("received data after the peer closed the connection (EOF)")
+                raise DataAfterEOFError("received data after the peer closed the connection (EOF)")
             self._receive_buffer += data
         else:
             self._receive_buffer_closed = True
@@ -290,7 +290,11 @@ class Connection:
             raise RemoteProtocolError("can't receive data when the peer's state is ERROR")
         try:
             event = self._extract_next_receive_event()
-            if event is not NEED_DATA and event is not PAUSED:
+            if type(event) is Data:
+                # Only a body reader makes Data, so the state is SEND_BODY already.
+                if self.their_role is CLIENT:
+                    self.client_is_waiting_for_100_continue = False
+            elif event is not NEED_DATA and event is not PAUSED:
                 self._process_event(self.their_role, event)
             return event
         except BaseException as exc:
@@ -319,7 +323,10 @@ class Connection:
         try:
             t = type(event)
             if t is Data:
-                self._process_event(self.our_role, event)
+                if self._states[self.our_role] is not SEND_BODY:
+                    self._process_event(self.our_role, event)  # raises: Data not allowed now
+                elif self.our_role is CLIENT:
+                    self.client_is_waiting_for_100_continue = False
                 return self._writer.data(event.data)  # type: ignore[attr-defined]
             if t is Response:
                 if event.http_version != b"1.1":  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ __all__ = [
     "ProtocolError",
     "LocalProtocolError",
     "RemoteProtocolError",
+    "DataAfterEOFError",
     "Sentinel",
     "make_sentinel",
 ]
@@ -39,6 +40,13 @@ class LocalProtocolError(ProtocolError):
 
 class RemoteProtocolError(ProtocolError):
     """The remote peer sent something HTTP/1.1 does not allow."""
+
+
+class DataAfterEOFError(LocalProtocolError, RuntimeError):
+    """``receive_data`` was given bytes after it was told the peer closed.
+
+    A RuntimeError too, since code written for h11 catches that.
+    """
 
 
 class Sentinel(type):

@@ -158,12 +158,13 @@ class _ResponseBase(Event):
             raise LocalProtocolError(
                 f"{type(self).__name__} status_code must be in {low}..{high}, not {status_code}"
             )
-        reason = bytesify(reason)
-        if reason_re.fullmatch(reason) is None:
-            raise LocalProtocolError(f"illegal reason phrase {reason!r}")
+        if reason != b"":
+            reason = bytesify(reason)
+            if reason_re.fullmatch(reason) is None:
+                raise LocalProtocolError(f"illegal reason phrase {reason!r}")
         _set(self, "status_code", status_code)
         _set(self, "headers", normalize_and_validate(headers))
-        _set(self, "http_version", _version(http_version))
+        _set(self, "http_version", b"1.1" if http_version == b"1.1" else _version(http_version))
         _set(self, "reason", reason)
 
     @classmethod

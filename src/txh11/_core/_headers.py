@@ -42,6 +42,9 @@ _SPECIAL = frozenset(
     [b"content-length", b"transfer-encoding", b"connection", b"expect", b"upgrade", b"host"]
 )
 
+# Host values already found valid (a server sees the same few over and over).
+_valid_hosts: set = set()
+
 # raw name -> lowercase name, for names already known to be valid tokens.
 _name_cache: dict = {}
 _NAME_CACHE_LIMIT = 2048
@@ -150,8 +153,6 @@ def _note_special(h: Headers, name: bytes, value: bytes) -> None:
     if name == b"content-length":
         if not value.isdigit() or not value.isascii():
             raise LocalProtocolError(f"bad Content-Length {value!r}: must be decimal digits only")
-        if len(value) > 19:
-            raise LocalProtocolError("Content-Length too large", error_status_hint=413)
         length = int(value)
         if h.content_length is not None and h.content_length != length:
             raise LocalProtocolError("conflicting Content-Length headers")
@@ -169,7 +170,10 @@ def _note_special(h: Headers, name: bytes, value: bytes) -> None:
             )
         h.chunked = True
     elif name == b"connection":
-        h.connection += tuple(t.strip().lower() for t in value.split(b",") if t.strip())
+        if b"," in value:
+            h.connection += tuple(t.strip().lower() for t in value.split(b",") if t.strip())
+        else:
+            h.connection += (value.lower(),)
     elif name == b"expect":
         if value.lower() == b"100-continue":
             h.expect_continue = True
@@ -177,15 +181,20 @@ def _note_special(h: Headers, name: bytes, value: bytes) -> None:
         h.upgrade = True
     else:  # host
         h.host_count += 1
-        if host_re.fullmatch(value) is None:
-            raise LocalProtocolError(f"invalid Host header {value!r}")
+        if value not in _valid_hosts:
+            if host_re.fullmatch(value) is None:
+                raise LocalProtocolError(f"invalid Host header {value!r}")
+            if len(_valid_hosts) >= 1024:
+                _valid_hosts.clear()
+            _valid_hosts.add(value)
 
 
 def _normalize_name(name: Any) -> Tuple[bytes, bytes]:
     """Return (raw, lowercase) for a header name given by the user."""
-    cached = _name_cache.get(name)
-    if cached is not None:
-        return cached
+    if type(name) is bytes or type(name) is str:
+        cached = _name_cache.get(name)
+        if cached is not None:
+            return cached
     raw = bytesify(name)
     if token_re.fullmatch(raw) is None:
         raise LocalProtocolError(f"illegal header name {raw!r}")
@@ -195,24 +204,45 @@ def _normalize_name(name: Any) -> Tuple[bytes, bytes]:
     return result
 
 
+# (name, value) as given -> (raw name, (lowercase name, value)), for pairs
+# already validated: applications send the same few headers over and over.
+_pair_cache: dict = {}
+_PAIR_CACHE_LIMIT = 4096
+
+
+def _normalize_pair(pair: Any) -> Tuple[bytes, Tuple[bytes, bytes]]:
+    name, value = pair
+    raw, lname = _normalize_name(name)
+    bvalue = value if type(value) is bytes else bytesify(value)
+    if field_value_re.fullmatch(bvalue) is None:
+        raise LocalProtocolError(
+            f"illegal header value {bvalue!r} for {raw!r}: no CR, LF, NUL or other "
+            "control characters, and no leading or trailing whitespace"
+        )
+    result = (raw, (lname, bvalue))
+    if type(pair) is tuple and type(value) in (bytes, str):
+        if len(_pair_cache) >= _PAIR_CACHE_LIMIT:
+            _pair_cache.clear()
+        _pair_cache[pair] = result
+    return result
+
+
 def normalize_and_validate(headers: Any) -> Headers:
     """Turn any iterable of (name, value) pairs into validated :class:`Headers`."""
     if type(headers) is Headers:
         return headers
     raw_names: List[bytes] = []
     items: List[Tuple[bytes, bytes]] = []
-    fullmatch = field_value_re.fullmatch
-    for name, value in headers:
-        raw, lname = _normalize_name(name)
-        if type(value) is not bytes:
-            value = bytesify(value)
-        if fullmatch(value) is None:
-            raise LocalProtocolError(
-                f"illegal header value {value!r} for {raw!r}: no CR, LF, NUL or other "
-                "control characters, and no leading or trailing whitespace"
-            )
-        raw_names.append(raw)
-        items.append((lname, value))
+    cache_get = _pair_cache.get
+    for pair in headers:
+        try:
+            hit = cache_get(pair)
+        except TypeError:  # an unhashable pair such as a list, or a bytearray inside
+            hit = None
+        if hit is None:
+            hit = _normalize_pair(pair)
+        raw_names.append(hit[0])
+        items.append(hit[1])
     return build_headers(raw_names, items)
 
 

@@ -28,8 +28,8 @@ __all__ = [
 _LINE = (
     rb"([" + TCHAR + rb"]+):[ \t]*((?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?)[ \t]*\r\n"
 )
-_line_re = re.compile(_LINE)
-_block_re = re.compile(rb"(?:" + _LINE + rb")*")
+# Anchored at line starts: a match can only ever cover one whole line.
+_line_re = re.compile(rb"(?m)^" + _LINE)
 _version_re = re.compile(rb"HTTP/([0-9])\.([0-9])")
 # A NUL, a CR not followed by LF, or an LF not preceded by CR: never valid in a head.
 _bad_ctl_re = re.compile(rb"\x00|\r(?=[^\n])|(?<!\r)\n")
@@ -87,14 +87,15 @@ def _unfold_and_pinpoint(block: bytes, obs_fold_ok: bool) -> List[Tuple[bytes, b
 
 
 def parse_header_block(block: bytes, obs_fold_ok: bool = False) -> Headers:
-    """Parse header lines (CRLF-separated, no final empty line) into Headers."""
+    """Parse header lines, each ending in CRLF, into Headers."""
     if not block:
         return EMPTY_HEADERS
-    data = block + b"\r\n"
-    if _block_re.fullmatch(data) is not None:
-        pairs = _line_re.findall(data)
-    else:
-        pairs = _unfold_and_pinpoint(block, obs_fold_ok)
+    pairs = _line_re.findall(block)
+    # Each match covers exactly one CRLF-terminated line, so the block is valid
+    # iff there are as many matches as lines and no LF stands without its CR.
+    lines = block.count(b"\r\n")
+    if len(pairs) != lines or block.count(b"\n") != lines or block[-2:] != b"\r\n":
+        pairs = _unfold_and_pinpoint(block[:-2] if block[-2:] == b"\r\n" else block, obs_fold_ok)
     return build_headers([n for n, _ in pairs], [(n.lower(), v) for n, v in pairs])
 
 
@@ -110,13 +111,14 @@ class _HeadReader:
 
     def _take_head(self, buf: ReceiveBuffer) -> Optional[bytes]:
         # RFC 9112 2.2: ignore empty lines before the start line.
-        while buf.startswith(b"\r\n"):
+        data = buf._data
+        while data[:2] == b"\r\n":
             buf.discard(2)
-        n = len(buf)
+        n = len(data)
         if n == 0:
             return None
         searched = buf.searched
-        head = buf.take_until(b"\r\n\r\n")
+        head = buf.take_until(b"\r\n\r\n", keep=2)
         if head is None:
             if n == 1 and buf.startswith(b"\r"):
                 return None
@@ -156,8 +158,6 @@ class RequestHeadReader(_HeadReader):
         head = self._take_head(buf)
         if head is None:
             return None
-        if _bad_ctl_re.search(head) is not None:
-            raise RemoteProtocolError("bare CR, bare LF or NUL in request head")
         line, _, block = head.partition(b"\r\n")
         parts = line.split(b" ")
         if len(parts) != 3:
@@ -185,8 +185,6 @@ class ResponseHeadReader(_HeadReader):
         head = self._take_head(buf)
         if head is None:
             return None
-        if _bad_ctl_re.search(head) is not None:
-            raise RemoteProtocolError("bare CR, bare LF or NUL in response head")
         line, _, block = head.partition(b"\r\n")
         version, _, rest = line.partition(b" ")
         http_version = _parse_version(version)
@@ -213,6 +211,10 @@ def _data(data: bytes, start: bool = False, end: bool = False) -> Data:
     return ev
 
 
+# Events are immutable, so every received body without trailers can end with this one.
+_END = EndOfMessage._parsed()
+
+
 class ContentLengthReader:
     """A body of exactly ``length`` bytes."""
 
@@ -224,7 +226,7 @@ class ContentLengthReader:
 
     def __call__(self, buf: ReceiveBuffer) -> Union[None, Data, EndOfMessage]:
         if self.remaining == 0:
-            return EndOfMessage._parsed()
+            return _END
         if not buf:
             return None
         data = buf.take(self.remaining)
@@ -252,52 +254,68 @@ class ChunkedReader:
         self.chunk_start = False
 
     def __call__(self, buf: ReceiveBuffer) -> Union[None, Data, EndOfMessage]:
-        if self.in_trailers:
-            return self._trailers(buf)
-        if self.need_crlf:
-            if len(buf) < 2:
-                if buf and not buf.startswith(b"\r"):
-                    raise RemoteProtocolError("chunk data not followed by CRLF")
-                return None
-            if not buf.startswith(b"\r\n"):
-                raise RemoteProtocolError("chunk data not followed by CRLF")
-            buf.discard(2)
-            self.need_crlf = False
+        data = buf._data
+        start = self.chunk_start
         if self.remaining == 0:
-            line = buf.take_until(b"\r\n")
-            if line is None:
-                if len(buf) > self.max_size:
+            if self.in_trailers:
+                return self._trailers(buf)
+            # At a chunk boundary: [CRLF after the previous chunk] chunk-size line.
+            pos = 0
+            if self.need_crlf:
+                if len(data) < 2:
+                    if data and data[0] != 13:
+                        raise RemoteProtocolError("chunk data not followed by CRLF")
+                    return None
+                if data[0] != 13 or data[1] != 10:
+                    raise RemoteProtocolError("chunk data not followed by CRLF")
+                pos = 2
+            idx = data.find(b"\r\n", pos)
+            if idx < 0:
+                if len(data) - pos > self.max_size:
                     raise RemoteProtocolError("chunk header line too long")
-                if _bad_ctl_re.search(buf._data) is not None:
+                if _bad_ctl_re.search(data, pos) is not None:
                     raise RemoteProtocolError("bare CR, bare LF or NUL in chunk header")
                 return None
-            m = _chunk_line_re.fullmatch(line)
+            m = _chunk_line_re.fullmatch(data, pos, idx)
             if m is None:
-                raise RemoteProtocolError(f"malformed chunk header {line[:40]!r}: expected hex size and optional extensions")
+                line = bytes(data[pos:idx][:40])
+                raise RemoteProtocolError(
+                    f"malformed chunk header {line!r}: expected hex size and optional extensions"
+                )
             size = int(m.group(1), 16)
+            del data[: idx + 2]
+            buf._searched = 0
+            self.need_crlf = False
             if size == 0:
                 self.in_trailers = True
                 return self._trailers(buf)
             self.remaining = size
-            self.chunk_start = True
-        if not buf:
+            start = True
+        if not data:
+            self.chunk_start = start
             return None
-        data = buf.take(self.remaining)
-        self.remaining -= len(data)
-        start = self.chunk_start
+        n = self.remaining
+        if len(data) <= n:
+            out = bytes(data)
+            data.clear()
+        else:
+            out = bytes(data[:n])
+            del data[:n]
+        n -= len(out)
+        self.remaining = n
         self.chunk_start = False
-        if self.remaining == 0:
+        if n == 0:
             self.need_crlf = True
-            return _data(data, start, True)
-        return _data(data, start, False)
+            return _data(out, start, True)
+        return _data(out, start, False)
 
     def _trailers(self, buf: ReceiveBuffer) -> Optional[EndOfMessage]:
         if buf.startswith(b"\r\n"):
             buf.discard(2)
-            return EndOfMessage._parsed()
+            return _END
         if len(buf) == 1 and buf.startswith(b"\r"):
             return None
-        block = buf.take_until(b"\r\n\r\n")
+        block = buf.take_until(b"\r\n\r\n", keep=2)
         if block is None:
             if len(buf) > self.max_size:
                 raise RemoteProtocolError("trailer section too large", 431)
@@ -321,4 +339,4 @@ class Http10Reader:
         return _data(buf.take_all())
 
     def read_eof(self) -> EndOfMessage:
-        return EndOfMessage._parsed()
+        return _END

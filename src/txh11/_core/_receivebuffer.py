@@ -68,8 +68,9 @@ class ReceiveBuffer:
         self._searched = 0
         return out
 
-    def take_until(self, terminator: bytes) -> Optional[bytes]:
-        """Remove and return the bytes before ``terminator`` (dropping it too).
+    def take_until(self, terminator: bytes, keep: int = 0) -> Optional[bytes]:
+        """Remove and return the bytes before ``terminator`` plus its first
+        ``keep`` bytes, dropping the rest of the terminator.
 
         Returns None, remembering how far it looked, if the terminator has not
         arrived yet.
@@ -80,7 +81,7 @@ class ReceiveBuffer:
         if idx < 0:
             self._searched = len(data)
             return None
-        out = bytes(data[:idx])
+        out = bytes(data[: idx + keep])
         del data[: idx + len(terminator)]
         self._searched = 0
         return out

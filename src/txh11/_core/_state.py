@@ -153,6 +153,13 @@ class ConnectionState:
 
     def _settle(self) -> None:
         states = self.states
+        if (
+            self.keep_alive
+            and not self.pending_switch_proposals
+            and states[CLIENT] is not MIGHT_SWITCH_PROTOCOL
+            and (states[CLIENT], states[SERVER]) not in STATE_TRIGGERED
+        ):
+            return
         while True:
             before = (states[CLIENT], states[SERVER])
             if self.pending_switch_proposals:
