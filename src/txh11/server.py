@@ -1,0 +1,678 @@
+"""
+An HTTP/1.1 server on the bridge, with a small native handler API at the
+event level.
+
+Handler API
+===========
+
+A handler provides :class:`IRequestHandler` (or is a plain callable taking
+the request).  It is called once per request, in request order, with an
+:class:`IServerRequest`, and answers with core events::
+
+    import txh11 as h11
+    from txh11.server import HTTP11ServerFactory, IRequestHandler
+
+    @implementer(IRequestHandler)
+    class Hello:
+        def requestReceived(self, request):
+            request.respond(200, [("content-type", "text/plain")], b"hello\\n")
+
+    reactor.listenTCP(8080, HTTP11ServerFactory(Hello()))
+
+The request:
+
+- ``head`` (the core ``Request`` event), ``method``, ``target``,
+  ``headers``, ``http_version``; ``trailers`` once the body ended;
+  ``getPeer()``, ``getHost()``, ``isSecure()``.
+- Body, streamed with backpressure: ``deliverBody(protocol)`` connects an
+  ``IProtocol`` whose transport is an ``IPushProducer`` (pause/resume pause
+  the socket; ``stopProducing`` discards the rest), then ``dataReceived`` for
+  each piece and ``connectionLost`` with :class:`RequestBodyDone` (a
+  ``ConnectionDone``) at the end, or another failure.  Until a handler calls
+  ``deliverBody`` (or ``readBody``), the body is not read from the socket,
+  and ``100 Continue`` is sent only then, and only if the client waits for
+  it.  ``readBody(maxSize)`` collects it into bytes; ``discardBody()`` drops
+  it.
+- Response: ``send(event)`` for ``InformationalResponse``, ``Response``,
+  ``Data``, ``EndOfMessage`` (trailers in its ``headers``);
+  ``sendEvents(events)`` (one write); ``sendBody(placeholder) -> Deferred``
+  for passthrough bodies such as :class:`txh11.bodies.FileBody` (sendfile on
+  plain TCP); ``respond(status, headers, body) -> Deferred`` for the common
+  case (``body``: bytes or a placeholder; sets ``Content-Length``);
+  ``write``/``registerProducer``/``unregisterProducer`` (``IConsumer``).
+  ``notifyFinish()`` fires when the response went out in full and fails if
+  the connection was lost first.  After the connection is lost, or after the
+  server answered for the handler (protocol error), sends are ignored.
+- Return ``None``, a ``Deferred`` or a coroutine.  An exception (raised or
+  as a failed ``Deferred``) answers ``500`` and closes if no ``Response`` was
+  sent yet, and aborts the connection otherwise.
+
+Refusing a body (``417``, ``413``, ``401``...) is just responding without
+reading it: the server then discards a small announced body (at most
+``maxDiscardSize``) to keep the connection, and otherwise adds
+``Connection: close`` and closes gracefully after the response.
+
+Errors from the client (``RemoteProtocolError``) get the core's
+``error_status_hint`` (400, 413, 414, 431, 501, 505...) as a response if no
+response was started, then a graceful close; timeouts answer ``408`` where
+possible.  Everything is logged with ``twisted.logger``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from email.utils import formatdate
+from typing import Any, Callable, Iterable, Optional, Union
+
+from twisted.internet import defer
+from twisted.internet.error import ConnectionDone, ConnectionLost
+from twisted.internet.interfaces import (
+    IConsumer,
+    IProtocol,
+    IPushProducer,
+    IReactorTime,
+    ISSLTransport,
+)
+from twisted.internet.protocol import Factory
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from zope.interface import Attribute, Interface, implementer
+
+import txh11 as h11
+from txh11.protocol import (
+    PAUSE_CONSUMER,
+    TIMEOUT_BODY,
+    TIMEOUT_HEADER,
+    TIMEOUT_IDLE,
+    HTTP11Protocol,
+)
+
+__all__ = [
+    "IRequestHandler",
+    "IServerRequest",
+    "ServerRequest",
+    "HTTP11ServerProtocol",
+    "HTTP11ServerFactory",
+    "RequestBodyDone",
+    "RequestBodyTooLarge",
+]
+
+_log = Logger()
+
+PAUSE_UNCLAIMED = "unclaimed-body"
+
+# response progress
+_NOTHING, _HEAD, _DONE = 0, 1, 2
+# body progress
+_UNCLAIMED, _STREAMING, _DISCARDING, _BODY_DONE, _BODY_FAILED = range(5)
+
+
+class RequestBodyDone(ConnectionDone):
+    """The request body ended cleanly (``connectionLost`` reason)."""
+
+
+class RequestBodyTooLarge(Exception):
+    """The request body exceeded the server's ``maxBodySize``."""
+
+
+class IRequestHandler(Interface):
+    """Answers requests."""
+
+    def requestReceived(request: "IServerRequest") -> Any:
+        """
+        Called with each request head, in order.  Return ``None``, a
+        ``Deferred`` or a coroutine; failures answer 500 or abort.
+        """
+
+
+class IServerRequest(IConsumer):
+    """One request/response exchange on a server connection."""
+
+    head = Attribute("The core Request event.")
+    method = Attribute("bytes")
+    target = Attribute("bytes")
+    headers = Attribute("The core Headers of the request.")
+    http_version = Attribute("bytes, e.g. b'1.1'")
+    trailers = Attribute("Headers of the request's EndOfMessage, once received.")
+
+    def deliverBody(protocol: IProtocol) -> None:
+        """Stream the body into ``protocol`` (sends 100 Continue if awaited)."""
+
+    def readBody(maxSize: Optional[int] = None) -> "defer.Deferred[bytes]":
+        """Collect the whole body."""
+
+    def discardBody() -> None:
+        """Read and drop the body."""
+
+    def send(event: Any) -> None:
+        """Send a response event."""
+
+    def sendEvents(events: Iterable[Any]) -> None:
+        """Send response events in one write."""
+
+    def sendBody(body: Any) -> "defer.Deferred[None]":
+        """Send a passthrough placeholder as (part of) the response body."""
+
+    def respond(status: int, headers: Iterable[Any] = (), body: Any = b"") -> "defer.Deferred[None]":
+        """Send a complete response."""
+
+    def notifyFinish() -> "defer.Deferred[None]":
+        """Fires when the response is written in full; fails if lost first."""
+
+    def getPeer() -> Any:
+        """The peer's address."""
+
+    def getHost() -> Any:
+        """Our address."""
+
+    def isSecure() -> bool:
+        """Whether the connection is TLS."""
+
+
+def _body_framing(headers: Any) -> tuple[bool, Optional[int]]:
+    """(chunked, content_length) of a validated request head."""
+    chunked = False
+    length: Optional[int] = None
+    for name, value in headers:
+        if name == b"transfer-encoding":
+            chunked = True
+        elif name == b"content-length":
+            length = int(value)
+    return chunked, length
+
+
+@implementer(IPushProducer)
+class _BodyProducer:
+    """The transport given to a request body protocol."""
+
+    def __init__(self, request: "ServerRequest") -> None:
+        self._request = request
+
+    def pauseProducing(self) -> None:
+        self._request._pauseBody()
+
+    def resumeProducing(self) -> None:
+        self._request._resumeBody()
+
+    def stopProducing(self) -> None:
+        self._request._stopBody()
+
+    def getPeer(self) -> Any:
+        return self._request.getPeer()
+
+    def getHost(self) -> Any:
+        return self._request.getHost()
+
+
+class _Collector:
+    """Protocol for readBody."""
+
+    def __init__(self, request: "ServerRequest", maxSize: Optional[int]) -> None:
+        self.request = request
+        self.maxSize = maxSize
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.deferred: defer.Deferred[bytes] = defer.Deferred()
+        self.transport: Any = None
+
+    def makeConnection(self, transport: Any) -> None:
+        self.transport = transport
+
+    def dataReceived(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.maxSize is not None and self.size > self.maxSize:
+            if not self.deferred.called:
+                self.deferred.errback(RequestBodyTooLarge(f"body larger than {self.maxSize}"))
+            self.transport.stopProducing()
+            return
+        self.parts.append(data)
+
+    def connectionLost(self, reason: Failure) -> None:
+        if self.deferred.called:
+            return
+        if reason.check(RequestBodyDone):
+            self.deferred.callback(b"".join(self.parts))
+        else:
+            self.deferred.errback(reason)
+
+
+@implementer(IServerRequest)
+class ServerRequest:
+    """The request object handed to handlers; see the module docstring."""
+
+    def __init__(self, proto: "HTTP11ServerProtocol", head: Any) -> None:
+        self.channel = proto
+        self.head = head
+        self.method = head.method
+        self.target = head.target
+        self.headers = head.headers
+        self.http_version = head.http_version
+        self.trailers: Any = None
+        chunked, length = _body_framing(head.headers)
+        self._chunked = chunked
+        self._length = length
+        self._received = 0
+        hasBody = chunked or bool(length)
+        self._bodyState = _UNCLAIMED if hasBody else _BODY_DONE
+        self._bodyEnded = not hasBody  # EndOfMessage seen (or no body at all)
+        self._bodyProtocol: Any = None
+        self._bodyReason: Optional[Failure] = None
+        self._response = _NOTHING
+        self._closeAfter = False
+        self._abandoned = False
+        self._lostReason: Optional[Failure] = None
+        self._finishDeferreds: list[defer.Deferred[None]] = []
+
+    def __repr__(self) -> str:
+        return f"<ServerRequest {self.method.decode()} {self.target!r}>"
+
+    # -- addresses -------------------------------------------------------
+
+    def getPeer(self) -> Any:
+        return self.channel.transport.getPeer()
+
+    def getHost(self) -> Any:
+        return self.channel.transport.getHost()
+
+    def isSecure(self) -> bool:
+        return ISSLTransport.providedBy(self.channel.transport)
+
+    # -- body ------------------------------------------------------------
+
+    def deliverBody(self, protocol: Any) -> None:
+        if self._bodyProtocol is not None:
+            raise RuntimeError("the body is already being delivered")
+        self._bodyProtocol = protocol
+        protocol.makeConnection(_BodyProducer(self))
+        if self._bodyState == _BODY_DONE:
+            if self._bodyEnded:
+                protocol.connectionLost(Failure(RequestBodyDone()))
+                return
+            self._bodyState = _STREAMING  # EndOfMessage (of an empty body) to come
+            return
+        if self._bodyState in (_BODY_FAILED, _DISCARDING) or self._lostReason is not None:
+            protocol.connectionLost(
+                self._bodyReason or self._lostReason or Failure(ConnectionLost("body discarded"))
+            )
+            return
+        self._bodyState = _STREAMING
+        self._claim()
+
+    def readBody(self, maxSize: Optional[int] = None) -> "defer.Deferred[bytes]":
+        collector = _Collector(self, maxSize)
+        self.deliverBody(collector)
+        return collector.deferred
+
+    def discardBody(self) -> None:
+        if self._bodyState == _UNCLAIMED:
+            self._bodyState = _DISCARDING
+            self.channel.resumeReading(PAUSE_UNCLAIMED)
+
+    def _claim(self) -> None:
+        ch = self.channel
+        if self._abandoned:
+            return
+        if ch.conn.they_are_waiting_for_100_continue and self._response == _NOTHING:
+            ch.sendEvent(h11.InformationalResponse(status_code=100, headers=[]))
+        ch.resumeReading(PAUSE_UNCLAIMED)
+
+    def _pauseBody(self) -> None:
+        if self._bodyState == _STREAMING:
+            self.channel.pauseReading(PAUSE_CONSUMER)
+
+    def _resumeBody(self) -> None:
+        self.channel.resumeReading(PAUSE_CONSUMER)
+
+    def _stopBody(self) -> None:
+        if self._bodyState == _STREAMING:
+            self._bodyState = _DISCARDING
+            self._bodyProtocol = None
+        self.channel.resumeReading(PAUSE_CONSUMER)
+        if self._response == _DONE:
+            self._afterResponse()
+
+    def _dataReceived(self, data: bytes) -> None:
+        self._received += len(data)
+        limit = self.channel.maxBodySize
+        if limit is not None and self._received > limit:
+            self._bodyFailed(
+                Failure(RequestBodyTooLarge(f"request body larger than {limit} bytes"))
+            )
+            self.channel._refuse(self, 413, "request body too large")
+            return
+        if self._bodyState == _STREAMING:
+            self._bodyProtocol.dataReceived(data)
+        # _DISCARDING: dropped; _UNCLAIMED: only when the connection is lost
+
+    def _endOfMessage(self, trailers: Any) -> None:
+        self.trailers = trailers
+        self._bodyEnded = True
+        state = self._bodyState
+        if state == _UNCLAIMED or state == _DISCARDING:
+            self._bodyState = _BODY_DONE
+        elif state == _STREAMING:
+            self._bodyState = _BODY_DONE
+            protocol, self._bodyProtocol = self._bodyProtocol, None
+            protocol.connectionLost(Failure(RequestBodyDone()))
+        self.channel.resumeReading(PAUSE_CONSUMER)
+
+    def _bodyFailed(self, reason: Failure) -> None:
+        if self._bodyState in (_BODY_DONE, _BODY_FAILED):
+            return
+        protocol, self._bodyProtocol = self._bodyProtocol, None
+        self._bodyState = _BODY_FAILED
+        self._bodyReason = reason
+        if protocol is not None:
+            protocol.connectionLost(reason)
+
+    # -- response --------------------------------------------------------
+
+    def send(self, event: Any) -> None:
+        if self._abandoned:
+            _log.debug("{request}: {event} dropped (connection gone)", request=self, event=event)
+            return
+        t = type(event)
+        if t is h11.Response:
+            event = self._prepareResponse(event)
+            self.channel.sendEvent(event)
+            self._response = _HEAD
+        elif t is h11.EndOfMessage:
+            self.channel.sendEvent(event)
+            self._response = _DONE
+            self._afterResponse()
+        else:
+            self.channel.sendEvent(event)
+
+    def sendEvents(self, events: Iterable[Any]) -> None:
+        with self.channel.corked():
+            for event in events:
+                self.send(event)
+
+    def sendBody(self, body: Any) -> "defer.Deferred[None]":
+        if self._abandoned:
+            return defer.fail(self._lostReason or Failure(ConnectionLost()))
+        return self.channel.sendBody(body)
+
+    def respond(
+        self, status: int, headers: Iterable[Any] = (), body: Any = b"", reason: bytes = b""
+    ) -> "defer.Deferred[None]":
+        headers = list(headers)
+        isBytes = isinstance(body, (bytes, bytearray, memoryview))
+        names = {bytes(n, "ascii") if isinstance(n, str) else bytes(n) for n, _ in headers}
+        names = {n.lower() for n in names}
+        if b"content-length" not in names and b"transfer-encoding" not in names:
+            headers.append((b"content-length", b"%d" % len(body)))
+        response = h11.Response(status_code=status, headers=headers, reason=reason)
+        sendBody = self.method != b"HEAD" and status not in (204, 304) and len(body) > 0
+        if isBytes or not sendBody:
+            events: list[Any] = [response]
+            if sendBody:
+                events.append(h11.Data(data=bytes(body)))
+            events.append(h11.EndOfMessage())
+            self.sendEvents(events)
+            return defer.succeed(None)
+        self.send(response)
+        d = self.sendBody(body)
+        d.addCallback(lambda _: self.send(h11.EndOfMessage()))
+        return d
+
+    def write(self, data: bytes) -> None:
+        if data and not self._abandoned:
+            self.channel.sendEvent(h11.Data(data=data))
+
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        if self._abandoned:
+            producer.stopProducing()
+            return
+        self.channel.registerProducer(producer, streaming)
+
+    def unregisterProducer(self) -> None:
+        self.channel.unregisterProducer()
+
+    def notifyFinish(self) -> "defer.Deferred[None]":
+        if self._response == _DONE:
+            return defer.succeed(None)
+        if self._lostReason is not None:
+            return defer.fail(self._lostReason)
+        d: defer.Deferred[None] = defer.Deferred()
+        self._finishDeferreds.append(d)
+        return d
+
+    def _prepareResponse(self, event: Any) -> Any:
+        """Decide what happens to an unread body; add Date; maybe Connection: close."""
+        ch = self.channel
+        extra = []
+        if not self._bodyEnded and self._bodyState in (_UNCLAIMED, _DISCARDING):
+            remaining = None if self._length is None else self._length - self._received
+            if (
+                not ch.conn.they_are_waiting_for_100_continue
+                and remaining is not None
+                and remaining <= ch.maxDiscardSize
+            ):
+                self.discardBody()
+            else:
+                self._closeAfter = True
+                if b"close" not in _tokens(event.headers, b"connection"):
+                    extra.append((b"connection", b"close"))
+        if ch.addDateHeader and not any(n == b"date" for n, _ in event.headers):
+            extra.append((b"date", ch._date()))
+        if not extra:
+            return event
+        return h11.Response(
+            status_code=event.status_code,
+            headers=list(event.headers.raw_items()) + extra,
+            reason=event.reason,
+        )
+
+    def _afterResponse(self) -> None:
+        finished, self._finishDeferreds = self._finishDeferreds, []
+        for d in finished:
+            d.callback(None)
+        ch = self.channel
+        if ch._lost:
+            return
+        if self._closeAfter or (
+            not self._bodyEnded and self._bodyState in (_UNCLAIMED, _DISCARDING, _BODY_FAILED)
+            and ch.conn.their_state is h11.SEND_BODY
+            and (self._length is None or self._length - self._received > ch.maxDiscardSize)
+        ):
+            ch.loseConnection()
+
+    def _abandon(self, reason: Failure) -> None:
+        """The server answers/closes instead of the handler from now on."""
+        self._abandoned = True
+        if self._lostReason is None:
+            self._lostReason = reason
+        self._bodyFailed(reason)
+        finished, self._finishDeferreds = self._finishDeferreds, []
+        for d in finished:
+            d.errback(reason)
+
+
+def _tokens(headers: Any, name: bytes) -> set[bytes]:
+    out: set[bytes] = set()
+    for n, v in headers:
+        if n == name:
+            out.update(t.strip().lower() for t in v.split(b","))
+    return out
+
+
+class HTTP11ServerProtocol(HTTP11Protocol):
+    """One server connection: requests in, handler calls, responses out."""
+
+    role = h11.SERVER
+    #: refuse bodies larger than this with 413 (None: no limit)
+    maxBodySize: Optional[int] = None
+    #: unread request bodies up to this size are discarded to keep the connection
+    maxDiscardSize: int = 64 * 1024
+    addDateHeader = True
+
+    _log = Logger()
+
+    def __init__(self, handler: Any, reactor: Optional[IReactorTime] = None) -> None:
+        super().__init__(reactor)
+        self.handler = handler
+        self._current: Optional[ServerRequest] = None
+        self._dateCache: tuple[int, bytes] = (-1, b"")
+
+    def _date(self) -> bytes:
+        now = int(self._getReactor().seconds())
+        if self._dateCache[0] != now:
+            self._dateCache = (now, formatdate(now, usegmt=True).encode("ascii"))
+        return self._dateCache[1]
+
+    # -- events ------------------------------------------------------------
+
+    def eventReceived(self, event: Any) -> None:
+        t = type(event)
+        request = self._current
+        if t is h11.Data:
+            if request is not None:
+                request._dataReceived(event.data)
+        elif t is h11.Request:
+            self._requestReceived(event)
+        elif t is h11.EndOfMessage:
+            if request is not None:
+                request._endOfMessage(event.headers)
+        elif t is h11.ConnectionClosed:
+            self._log.debug("{peer} closed its side", peer=self._peer())
+
+    def _requestReceived(self, head: Any) -> None:
+        request = ServerRequest(self, head)
+        self._current = request
+        if (
+            self.maxBodySize is not None
+            and request._length is not None
+            and request._length > self.maxBodySize
+        ):
+            self._refuse(request, 413, "request body too large")
+            return
+        if request._bodyState == _UNCLAIMED:
+            self.pauseReading(PAUSE_UNCLAIMED)
+        try:
+            if IRequestHandler.providedBy(self.handler):
+                result = self.handler.requestReceived(request)
+            else:
+                result = self.handler(request)
+            if inspect.iscoroutine(result):
+                result = defer.Deferred.fromCoroutine(result)
+        except BaseException:
+            self._handlerFailed(request, Failure())
+            return
+        if isinstance(result, defer.Deferred):
+            result.addErrback(lambda f: self._handlerFailed(request, f))
+
+    def _handlerFailed(self, request: ServerRequest, failure: Failure) -> None:
+        self._log.failure(
+            "request handler failed for {request} from {peer}",
+            failure,
+            request=request,
+            peer=self._peer(),
+        )
+        if self._lost or request._abandoned:
+            return
+        if request._response == _NOTHING and self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+            self._refuse(request, 500, "internal server error")
+        elif request._response == _DONE:
+            pass
+        else:
+            self.abortConnection()
+
+    def _refuse(self, request: Optional[ServerRequest], status: int, message: str) -> None:
+        """Answer ``status`` for the handler (if nothing was sent) and close."""
+        if request is not None:
+            request._abandon(Failure(ConnectionLost(f"server answered {status}")))
+            started = request._response != _NOTHING
+        else:
+            started = False
+        if not started and self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+            self._sendError(status, message)
+            self.loseConnection()
+        else:
+            self.abortConnection()
+
+    def _sendError(self, status: int, message: str) -> None:
+        body = (message + "\n").encode("utf-8", "replace")
+        headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", b"%d" % len(body)),
+            (b"connection", b"close"),
+        ]
+        if self.addDateHeader:
+            headers.append((b"date", self._date()))
+        try:
+            self.sendEvents(
+                [
+                    h11.Response(status_code=status, headers=headers),
+                    h11.Data(data=body),
+                    h11.EndOfMessage(),
+                ]
+            )
+        except h11.LocalProtocolError:
+            self._log.failure("could not send the {status} response", status=status)
+
+    def protocolErrorReceived(self, exc: Exception) -> None:
+        status = getattr(exc, "error_status_hint", 400)
+        if not 400 <= status < 600:
+            status = 400
+        request = self._current
+        if request is not None:
+            request._bodyFailed(Failure(exc))
+        self._refuse(request, status, str(exc) or "bad request")
+
+    def timeoutReached(self, kind: str) -> None:
+        request = self._current
+        self._log.info("{kind} timeout for {peer}", kind=kind, peer=self._peer())
+        if kind == TIMEOUT_IDLE:
+            self.loseConnection()
+        elif kind == TIMEOUT_HEADER:
+            self._refuse(None, 408, "request header timeout")
+        elif kind == TIMEOUT_BODY:
+            if request is not None:
+                request._bodyFailed(Failure(ConnectionLost("request body timeout")))
+            self._refuse(request, 408, "request body timeout")
+        else:
+            self.loseConnection()
+
+    def cycleCompleted(self, reusable: bool) -> None:
+        self._current = None
+        super().cycleCompleted(reusable)
+
+    def connectionClosed(self, reason: Failure) -> None:
+        request, self._current = self._current, None
+        if request is not None and request._response != _DONE:
+            request._abandon(reason)
+        elif request is not None:
+            request._bodyFailed(reason)
+
+
+class HTTP11ServerFactory(Factory):
+    """Builds :class:`HTTP11ServerProtocol` for ``handler``."""
+
+    protocol = HTTP11ServerProtocol  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        handler: Union[IRequestHandler, Callable[[ServerRequest], Any]],
+        reactor: Optional[IReactorTime] = None,
+        **settings: Any,
+    ) -> None:
+        """
+        ``settings`` override protocol attributes: ``idleTimeout``,
+        ``headerTimeout``, ``bodyTimeout``, ``lingerTimeout``,
+        ``closeTimeout``, ``maxIncompleteEventSize``, ``maxBodySize``,
+        ``maxDiscardSize``, ``addDateHeader``.
+        """
+        self.handler = handler
+        self.reactor = reactor
+        for name in settings:
+            if not hasattr(self.protocol, name):
+                raise TypeError(f"unknown setting {name!r}")
+        self.settings = settings
+
+    def buildProtocol(self, addr: Any) -> HTTP11ServerProtocol:
+        p = self.protocol(self.handler, self.reactor)
+        p.factory = self
+        for name, value in self.settings.items():
+            setattr(p, name, value)
+        return p
