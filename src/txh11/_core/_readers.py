@@ -100,19 +100,34 @@ def parse_header_block(block: bytes, obs_fold_ok: bool = False) -> Headers:
 
 
 class _HeadReader:
-    """Shared by request and response head readers: finds a bounded head."""
+    """Shared by request and response head readers: finds a bounded head.
 
-    __slots__ = ("max_size", "obs_fold_ok")
+    Remembers the last header block it parsed: a keep-alive peer usually
+    repeats its headers byte for byte, and Headers are immutable, so the
+    parsed object can be reused (one entry per connection, nothing shared).
+    """
+
+    __slots__ = ("max_size", "obs_fold_ok", "_last_block", "_last_headers")
     too_long_line_status = 431
 
     def __init__(self, max_size: int, obs_fold_ok: bool) -> None:
         self.max_size = max_size
         self.obs_fold_ok = obs_fold_ok
+        self._last_block = b""
+        self._last_headers = EMPTY_HEADERS
+
+    def _headers(self, block: bytes) -> Headers:
+        if block == self._last_block:
+            return self._last_headers
+        headers = parse_header_block(block, self.obs_fold_ok)
+        self._last_block = block
+        self._last_headers = headers
+        return headers
 
     def _take_head(self, buf: ReceiveBuffer) -> Optional[bytes]:
         # RFC 9112 2.2: ignore empty lines before the start line.
         data = buf._data
-        while data[:2] == b"\r\n":
+        while data.startswith(b"\r\n"):
             buf.discard(2)
         n = len(data)
         if n == 0:
@@ -168,7 +183,7 @@ class RequestHeadReader(_HeadReader):
         if target_re.fullmatch(target) is None:
             raise RemoteProtocolError(f"illegal request target {target[:80]!r}")
         http_version = _parse_version(version)
-        headers = parse_header_block(block, self.obs_fold_ok)
+        headers = self._headers(block)
         return Request._parsed(method, target, headers, http_version)
 
 
@@ -198,7 +213,7 @@ class ResponseHeadReader(_HeadReader):
         status = int(code)
         if status < 100:
             raise RemoteProtocolError(f"status code {status} out of range")
-        headers = parse_header_block(block, self.obs_fold_ok)
+        headers = self._headers(block)
         cls = InformationalResponse if status < 200 else Response
         return cls._parsed(status, headers, http_version, reason)
 
@@ -315,10 +330,13 @@ class ChunkedReader:
             return _END
         if len(buf) == 1 and buf.startswith(b"\r"):
             return None
+        searched = buf.searched
         block = buf.take_until(b"\r\n\r\n", keep=2)
         if block is None:
             if len(buf) > self.max_size:
                 raise RemoteProtocolError("trailer section too large", 431)
+            if _bad_ctl_re.search(buf._data, searched - 1 if searched else 0) is not None:
+                raise RemoteProtocolError("bare CR, bare LF or NUL in trailer section")
             return None
         if len(block) > self.max_size:
             raise RemoteProtocolError("trailer section too large", 431)
