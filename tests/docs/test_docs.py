@@ -1,0 +1,294 @@
+"""The manual cannot drift from the code.
+
+1. ``test_tutorial``: every ``.. code-block:: python`` of docs/tutorial.rst
+   runs, in order, in one namespace, against the tutorial server
+   (docs/_examples/tutorial_server.py, the standard library's http.server)
+   started here on a free port of 127.0.0.1. What a block prints must equal
+   the ``.. code-block:: text`` with ``:class: output`` that follows it; a
+   block that prints without such a block after it fails too. The docs say
+   port 8080; the test substitutes the port it got.
+
+2. ``test_doctests``: every ``>>>`` example in the other pages runs with the
+   standard library's doctest (``txh11`` imported as ``h11``).
+
+3. ``test_sphinx_build``: ``sphinx-build -W -b html`` into a temporary
+   directory (skipped when Sphinx is not installed: ``pip install -e '.[docs]'``).
+
+Run ``python tests/docs/test_docs.py --update`` to rewrite the output blocks
+of the tutorial from a real run (then read the diff before committing).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import doctest
+import importlib.util
+import io
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+TUTORIAL = DOCS / "tutorial.rst"
+DOC_PORT = "8080"
+
+_DIRECTIVE = re.compile(r"^(?P<indent>\s*)\.\. code-block::\s*(?P<lang>\S+)\s*$")
+_OPTION = re.compile(r"^\s*:(?P<name>[\w-]+):\s*(?P<value>.*)$")
+
+
+@dataclass
+class Block:
+    lang: str
+    options: Dict[str, str]
+    lines: List[str]
+    line: int  # 1-based line number of the directive
+    content_start: int  # 0-based index of the first content line
+    content_end: int  # 0-based index one past the last content line
+    indent: str = ""
+    extra: List[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines) + ("\n" if self.lines else "")
+
+    @property
+    def is_output(self) -> bool:
+        return self.lang == "text" and "output" in self.options.get("class", "").split()
+
+
+def parse_blocks(source: str) -> List[Block]:
+    """Every ``code-block`` directive of an rst text, with its content dedented."""
+    lines = source.splitlines()
+    blocks = []
+    i = 0
+    while i < len(lines):
+        m = _DIRECTIVE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        indent = len(m.group("indent"))
+        start = i
+        i += 1
+        options = {}
+        while i < len(lines) and (o := _OPTION.match(lines[i])) and _indent(lines[i]) > indent:
+            options[o.group("name")] = o.group("value").strip()
+            i += 1
+        # content: a blank line, then lines indented more than the directive
+        while i < len(lines) and not lines[i].strip():
+            i += 1
+        content_start = i
+        body: List[str] = []
+        while i < len(lines) and (not lines[i].strip() or _indent(lines[i]) > indent):
+            body.append(lines[i])
+            i += 1
+        while body and not body[-1].strip():
+            body.pop()
+        content_end = content_start + len(body)
+        body_indent = min((_indent(b) for b in body if b.strip()), default=indent + 3)
+        blocks.append(
+            Block(
+                lang=m.group("lang"),
+                options=options,
+                lines=[b[body_indent:] for b in body],
+                line=start + 1,
+                content_start=content_start,
+                content_end=content_end,
+                indent=" " * body_indent,
+            )
+        )
+    return blocks
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _load_tutorial_server():
+    path = DOCS / "_examples" / "tutorial_server.py"
+    spec = importlib.util.spec_from_file_location("txh11_tutorial_server", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+@contextlib.contextmanager
+def tutorial_server():
+    module = _load_tutorial_server()
+    port = _free_port()
+    server = module.start(port)
+    try:
+        yield str(port)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Step:
+    code: Block
+    output: Optional[Block]
+    printed: str
+
+
+def run_tutorial(port: str) -> List[Step]:
+    """Run the python blocks of the tutorial in order; return what each printed."""
+    blocks = parse_blocks(TUTORIAL.read_text(encoding="utf-8"))
+    namespace: dict = {"__name__": "__tutorial__"}
+    steps = []
+    for i, block in enumerate(blocks):
+        if block.lang != "python":
+            continue
+        following = blocks[i + 1] if i + 1 < len(blocks) else None
+        output = following if following is not None and following.is_output else None
+        code = block.text.replace(DOC_PORT, port)
+        buf = io.StringIO()
+        started = time.monotonic()
+        with contextlib.redirect_stdout(buf):
+            try:
+                exec(compile(code, f"{TUTORIAL.name}:{block.line}", "exec"), namespace)
+            except BaseException as exc:
+                raise AssertionError(
+                    f"the code block at {TUTORIAL.name}:{block.line} raised {exc!r}\n"
+                    f"--- it printed before that:\n{buf.getvalue()}"
+                ) from exc
+        if time.monotonic() - started > 10:
+            raise AssertionError(f"the code block at {TUTORIAL.name}:{block.line} took too long")
+        steps.append(Step(block, output, buf.getvalue().replace(port, DOC_PORT)))
+    for sock_like in list(namespace.values()):
+        close = getattr(sock_like, "close", None)
+        if isinstance(sock_like, socket.socket) and close:
+            close()
+    return steps
+
+
+def _normalise(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
+
+
+def test_tutorial_blocks_are_found():
+    blocks = parse_blocks(TUTORIAL.read_text(encoding="utf-8"))
+    python = [b for b in blocks if b.lang == "python"]
+    outputs = [b for b in blocks if b.is_output]
+    assert len(python) >= 15, "the tutorial lost its code blocks?"
+    assert len(outputs) >= 12
+    for i, b in enumerate(blocks):
+        if b.is_output:
+            assert i > 0 and blocks[i - 1].lang == "python", (
+                f"output block at line {b.line} does not follow a python block"
+            )
+
+
+def test_tutorial():
+    with tutorial_server() as port:
+        steps = run_tutorial(port)
+    problems = []
+    for step in steps:
+        where = f"{TUTORIAL.name}:{step.code.line}"
+        if step.output is None:
+            if step.printed.strip():
+                problems.append(f"{where} prints, but no output block follows:\n{step.printed}")
+            continue
+        want = _normalise(step.output.text)
+        got = _normalise(step.printed)
+        if want != got:
+            problems.append(f"{where}: the docs show\n{want}\n--- but the code printed\n{got}")
+    assert not problems, "\n\n".join(problems)
+
+
+def update_tutorial() -> None:
+    """Rewrite the tutorial's output blocks from a real run."""
+    with tutorial_server() as port:
+        steps = run_tutorial(port)
+    lines = TUTORIAL.read_text(encoding="utf-8").splitlines()
+    for step in reversed(steps):
+        printed = [l.rstrip() for l in step.printed.rstrip("\n").splitlines()]
+        if step.output is not None:
+            ind = step.output.indent
+            new = [ind + l if l else "" for l in printed]
+            lines[step.output.content_start : step.output.content_end] = new
+        elif printed:
+            ind = step.code.indent
+            block = ["", ind[:-3] + ".. code-block:: text", ind + ":class: output", ""]
+            block += [ind + l if l else "" for l in printed]
+            lines[step.code.content_end : step.code.content_end] = block
+    TUTORIAL.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# -- doctests in the other pages ---------------------------------------------
+
+DOCTEST_PAGES = sorted(p for p in DOCS.glob("*.rst") if p.name != TUTORIAL.name)
+
+
+@pytest.mark.parametrize("page", DOCTEST_PAGES, ids=lambda p: p.name)
+def test_doctests(page: Path):
+    text = page.read_text(encoding="utf-8")
+    if ">>>" not in text:
+        pytest.skip(f"{page.name} has no >>> examples")
+    import txh11
+
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(text, {"h11": txh11, "txh11": txh11}, page.name, str(page), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    out = io.StringIO()
+    runner.run(test, out=out.write)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, out.getvalue()
+
+
+# -- the build ---------------------------------------------------------------
+
+
+def test_sphinx_build(tmp_path: Path):
+    pytest.importorskip("sphinx", reason="Sphinx is not installed: pip install -e '.[docs]'")
+    cmd = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-W",
+        "--keep-going",
+        "-q",
+        "-b",
+        "html",
+        "-d",
+        str(tmp_path / "doctrees"),
+        str(DOCS),
+        str(tmp_path / "html"),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stdout}\n{proc.stderr}"
+    html = tmp_path / "html"
+    for page in ["index", "tutorial", "api", "changelog"]:
+        assert (html / f"{page}.html").exists(), page
+    api = (html / "api.html").read_text(encoding="utf-8")
+    # the state diagrams were generated (as SVG with dot, as tables without)
+    if shutil.which("dot"):
+        assert api.count('class="graphviz') >= 3, "state diagrams missing from api.html"
+    else:
+        assert api.count("state-diagram-table") >= 3
+
+
+if __name__ == "__main__":
+    if "--update" in sys.argv:
+        update_tutorial()
+        print(f"rewrote the output blocks of {TUTORIAL}")
+    else:
+        with tutorial_server() as port:
+            for step in run_tutorial(port):
+                print(f"--- {TUTORIAL.name}:{step.code.line}")
+                print(step.printed, end="")
