@@ -8,6 +8,8 @@ import re
 
 __all__ = [
     "TCHAR",
+    "TCHAR_BYTES",
+    "FIELD_VALUE_BYTES",
     "token_re",
     "field_value_re",
     "field_value_chars_re",
@@ -24,6 +26,9 @@ __all__ = [
 #         "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
 TCHAR = rb"!#$%&'*+\-.^_`|~0-9A-Za-z"
 token_re = re.compile(rb"[" + TCHAR + rb"]+")
+#: Every byte a token may hold, for validating many names at once with
+#: ``bytes.translate(None, TCHAR_BYTES)`` (what is left over is illegal).
+TCHAR_BYTES = bytes(c for c in range(128) if token_re.fullmatch(bytes([c])))
 
 # field-vchar = VCHAR / obs-text; a field value has no leading or trailing
 # whitespace and no CTLs other than HTAB inside.
@@ -31,6 +36,8 @@ _VCHAR = rb"\x21-\x7e\x80-\xff"
 field_value_re = re.compile(rb"(?:[" + _VCHAR + rb"](?:[\t\x20-\x7e\x80-\xff]*[" + _VCHAR + rb"])?)?")
 # The characters a received value may contain before its OWS is stripped.
 field_value_chars_re = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
+#: The same set as bytes, for ``bytes.translate`` checks.
+FIELD_VALUE_BYTES = bytes([9, *range(0x20, 0x7F), *range(0x80, 0x100)])
 
 method_re = token_re
 # request-target: visible characters only (obs-text tolerated), never SP or CTL.
