@@ -1,0 +1,605 @@
+"""
+The client side of one HTTP/1.1 connection: :class:`HTTP11ClientProtocol`.
+
+A subclass of the bridge (:class:`txh11.protocol.HTTP11Protocol`) with the
+client role.  It carries one request/response exchange at a time
+(``request(prepared) -> Deferred[Response]``); the pool
+(:mod:`txh11._client_pool`) hands it out again once the core says the cycle
+ended cleanly.
+
+Request bodies
+    Sent once the head is out: a body with a known length through the
+    bridge's passthrough path (``sendBody``), an ``UNKNOWN_LENGTH`` one as
+    chunked ``Data`` events with the producer registered as the bridge's
+    child producer (paused while the socket's buffer is full).  A producer
+    failure fails the request with ``RequestGenerationFailed`` and aborts the
+    connection.
+
+``Expect: 100-continue``
+    When the caller set it, the head goes out alone and the body waits for
+    ``100 Continue``, or for ``expectContinueTimeout`` seconds (on the
+    injected reactor), after which it is sent anyway.  A final response that
+    arrives first means the body is never sent: a chunked body is ended at
+    once with its empty last chunk (the connection stays reusable), a
+    ``Content-Length`` one cannot be, so the connection is closed after the
+    response.
+
+Responses
+    The ``Response`` is fired as soon as its head is parsed.  Its body is
+    read ahead up to ``unclaimedBodyLimit`` bytes until ``deliverBody`` is
+    called; beyond that (or at once when ``Content-Length`` says it is
+    larger) the socket is paused.  An unclaimed response that is garbage
+    collected closes its connection.  The connection goes back to the pool
+    before the body protocol is told ``ResponseDone``, so a request made
+    from ``connectionLost`` reuses it.
+
+Failures (Twisted's own exception types)
+    - no response head and the connection went away: ``ResponseNeverReceived``
+      (``RequestTransmissionFailed`` if it went away while the body was being
+      sent);
+    - the server broke the protocol: ``ResponseFailed`` wrapping the core's
+      ``RemoteProtocolError``;
+    - the body failed after the head: ``connectionLost(ResponseFailed)``;
+    - cancelled: ``CancelledError``; the connection is aborted.
+
+Timeouts: the bridge's ``idleTimeout``, ``headerTimeout`` and ``bodyTimeout``
+are off by default on the client (the pool expires idle connections, callers
+time requests out by cancelling, as with Twisted's Agent).
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable, Optional
+
+from twisted.internet import defer
+from twisted.internet.error import TimeoutError as TxTimeoutError
+from twisted.internet.interfaces import IConsumer, IDelayedCall, IReactorTime
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.web.client import (
+    PotentialDataLoss,
+    RequestGenerationFailed,
+    RequestNotSent,
+    RequestTransmissionFailed,
+    ResponseDone,
+    ResponseFailed,
+    ResponseNeverReceived,
+)
+from twisted.web.http_headers import Headers
+from twisted.web.iweb import UNKNOWN_LENGTH
+from zope.interface import implementer
+
+import txh11 as h11
+from txh11._client_request import BODY_CHUNKED, BODY_LENGTH, BODY_NONE, PreparedRequest
+from txh11._client_response import Response, coreToTwistedHeaders
+from txh11.protocol import PAUSE_CONSUMER, HTTP11Protocol
+
+__all__ = ["HTTP11ClientProtocol", "ProtocolSwitchNotSupported", "PAUSE_UNCLAIMED"]
+
+PAUSE_UNCLAIMED = "response-unclaimed"
+
+_log = Logger()
+
+# request body progress
+_B_DONE, _B_WAIT100, _B_SENDING, _B_SKIPPED, _B_FAILED = range(5)
+
+_EOM = h11.EndOfMessage()
+_DONE = h11.DONE
+_NO_BODY_STATUS = frozenset([204, 304])
+_VERSIONS = {b"1.1": (b"HTTP", 1, 1), b"1.0": (b"HTTP", 1, 0)}
+
+
+class ProtocolSwitchNotSupported(Exception):
+    """The server answered ``101 Switching Protocols``; the agent cannot."""
+
+
+class _Exchange:
+    """One request/response exchange on a connection."""
+
+    __slots__ = (
+        "prepared",
+        "deferred",
+        "fired",
+        "done",
+        "response",
+        "responseRef",
+        "responseEnded",
+        "closeDelimited",
+        "bodyState",
+        "bodyError",
+        "continueCall",
+        "registered",
+        "closeAfter",
+        "__weakref__",
+    )
+
+    def __init__(self, prepared: PreparedRequest) -> None:
+        self.prepared = prepared
+        self.deferred: Optional[defer.Deferred[Response]] = None
+        self.fired = False
+        self.done = False
+        self.response: Optional[Response] = None
+        self.responseRef: Any = None
+        self.responseEnded = False
+        self.closeDelimited = False
+        self.bodyState = _B_DONE
+        self.bodyError: Optional[Failure] = None
+        self.continueCall: Optional[IDelayedCall] = None
+        self.registered = False
+        self.closeAfter = False
+
+
+@implementer(IConsumer)
+class _ChunkedConsumer:
+    """The consumer given to an ``UNKNOWN_LENGTH`` body producer."""
+
+    __slots__ = ("_proto", "_ex")
+
+    def __init__(self, proto: "HTTP11ClientProtocol", ex: _Exchange) -> None:
+        self._proto = proto
+        self._ex = ex
+
+    def write(self, data: bytes) -> None:
+        proto, ex = self._proto, self._ex
+        if ex.bodyState == _B_SENDING and proto._exchange is ex and not proto._gone:
+            proto.write(data)
+
+    def writeSequence(self, seq: Any) -> None:
+        self.write(b"".join(seq))
+
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        """The agent registers the body producer itself."""
+
+    def unregisterProducer(self) -> None:
+        """See registerProducer."""
+
+
+class HTTP11ClientProtocol(HTTP11Protocol):
+    """
+    One client connection; one exchange at a time.  ``onQuiescent(proto)``
+    is called when a cycle ended cleanly and the connection can be reused,
+    ``onClosed(proto)`` when the transport is gone.
+    """
+
+    role = h11.CLIENT
+    idleTimeout: Optional[float] = None
+    headerTimeout: Optional[float] = None
+    bodyTimeout: Optional[float] = None
+
+    #: seconds to wait for ``100 Continue`` before sending the body anyway
+    expectContinueTimeout: float = 1.0
+    #: bytes of a response body read ahead before ``deliverBody``
+    unclaimedBodyLimit: int = 64 * 1024
+
+    _log = _log
+
+    def __init__(
+        self,
+        reactor: Optional[IReactorTime] = None,
+        onQuiescent: Optional[Callable[["HTTP11ClientProtocol"], None]] = None,
+        onClosed: Optional[Callable[["HTTP11ClientProtocol"], None]] = None,
+    ) -> None:
+        super().__init__(reactor)
+        self._exchange: Optional[_Exchange] = None
+        self._onQuiescent = onQuiescent
+        self._onClosed = onClosed
+        self._usable = True
+        self._closedWaiters: list[defer.Deferred[None]] = []
+        self._closed = False
+        self._gone = False
+        #: requests started on this connection
+        self.requestCount = 0
+
+    def __repr__(self) -> str:
+        return f"<HTTP11ClientProtocol #{id(self):x} requests={self.requestCount}>"
+
+    # -- for the pool ---------------------------------------------------
+
+    def isReusable(self) -> bool:
+        """Idle, connected, both sides IDLE: a new request can go out."""
+        conn = self.conn
+        return (
+            self._usable
+            and self._exchange is None
+            and not self._gone
+            and conn is not None
+            and conn.our_state is h11.IDLE
+            and conn.their_state is h11.IDLE
+        )
+
+    def whenClosed(self) -> "defer.Deferred[None]":
+        """A Deferred that fires once the transport is gone."""
+        if self._closed:
+            return defer.succeed(None)
+        d: defer.Deferred[None] = defer.Deferred()
+        self._closedWaiters.append(d)
+        return d
+
+    # -- sending --------------------------------------------------------
+
+    def request(self, prepared: PreparedRequest) -> "defer.Deferred[Response]":
+        """Send ``prepared``; fire with the :class:`Response` once its head
+        arrives."""
+        if not self.isReusable():
+            return defer.fail(RequestNotSent())
+        ex = _Exchange(prepared)
+        self._exchange = ex
+        self.requestCount += 1
+        d: defer.Deferred[Response] = defer.Deferred(lambda _: self._cancel(ex))
+        ex.deferred = d
+        try:
+            kind = prepared.bodyKind
+            if kind == BODY_NONE:
+                self.sendEvents((prepared.event, _EOM))
+            else:
+                with self.corked():
+                    self.sendEvent(prepared.event)
+                    if prepared.expectContinue:
+                        ex.bodyState = _B_WAIT100
+                        ex.continueCall = self._getReactor().callLater(
+                            self.expectContinueTimeout, self._continueTimedOut, ex
+                        )
+                    else:
+                        self._startBody(ex)
+        except Exception:
+            f = Failure()
+            _log.failure("sending the request failed", failure=f)
+            self._failExchange(ex, f, RequestNotSent)
+            self._usable = False
+            self.abortConnection()
+        return d
+
+    def _startBody(self, ex: _Exchange) -> None:
+        ex.bodyState = _B_SENDING
+        p = ex.prepared
+        if p.bodyKind == BODY_LENGTH:
+            try:
+                d = self.sendBody(p.placeholder)
+            except Exception:
+                d = defer.fail()
+        else:
+            producer = p.bodyProducer
+            try:
+                d = producer.startProducing(_ChunkedConsumer(self, ex))  # type: ignore[union-attr]
+            except Exception:
+                d = defer.fail()
+            if ex.bodyState == _B_SENDING and not self._gone and not d.called:
+                self.registerProducer(producer, True)
+                ex.registered = True
+        d.addCallbacks(
+            self._bodySent, self._bodyFailed, callbackArgs=(ex,), errbackArgs=(ex,)
+        )
+
+    def _bodySent(self, _: Any, ex: _Exchange) -> None:
+        if ex.bodyState != _B_SENDING:
+            return
+        ex.bodyState = _B_DONE
+        self._bodyCleanup(ex)
+        if self._exchange is ex and not self._gone:
+            self.sendEvent(_EOM)
+
+    def _bodyFailed(self, f: Failure, ex: _Exchange) -> None:
+        if ex.bodyState != _B_SENDING:
+            return None
+        ex.bodyState = _B_FAILED
+        ex.bodyError = f
+        self._bodyCleanup(ex)
+        if self._gone or ex.done:
+            return None  # connectionClosed reports it
+        _log.failure("request body producer failed; aborting the connection", failure=f)
+        self._failExchange(ex, f, RequestGenerationFailed)
+        self._usable = False
+        self.abortConnection()
+        return None
+
+    def _bodyCleanup(self, ex: _Exchange) -> None:
+        if ex.registered:
+            ex.registered = False
+            self.unregisterProducer()
+        f = ex.prepared.closeFile
+        if f is not None:
+            try:
+                f.close()
+            except Exception:
+                pass
+
+    def _stopBody(self, ex: _Exchange) -> None:
+        """Stop a body still being produced (cancel/failure)."""
+        if ex.continueCall is not None:
+            if ex.continueCall.active():
+                ex.continueCall.cancel()
+            ex.continueCall = None
+        if ex.bodyState == _B_SENDING:
+            ex.bodyState = _B_FAILED
+            p = ex.prepared
+            producer = p.placeholder if p.bodyKind == BODY_LENGTH else p.bodyProducer
+            try:
+                producer.stopProducing()  # type: ignore[union-attr]
+            except Exception:
+                _log.failure("stopProducing of {p!r} failed", p=producer)
+            self._bodyCleanup(ex)
+        elif ex.bodyState == _B_WAIT100:
+            ex.bodyState = _B_SKIPPED
+            self._bodyCleanup(ex)
+
+    def _continueTimedOut(self, ex: _Exchange) -> None:
+        ex.continueCall = None
+        if ex.bodyState == _B_WAIT100 and self._exchange is ex and not self._gone:
+            _log.debug("no 100 Continue after {t}s; sending the body", t=self.expectContinueTimeout)
+            self._startBody(ex)
+
+    # -- receiving ------------------------------------------------------
+
+    def eventReceived(self, event: Any) -> None:
+        t = type(event)
+        ex = self._exchange
+        if t is h11.Data:
+            if ex is None:
+                return
+            r = ex.response
+            if r is not None:
+                r._bodyData(event.data)
+                return
+            ref = ex.responseRef
+            r = ref() if ref is not None else None
+            if r is not None:
+                r._bodyData(event.data)
+                if r._pendingLen > self.unclaimedBodyLimit:
+                    self.pauseReading(PAUSE_UNCLAIMED)
+            return
+        if t is h11.Response:
+            self._gotResponse(ex, event)
+        elif t is h11.EndOfMessage:
+            self._gotEnd(ex, event)
+        elif t is h11.InformationalResponse:
+            self._gotInformational(ex, event)
+        elif t is h11.ConnectionClosed:
+            self._usable = False
+            if ex is None or ex.responseEnded:
+                self.loseConnection()
+
+    def _gotInformational(self, ex: Optional[_Exchange], event: Any) -> None:
+        if ex is None:
+            return
+        code = event.status_code
+        if code == 100:
+            if ex.bodyState == _B_WAIT100:
+                if ex.continueCall is not None:
+                    ex.continueCall.cancel()
+                    ex.continueCall = None
+                self._startBody(ex)
+        elif code == 101:
+            self._usable = False
+            self._failExchange(
+                ex,
+                Failure(ProtocolSwitchNotSupported("the server switched protocols (101)")),
+                ResponseFailed,
+            )
+            self.abortConnection()
+
+    def _gotResponse(self, ex: Optional[_Exchange], event: Any) -> None:
+        if ex is None or ex.fired:  # cannot happen: the core checks the states
+            return
+        p = ex.prepared
+        code = event.status_code
+        raw = event.headers
+        closeDelimited = False
+        length: Any
+        if p.method == b"HEAD" or code in _NO_BODY_STATUS:
+            length = 0
+        else:
+            length = UNKNOWN_LENGTH
+            closeDelimited = True
+            for name, value in raw:
+                if name == b"content-length":
+                    length = int(value)
+                    closeDelimited = False
+                elif name == b"transfer-encoding":
+                    closeDelimited = False
+        version = _VERSIONS.get(event.http_version)
+        if version is None:
+            v = event.http_version
+            version = (b"HTTP", v[0] - 48, v[2] - 48)
+        response = Response(self, version, code, event.reason, raw, length, p.clientRequest)
+        ex.closeDelimited = closeDelimited
+        if ex.bodyState == _B_WAIT100:
+            self._skipBody(ex)
+        if length == 0:
+            ex.response = response
+        else:
+            ex.responseRef = weakref.ref(response, self._dropper(ex))
+            if length is not UNKNOWN_LENGTH and length > self.unclaimedBodyLimit:
+                self.pauseReading(PAUSE_UNCLAIMED)
+        ex.fired = True
+        d, ex.deferred = ex.deferred, None
+        d.callback(response)  # type: ignore[union-attr]
+
+    def _skipBody(self, ex: _Exchange) -> None:
+        """A final response arrived while the body waited for 100 Continue."""
+        if ex.continueCall is not None:
+            ex.continueCall.cancel()
+            ex.continueCall = None
+        ex.bodyState = _B_SKIPPED
+        self._bodyCleanup(ex)
+        if ex.prepared.bodyKind == BODY_CHUNKED:
+            self.sendEvent(_EOM)  # an empty chunked body keeps the connection
+        else:
+            ex.closeAfter = True
+
+    def _gotEnd(self, ex: Optional[_Exchange], event: Any) -> None:
+        if ex is None:
+            return
+        ex.responseEnded = True
+        r = ex.response
+        if r is None and ex.responseRef is not None:
+            r = ex.responseRef()
+        trailers = coreToTwistedHeaders(event.headers) if event.headers else Headers()
+        conn = self.conn
+        if conn.our_state is _DONE and conn.their_state is _DONE:
+            self._endExchange(ex)
+            self.startNextCycle()
+            self._release()
+        elif ex.closeAfter:
+            self._endExchange(ex)
+            self._usable = False
+            self.loseConnection()
+        if r is not None:
+            r.trailers = trailers
+            reason = PotentialDataLoss() if ex.closeDelimited else ResponseDone()
+            r._bodyEnd(Failure(reason))
+
+    def cycleCompleted(self, reusable: bool) -> None:
+        ex = self._exchange
+        if ex is not None:
+            self._endExchange(ex)
+        if reusable and self._usable:
+            self.startNextCycle()
+            self._release()
+        else:
+            self._usable = False
+            self.loseConnection()
+
+    def _endExchange(self, ex: _Exchange) -> None:
+        ex.done = True
+        if self._exchange is ex:
+            self._exchange = None
+        self.resumeReading(PAUSE_UNCLAIMED)
+        self.resumeReading(PAUSE_CONSUMER)
+
+    def _release(self) -> None:
+        if self._onQuiescent is not None and self.isReusable():
+            self._onQuiescent(self)
+
+    # -- the response's consumer ----------------------------------------
+
+    def _current(self, response: Response) -> Optional[_Exchange]:
+        ex = self._exchange
+        if ex is None or ex.done:
+            return None
+        if ex.response is response:
+            return ex
+        ref = ex.responseRef
+        if ref is not None and ref() is response:
+            return ex
+        return None
+
+    def _responseClaimed(self, response: Response) -> None:
+        ex = self._current(response)
+        if ex is not None:
+            ex.response = response
+            self.resumeReading(PAUSE_UNCLAIMED)
+
+    def _pauseResponse(self, response: Response) -> None:
+        if self._current(response) is not None:
+            self.pauseReading(PAUSE_CONSUMER)
+
+    def _resumeResponse(self, response: Response) -> None:
+        if self._current(response) is not None:
+            self.resumeReading(PAUSE_CONSUMER)
+
+    def _abandonResponse(self, response: Response) -> None:
+        if self._current(response) is not None:
+            self._usable = False
+            self.abortConnection()
+
+    def _dropper(self, ex: _Exchange) -> Callable[[Any], None]:
+        selfRef = weakref.ref(self)
+        exRef = weakref.ref(ex)
+
+        def dropped(_: Any) -> None:
+            proto, exchange = selfRef(), exRef()
+            if proto is None or exchange is None or exchange.done:
+                return
+            if exchange.response is None and not exchange.responseEnded:
+                proto._getReactor().callLater(0, proto._droppedUnread, exchange)
+
+        return dropped
+
+    def _droppedUnread(self, ex: _Exchange) -> None:
+        if self._exchange is ex and not ex.done and not ex.responseEnded:
+            _log.info(
+                "response to {m} {u!r} dropped with its body unread; closing the connection",
+                m=ex.prepared.method.decode("ascii", "replace"),
+                u=ex.prepared.uri,
+            )
+            self._usable = False
+            self.abortConnection()
+
+    # -- failures -------------------------------------------------------
+
+    def _failExchange(self, ex: _Exchange, reason: Failure, wrap: Any = None) -> None:
+        """End ``ex`` with ``reason``: fail the request Deferred (wrapped in
+        ``wrap``) or, after the head, the response body (ResponseFailed)."""
+        if ex.done:
+            return
+        ex.done = True
+        if self._exchange is ex:
+            self._exchange = None
+        self._stopBody(ex)
+        if not ex.fired:
+            ex.fired = True
+            d, ex.deferred = ex.deferred, None
+            err = reason if wrap is None else Failure(wrap([reason]))
+            d.errback(err)  # type: ignore[union-attr]
+            return
+        r = ex.response
+        if r is None and ex.responseRef is not None:
+            r = ex.responseRef()
+        if r is not None and not ex.responseEnded:
+            ex.responseEnded = True
+            r._bodyEnd(Failure(ResponseFailed([reason])))
+
+    def _cancel(self, ex: _Exchange) -> None:
+        if ex.done:
+            return
+        ex.done = True
+        ex.fired = True  # the Deferred fails with CancelledError
+        ex.deferred = None
+        if self._exchange is ex:
+            self._exchange = None
+        self._stopBody(ex)
+        self._usable = False
+        self.abortConnection()
+
+    def close(self) -> None:
+        """Close gracefully (the pool expiring an idle connection)."""
+        self._usable = False
+        self.loseConnection()
+
+    def connectionLost(self, reason: Failure = Failure(Exception())) -> None:
+        self._gone = True
+        super().connectionLost(reason)
+
+    def protocolErrorReceived(self, exc: Exception) -> None:
+        self._usable = False
+        ex = self._exchange
+        if ex is not None:
+            self._failExchange(ex, Failure(exc), ResponseFailed)
+        else:
+            _log.info("protocol error on an idle connection: {exc}", exc=exc)
+        self.abortConnection()
+
+    def timeoutReached(self, kind: str) -> None:
+        self._usable = False
+        ex = self._exchange
+        if ex is not None:
+            self._failExchange(ex, Failure(TxTimeoutError(f"{kind} timeout")), ResponseFailed)
+        self.abortConnection()
+
+    def connectionClosed(self, reason: Failure) -> None:
+        self._usable = False
+        ex = self._exchange
+        if ex is not None:
+            if ex.fired:
+                self._failExchange(ex, reason)
+            elif ex.bodyState in (_B_SENDING, _B_FAILED):
+                self._failExchange(ex, ex.bodyError or reason, RequestTransmissionFailed)
+            else:
+                self._failExchange(ex, reason, ResponseNeverReceived)
+        self._closed = True
+        if self._onClosed is not None:
+            self._onClosed(self)
+        waiters, self._closedWaiters = self._closedWaiters, []
+        for d in waiters:
+            d.callback(None)

@@ -1,0 +1,282 @@
+"""
+Turning ``Agent.request()`` arguments into a validated request, before any
+connection is made.
+
+:func:`prepareRequest` checks the method, the URI and every header with the
+core's own grammar and raises :class:`InvalidRequest` (a ``ValueError``) with
+a message that says what is wrong; it decides the framing of the body:
+
+- no body producer: no framing header, except ``Content-Length: 0`` for
+  ``POST``, ``PUT`` and ``PATCH`` (RFC 9110 8.6);
+- ``bodyProducer.length`` known: ``Content-Length``; the body goes through
+  the bridge's passthrough path (``HTTP11Protocol.sendBody``) which checks
+  the producer writes exactly that many bytes.  A
+  :class:`txh11.bodies.FileBody` (or any placeholder with ``__len__``) is
+  used as is, a ``twisted.web.client.FileBodyProducer`` over a regular file
+  becomes a ``FileBody`` (``os.sendfile`` on plain TCP; the file is closed
+  afterwards, as ``FileBodyProducer`` does), anything else is wrapped in a
+  :class:`txh11.bodies.ProducerBody`;
+- ``UNKNOWN_LENGTH``: ``Transfer-Encoding: chunked``.
+
+``Content-Length`` and ``Transfer-Encoding`` given by the caller are replaced
+by the agent's own framing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from typing import Any, Iterable, Mapping, Optional, Union
+
+from twisted.internet.interfaces import IReactorTime
+from twisted.web.client import URI, FileBodyProducer
+from twisted.web.http_headers import Headers
+from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer
+
+import txh11 as h11
+from txh11._client_response import ClientRequest
+from txh11.bodies import FileBody, ProducerBody
+
+__all__ = ["InvalidRequest", "PreparedRequest", "prepareRequest", "HeadersLike"]
+
+#: What ``Agent.request(headers=...)`` accepts.
+HeadersLike = Union[
+    Headers,
+    Mapping[Union[str, bytes], Union[str, bytes, Iterable[Union[str, bytes]]]],
+    Iterable[tuple[Union[str, bytes], Union[str, bytes]]],
+    None,
+]
+
+BODY_NONE, BODY_LENGTH, BODY_CHUNKED = 0, 1, 2
+
+_IDEMPOTENT_NO_BODY = frozenset([b"GET", b"HEAD", b"OPTIONS", b"DELETE", b"TRACE"])
+_BODY_METHODS = frozenset([b"POST", b"PUT", b"PATCH"])
+_FRAMING = frozenset([b"content-length", b"transfer-encoding"])
+_BAD_URI = re.compile(rb"[\x00-\x20\x7f-\xff]")
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_DEFAULT_PORTS = {b"http": 80, b"https": 443}
+
+
+class InvalidRequest(ValueError):
+    """The request cannot be sent as given; nothing was sent."""
+
+
+class PreparedRequest:
+    """A validated request: the core ``Request`` event and the body plan."""
+
+    __slots__ = (
+        "method",
+        "uri",
+        "parsedURI",
+        "key",
+        "event",
+        "bodyKind",
+        "bodyProducer",
+        "placeholder",
+        "closeFile",
+        "expectContinue",
+        "retryable",
+        "_givenHeaders",
+        "_hostValue",
+        "_clientRequest",
+    )
+
+    method: bytes
+    uri: bytes
+    parsedURI: URI
+    key: tuple[bytes, bytes, int]
+    event: Any
+    bodyKind: int
+    bodyProducer: Optional[IBodyProducer]
+    placeholder: Any
+    closeFile: Any
+    expectContinue: bool
+    retryable: bool
+
+    @property
+    def clientRequest(self) -> ClientRequest:
+        """The ``IClientRequest`` for ``response.request`` (built once)."""
+        cr = self._clientRequest
+        if cr is None:
+            headers = self._givenHeaders
+            headers = headers.copy() if headers is not None else Headers()
+            if self._hostValue is not None:
+                headers.addRawHeader(b"Host", self._hostValue)
+            cr = self._clientRequest = ClientRequest(
+                self.method, self.uri, headers, self.parsedURI
+            )
+        return cr
+
+
+def _bytes(value: Any, what: str) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        try:
+            return value.encode("ascii")
+        except UnicodeEncodeError:
+            raise InvalidRequest(f"{what} {value!r} is not ASCII") from None
+    raise InvalidRequest(f"{what} must be bytes, not {type(value).__name__}")
+
+
+def _headerValue(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("latin-1")
+    raise InvalidRequest(f"header value {value!r} must be bytes or str")
+
+
+def _pairs(headers: HeadersLike) -> Iterable[tuple[bytes, list[bytes]]]:
+    if headers is None:
+        return ()
+    if isinstance(headers, Headers):
+        return headers.getAllRawHeaders()
+    if isinstance(headers, Mapping):
+        items: Iterable[Any] = headers.items()
+    else:
+        items = headers
+    out = []
+    for name, value in items:
+        if isinstance(value, (bytes, str)):
+            values = [_headerValue(value)]
+        else:
+            values = [_headerValue(v) for v in value]
+        out.append((_bytes(name, "header name"), values))
+    return out
+
+
+def hostValue(scheme: bytes, host: bytes, port: int) -> bytes:
+    """The ``Host`` header for a URI (port omitted when it is the default)."""
+    if b":" in host and not host.startswith(b"["):
+        host = b"[" + host + b"]"
+    if _DEFAULT_PORTS.get(scheme) == port:
+        return host
+    return host + b":%d" % (port,)
+
+
+def _placeholder(
+    producer: Any, length: int, reactor: Optional[IReactorTime]
+) -> tuple[Any, Any]:
+    """(passthrough placeholder, file to close afterwards or None)."""
+    if hasattr(type(producer), "__len__"):
+        if len(producer) != length:
+            raise InvalidRequest(
+                f"body {producer!r}: len() is {len(producer)} but length is {length}"
+            )
+        return producer, None
+    if type(producer) is FileBodyProducer:
+        f = getattr(producer, "_inputFile", None)
+        try:
+            fd = f.fileno()  # type: ignore[union-attr]
+            if stat.S_ISREG(os.fstat(fd).st_mode) and f.tell() + length <= os.fstat(fd).st_size:  # type: ignore[union-attr]
+                return FileBody(f, offset=f.tell(), count=length, reactor=reactor), f  # type: ignore[union-attr,arg-type]
+        except (AttributeError, OSError, ValueError, TypeError):
+            pass
+    return ProducerBody(producer, length), None
+
+
+def prepareRequest(
+    method: Union[bytes, str],
+    uri: Union[bytes, str],
+    headers: HeadersLike = None,
+    bodyProducer: Optional[IBodyProducer] = None,
+    persistent: bool = True,
+    reactor: Optional[IReactorTime] = None,
+) -> PreparedRequest:
+    """
+    Validate and prepare a request.  Raises :class:`InvalidRequest` for a bad
+    method, URI or header (CR, LF, spaces, control characters...).
+    """
+    method = _bytes(method, "method")
+    if not _TOKEN.fullmatch(method):
+        raise InvalidRequest(
+            f"invalid method {method!r}: must be a token (no spaces, CR, LF or other separators)"
+        )
+    uri = _bytes(uri, "URI").strip()
+    bad = _BAD_URI.search(uri)
+    if bad is not None:
+        raise InvalidRequest(
+            f"invalid URI {uri!r}: byte {bad.group()!r} at {bad.start()} "
+            "(spaces, CR, LF, control and non-ASCII bytes must be percent-encoded)"
+        )
+    try:
+        parsed = URI.fromBytes(uri)
+    except Exception as e:
+        raise InvalidRequest(f"invalid URI {uri!r}: {e}") from None
+    if not parsed.host:
+        raise InvalidRequest(f"invalid URI {uri!r}: no host")
+    target = parsed.originForm
+
+    fields: list[tuple[bytes, bytes]] = []
+    hostGiven = False
+    expect = False
+    connectionGiven = False
+    givenHeaders: Optional[Headers] = headers if isinstance(headers, Headers) else None
+    for name, values in _pairs(headers):
+        lname = name.lower()
+        if lname in _FRAMING:
+            continue
+        if lname == b"host":
+            hostGiven = True
+        elif lname == b"expect":
+            expect = any(v.strip().lower() == b"100-continue" for v in values)
+        elif lname == b"connection":
+            connectionGiven = True
+        for v in values:
+            if b"\r" in v or b"\n" in v:
+                raise InvalidRequest(f"header {name!r} has a value with CR or LF: {v!r}")
+            fields.append((name, v))
+    if givenHeaders is None and headers is not None:
+        givenHeaders = Headers()
+        for name, v in fields:
+            givenHeaders.addRawHeader(name, v)
+    host: Optional[bytes] = None
+    if not hostGiven:
+        host = hostValue(parsed.scheme, parsed.host, parsed.port)
+        fields.insert(0, (b"Host", host))
+
+    placeholder: Any = None
+    closeFile: Any = None
+    if bodyProducer is None:
+        kind = BODY_NONE
+        if method in _BODY_METHODS:
+            fields.append((b"Content-Length", b"0"))
+    elif bodyProducer.length is UNKNOWN_LENGTH:
+        kind = BODY_CHUNKED
+        fields.append((b"Transfer-Encoding", b"chunked"))
+    else:
+        length = int(bodyProducer.length)  # type: ignore[call-overload]
+        if length < 0:
+            raise InvalidRequest(f"body length {length} is negative")
+        fields.append((b"Content-Length", b"%d" % (length,)))
+        if length == 0:
+            kind = BODY_NONE
+        else:
+            kind = BODY_LENGTH
+            placeholder, closeFile = _placeholder(bodyProducer, length, reactor)
+    if not persistent and not connectionGiven:
+        fields.append((b"Connection", b"close"))
+
+    try:
+        event = h11.Request(method=method, target=target, headers=fields)
+    except h11.LocalProtocolError as e:
+        raise InvalidRequest(f"cannot send {method!r} {uri!r}: {e}") from None
+
+    p = PreparedRequest()
+    p.method = method
+    p.uri = uri
+    p.parsedURI = parsed
+    p.key = (parsed.scheme, parsed.host, parsed.port)
+    p.event = event
+    p.bodyKind = kind
+    p.bodyProducer = bodyProducer
+    p.placeholder = placeholder
+    p.closeFile = closeFile
+    p.expectContinue = expect and kind != BODY_NONE
+    p.retryable = bodyProducer is None and method in _IDEMPOTENT_NO_BODY
+    p._givenHeaders = givenHeaders
+    p._hostValue = host
+    p._clientRequest = None
+    return p

@@ -1,0 +1,244 @@
+"""
+An HTTP/1.1 client for Twisted on txh11's core: :class:`Agent`, an
+``IAgent`` that treq and Twisted's agent wrappers use unchanged::
+
+    import treq
+    from twisted.internet import reactor
+    from txh11.client import Agent, HTTPConnectionPool
+
+    agent = Agent(reactor, pool=HTTPConnectionPool(reactor))
+    http = treq.HTTPClient(agent)
+    response = await http.get("https://example.com/")
+
+``Agent(reactor, contextFactory=BrowserLikePolicyForHTTPS(), pool=None,
+connectTimeout=None, bindAddress=None)`` takes the arguments of
+``twisted.web.client.Agent``; ``Agent.usingEndpointFactory(reactor,
+endpointFactory, pool=None)`` connects through any ``IAgentEndpointFactory``
+(unix sockets, proxies, tests).
+
+What it does
+============
+
+Requests (:mod:`txh11._client_request`)
+    ``request(method, uri, headers=None, bodyProducer=None)``.  The method,
+    URI and headers are checked before anything is connected or sent; a bad
+    one (CR, LF, space, control characters, a non-token method, a header
+    value with CR/LF) gives a failed Deferred with :class:`InvalidRequest`
+    (a ``ValueError``), an unsupported scheme ``SchemeNotSupported``.
+    ``headers`` may be a Twisted ``Headers``, a mapping or a list of pairs.
+    Body framing comes from ``bodyProducer.length``: ``Content-Length`` when
+    known (through the passthrough path, zero-copy ``sendfile`` for
+    :class:`txh11.bodies.FileBody` and for ``FileBodyProducer`` over a
+    regular file on plain TCP), ``Transfer-Encoding: chunked`` for
+    ``UNKNOWN_LENGTH``.  ``Expect: 100-continue`` set by the caller makes the
+    body wait for ``100 Continue`` (at most ``expectContinueTimeout``
+    seconds, then it is sent anyway); a final response arriving first means
+    the body is never sent.
+
+Responses (:mod:`txh11._client_response`)
+    ``IResponse``; the Deferred fires when the head arrives.  The body
+    streams into ``deliverBody(protocol)`` with backpressure (the protocol's
+    transport pauses the socket) and ends with ``ResponseDone``,
+    ``PotentialDataLoss`` (body delimited by the connection closing) or
+    ``ResponseFailed``.  ``response.trailers`` holds the trailer fields
+    (a ``Headers``) once the body has ended, ``None`` before.  Until
+    ``deliverBody`` is called at most ``unclaimedBodyLimit`` (64 KiB) bytes
+    are read ahead, then the socket is paused.
+
+Connections (:mod:`txh11._client_pool`, :mod:`txh11._client_endpoints`)
+    ``HTTPConnectionPool(reactor, persistent=True)`` like Twisted's.  A
+    connection is reused only after a clean cycle, one whose body was not
+    read to the end is closed.  A request that is idempotent
+    (``GET HEAD OPTIONS DELETE TRACE``) and has no body is retried once on a
+    fresh connection when a cached connection turns out to be dead before
+    any byte of a response arrived.  Without a pool the agent uses a
+    non-persistent one (``Connection: close``), as Twisted's does.  TLS
+    through the ``IPolicyForHTTPS`` (default ``BrowserLikePolicyForHTTPS``:
+    certificate and host name verified), ALPN offering ``http/1.1`` only.
+
+Cancelling
+    The Deferred from ``request()`` can be cancelled at any point before it
+    fired: while connecting (the connection attempt is stopped), while the
+    request or its body is being sent, while waiting for ``100 Continue`` or
+    for the response head (the connection is aborted).  It fails with
+    ``CancelledError``.  Afterwards, abort the body with
+    ``protocol.transport.stopProducing()`` (what cancelling
+    ``twisted.web.client.readBody`` does).
+
+Wrappers
+    ``RedirectAgent``, ``BrowserLikeRedirectAgent``, ``ContentDecoderAgent``
+    and ``CookieAgent`` work on top of this agent.  Twisted's redirect agents
+    already drop ``Authorization``, ``Cookie``, ``Cookie2``,
+    ``Proxy-Authorization`` and ``WWW-Authenticate`` (plus any names given as
+    ``sensitiveHeaderNames``) when a redirect leaves the origin (scheme,
+    host, port); treq puts its ``auth=`` header outside the redirect agent,
+    so it is dropped too.  The tests check this with this agent.
+
+Logging goes to ``twisted.logger``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+from twisted.internet import defer
+from twisted.internet.interfaces import IStreamClientEndpoint
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.web.client import (
+    BrowserLikePolicyForHTTPS,
+    RequestNotSent,
+    RequestTransmissionFailed,
+    ResponseNeverReceived,
+)
+from twisted.web.iweb import IAgent, IAgentEndpointFactory, IBodyProducer, IPolicyForHTTPS, IResponse
+from zope.interface import implementer
+
+from txh11._client_endpoints import ALPN_PROTOCOLS, HTTP11OnlyCreator, StandardEndpointFactory
+from txh11._client_pool import HTTPConnectionPool
+from txh11._client_protocol import HTTP11ClientProtocol, ProtocolSwitchNotSupported
+from txh11._client_request import HeadersLike, InvalidRequest, PreparedRequest, prepareRequest
+from txh11._client_response import ClientRequest, Response
+
+__all__ = [
+    "Agent",
+    "HTTPConnectionPool",
+    "HTTP11ClientProtocol",
+    "Response",
+    "ClientRequest",
+    "InvalidRequest",
+    "ProtocolSwitchNotSupported",
+    "StandardEndpointFactory",
+    "HTTP11OnlyCreator",
+    "ALPN_PROTOCOLS",
+]
+
+_log = Logger()
+
+_RETRY_ON = (RequestNotSent, RequestTransmissionFailed, ResponseNeverReceived)
+
+
+@implementer(IAgent)
+class Agent:
+    """
+    An ``IAgent`` on txh11.  See the module docstring.
+
+    :param reactor: the reactor to connect with (and the clock for the pool's
+        idle expiry and the 100-continue timeout).
+    :param contextFactory: the ``IPolicyForHTTPS`` for ``https`` URIs.
+    :param pool: an :class:`HTTPConnectionPool`; ``None`` for a private
+        non-persistent one.
+    :param connectTimeout: seconds to wait for a TCP connection (default 30).
+    :param bindAddress: local address to bind to.
+    """
+
+    #: seconds a body with ``Expect: 100-continue`` waits for ``100 Continue``
+    expectContinueTimeout: float = 1.0
+
+    def __init__(
+        self,
+        reactor: Any,
+        contextFactory: IPolicyForHTTPS = BrowserLikePolicyForHTTPS(),
+        pool: Optional[HTTPConnectionPool] = None,
+        connectTimeout: Optional[float] = None,
+        bindAddress: Any = None,
+    ) -> None:
+        self._init(
+            reactor,
+            StandardEndpointFactory(reactor, contextFactory, connectTimeout, bindAddress),
+            pool,
+        )
+
+    def _init(
+        self,
+        reactor: Any,
+        endpointFactory: IAgentEndpointFactory,
+        pool: Optional[HTTPConnectionPool],
+    ) -> None:
+        if pool is None:
+            pool = HTTPConnectionPool(reactor, persistent=False)
+        elif not isinstance(pool, HTTPConnectionPool):
+            raise TypeError(
+                f"pool must be a txh11.client.HTTPConnectionPool, not {type(pool).__name__}"
+            )
+        self._reactor = reactor
+        self._endpointFactory = endpointFactory
+        self._pool = pool
+
+    @classmethod
+    def usingEndpointFactory(
+        cls,
+        reactor: Any,
+        endpointFactory: IAgentEndpointFactory,
+        pool: Optional[HTTPConnectionPool] = None,
+    ) -> "Agent":
+        """An agent that connects through ``endpointFactory.endpointForURI``."""
+        agent = cls.__new__(cls)
+        agent._init(reactor, endpointFactory, pool)
+        return agent
+
+    @property
+    def pool(self) -> HTTPConnectionPool:
+        return self._pool
+
+    def request(
+        self,
+        method: Union[bytes, str],
+        uri: Union[bytes, str],
+        headers: HeadersLike = None,
+        bodyProducer: Optional[IBodyProducer] = None,
+    ) -> "defer.Deferred[IResponse]":
+        """Issue a request; fires with an ``IResponse`` once its head
+        arrived.  See the module docstring."""
+        pool = self._pool
+        try:
+            prepared = prepareRequest(
+                method, uri, headers, bodyProducer, pool.persistent, self._reactor
+            )
+        except InvalidRequest:
+            return defer.fail()
+        key = prepared.key
+        proto = pool.cachedConnection(key)
+        if proto is not None:
+            return self._send(proto, prepared, True)
+        try:
+            endpoint = self._endpointFactory.endpointForURI(prepared.parsedURI)
+        except Exception:
+            return defer.fail()
+        d = pool.newConnection(key, endpoint)
+        return d.addCallback(self._send, prepared, False)
+
+    def _send(
+        self, proto: HTTP11ClientProtocol, prepared: PreparedRequest, cached: bool
+    ) -> "defer.Deferred[IResponse]":
+        proto.expectContinueTimeout = self.expectContinueTimeout
+        d: defer.Deferred[Any] = proto.request(prepared)
+        if cached and prepared.retryable and self._pool.retryAutomatically:
+            d.addErrback(self._retry, prepared)
+        elif cached and self._pool.retryAutomatically:
+            d.addErrback(self._retryNotSent, prepared)
+        return d
+
+    def _retry(self, f: Failure, prepared: PreparedRequest) -> Any:
+        if not f.check(*_RETRY_ON):
+            return f
+        return self._fresh(f, prepared)
+
+    def _retryNotSent(self, f: Failure, prepared: PreparedRequest) -> Any:
+        if not f.check(RequestNotSent):
+            return f
+        return self._fresh(f, prepared)
+
+    def _fresh(self, f: Failure, prepared: PreparedRequest) -> Any:
+        _log.info(
+            "cached connection failed ({why}); retrying {m} {u!r} on a new connection",
+            why=f.getErrorMessage() or f.type.__name__,
+            m=prepared.method.decode("ascii", "replace"),
+            u=prepared.uri,
+        )
+        try:
+            endpoint = self._endpointFactory.endpointForURI(prepared.parsedURI)
+        except Exception:
+            return Failure()
+        d = self._pool.newConnection(prepared.key, endpoint)
+        return d.addCallback(self._send, prepared, False)
