@@ -38,7 +38,7 @@ nitpicky = False
 
 # -- autodoc ----------------------------------------------------------------
 autodoc_member_order = "bysource"
-autodoc_typehints = "description"
+autodoc_typehints = "none"
 autodoc_typehints_format = "short"
 autodoc_class_signature = "mixed"
 autodoc_default_options = {}
