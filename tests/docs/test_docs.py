@@ -230,16 +230,119 @@ def update_tutorial() -> None:
     TUTORIAL.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+# -- the example programs of the guides ---------------------------------------
+
+EXAMPLES = DOCS / "_examples"
+
+
+@contextlib.contextmanager
+def running_example(name: str, *args: str):
+    """Run docs/_examples/<name> in a subprocess until it prints its first
+    line (it is then listening); stop it afterwards."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen(
+        [sys.executable, str(EXAMPLES / name), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        if not line:
+            raise AssertionError(f"{name} exited: {proc.stderr.read()}")  # type: ignore[union-attr]
+        yield line
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            proc.kill()
+            proc.wait()
+
+
+def _run_example(name: str, *args: str) -> str:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def _console_output(page: str, command_fragment: str) -> str:
+    """The output lines shown under ``$ ...command_fragment...`` in a console block."""
+    for block in parse_blocks((DOCS / page).read_text(encoding="utf-8")):
+        if block.lang != "console":
+            continue
+        lines = block.lines
+        for i, line in enumerate(lines):
+            if line.startswith("$ ") and command_fragment in line:
+                out = []
+                for rest in lines[i + 1 :]:
+                    if rest.startswith("$ "):
+                        break
+                    out.append(rest)
+                return "\n".join(out).strip()
+    raise AssertionError(f"no console block in {page} runs {command_fragment!r}")
+
+
+def _get(port: int, target: str, method: str = "GET", body: bytes = b""):
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request(method, target, body=body or None)
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response, data
+
+
+def test_example_native_server_and_agent():
+    port = _free_port()
+    with running_example("native_server.py", str(port)) as first:
+        assert first.strip() == f"listening on http://127.0.0.1:{port}/"
+        response, data = _get(port, "/hello")
+        assert response.status == 200
+        shown = _console_output("embedding.rst", "curl http://127.0.0.1:8080/hello")
+        assert data.decode().strip() == shown
+        response, data = _get(port, "/upload", "POST", b"x" * 1000)
+        assert data == b"you sent 1000 bytes\n"
+        out = _run_example("agent_get.py", f"http://127.0.0.1:{port}/hello")
+        assert out.strip() == _console_output("client.rst", "agent_get.py")
+
+
+def test_example_file_server(tmp_path: Path):
+    payload = os.urandom(300_000)
+    (tmp_path / "blob.bin").write_bytes(payload)
+    (tmp_path / "hello.txt").write_text("hi\n")
+    port = _free_port()
+    with running_example("file_server.py", str(port), str(tmp_path)):
+        response, data = _get(port, "/blob.bin")
+        assert response.status == 200 and data == payload
+        assert response.getheader("content-type") == "application/octet-stream"
+        response, data = _get(port, "/hello.txt")
+        assert (response.status, data, response.getheader("content-type")) == (200, b"hi\n", "text/plain")
+        response, _ = _get(port, "/../../etc/passwd")
+        assert response.status == 404
+        response, _ = _get(port, "/hello.txt", "POST", b"x")
+        assert response.status == 405
+
+
 # -- doctests in the other pages ---------------------------------------------
 
-DOCTEST_PAGES = sorted(p for p in DOCS.glob("*.rst") if p.name != TUTORIAL.name)
+DOCTEST_PAGES = sorted(
+    p for p in DOCS.glob("*.rst") if p.name != TUTORIAL.name and ">>>" in p.read_text(encoding="utf-8")
+)
 
 
 @pytest.mark.parametrize("page", DOCTEST_PAGES, ids=lambda p: p.name)
 def test_doctests(page: Path):
     text = page.read_text(encoding="utf-8")
-    if ">>>" not in text:
-        pytest.skip(f"{page.name} has no >>> examples")
     import txh11
 
     parser = doctest.DocTestParser()
