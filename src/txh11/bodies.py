@@ -58,7 +58,7 @@ from twisted.python.failure import Failure
 from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer
 from zope.interface import implementer
 
-from txh11.protocol import IZeroCopyConsumer
+from txh11.protocol import NEXT_TURN, IZeroCopyConsumer
 
 __all__ = ["FileBody", "ProducerBody", "stats", "Stats"]
 
@@ -179,7 +179,7 @@ class FileBody:
             return
         self._paused = False
         if self._call is None and self._deferred is not None:
-            self._call = self._clock().callLater(0, self._turn)
+            self._call = self._clock().callLater(NEXT_TURN, self._turn)
 
     def stopProducing(self) -> None:
         if self._stopped:
@@ -207,7 +207,7 @@ class FileBody:
         budget = self.chunksPerTurn
         while not self._paused and not self._stopped and self._remaining > 0:
             if budget == 0:
-                self._call = self._clock().callLater(0, self._turn)
+                self._call = self._clock().callLater(NEXT_TURN, self._turn)
                 return
             budget -= 1
             try:

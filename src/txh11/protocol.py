@@ -213,6 +213,12 @@ class _Timers:
                 self.cancel(kind)
 
 
+#: Delay for "the next reactor turn" in repeating loops.  Not 0: a task.Clock
+#: runs calls scheduled at the current time from inside advance(), so a
+#: self-rescheduling callLater(0) would never let a test regain control.
+NEXT_TURN = 1e-6
+
+
 @implementer(IPushProducer)
 class _PullToPush:
     """Drive a pull producer as a push producer, one call per reactor turn."""
@@ -229,7 +235,7 @@ class _PullToPush:
 
     def _schedule(self) -> None:
         if self._call is None and not self._paused and not self._stopped:
-            self._call = self._clock.callLater(0, self._tick)
+            self._call = self._clock.callLater(NEXT_TURN, self._tick)
 
     def _tick(self) -> None:
         self._call = None
@@ -353,6 +359,7 @@ class HTTP11Protocol(Protocol):
         self._readError: Optional[BaseException] = None
         self._closing = False
         self._peerEOF = False
+        self._eofDelivered = False
         self._lost = False
         self._out: list[bytes] = []
         self._outLen = 0
@@ -504,7 +511,7 @@ class HTTP11Protocol(Protocol):
         self._draining = True
         self._cork += 1
         try:
-            while self._readError is None and not self._closing:
+            while self._readError is None and not self._closing and not self._eofDelivered:
                 if self._readPauses and not self._lost:
                     break
                 try:
@@ -527,8 +534,11 @@ class HTTP11Protocol(Protocol):
                         # protocol switch: the subclass takes over trailing_data
                         self._readPauses.add(PAUSE_PIPELINE)
                     break
-                if isinstance(event, (h11.Request, h11.Response)):
+                t = type(event)
+                if t is h11.Request or t is h11.Response:
                     self._headPending = False
+                elif t is h11.ConnectionClosed:
+                    self._eofDelivered = True  # the core would repeat it forever
                 self._dispatch(self.eventReceived, event)
                 self._checkCycle()
         finally:
