@@ -14,8 +14,9 @@ Same public surface as Twisted's ``twisted.web.client.HTTPConnectionPool``
   oldest is closed to make room).  The number of connections in use is not
   limited, as with Twisted.
 - An idle connection is closed after ``cachedConnectionTimeout`` seconds, on
-  the pool's reactor.  One the server closed is dropped as soon as that is
-  seen.
+  the pool's reactor (one sweeping timer per pool, not one per request);
+  one found past its time when taken is closed instead of used.  One the
+  server closed is dropped as soon as that is seen.
 - The most recently used connection is handed out first.
 - Retrying a request once on a fresh connection when a cached one turns out
   dead is the agent's job (it knows the request); ``retryAutomatically``
@@ -78,8 +79,10 @@ class HTTPConnectionPool:
     def __init__(self, reactor: IReactorTime, persistent: bool = True) -> None:
         self._reactor = reactor
         self.persistent = persistent
+        # key -> idle connections, oldest first; proto -> (key, idle since)
         self._connections: dict[Hashable, list[HTTP11ClientProtocol]] = {}
-        self._timeouts: dict[HTTP11ClientProtocol, IDelayedCall] = {}
+        self._idle: dict[HTTP11ClientProtocol, tuple[Hashable, float]] = {}
+        self._sweeper: Optional[IDelayedCall] = None
 
     def getConnection(
         self, key: Hashable, endpoint: IStreamClientEndpoint
@@ -94,18 +97,19 @@ class HTTPConnectionPool:
     def cachedConnection(self, key: Hashable) -> Optional[HTTP11ClientProtocol]:
         """Take a usable idle connection for ``key`` out of the cache."""
         conns = self._connections.get(key)
+        if not conns:
+            return None
+        idle = self._idle
+        deadline = self._reactor.seconds() - self.cachedConnectionTimeout
         while conns:
             proto = conns.pop()
-            call = self._timeouts.pop(proto, None)
-            if call is not None and call.active():
-                call.cancel()
-            if proto.isReusable():
+            since = idle.pop(proto)[1]
+            if since > deadline and proto.isReusable():
                 if not conns:
                     del self._connections[key]
                 return proto
             proto.close()
-        if conns is not None:
-            del self._connections[key]
+        del self._connections[key]
         return None
 
     def newConnection(
@@ -118,39 +122,48 @@ class HTTPConnectionPool:
         if not self.persistent or self.maxPersistentPerHost <= 0:
             proto.close()
             return
-        conns = self._connections.setdefault(key, [])
-        if proto in conns:
+        if proto in self._idle:
             return
+        conns = self._connections.get(key)
+        if conns is None:
+            conns = self._connections[key] = []
         while len(conns) >= self.maxPersistentPerHost:
             oldest = conns.pop(0)
-            call = self._timeouts.pop(oldest, None)
-            if call is not None and call.active():
-                call.cancel()
+            del self._idle[oldest]
             oldest.close()
         conns.append(proto)
-        self._timeouts[proto] = self._reactor.callLater(
-            self.cachedConnectionTimeout, self._expire, key, proto
-        )
+        self._idle[proto] = (key, self._reactor.seconds())
+        if self._sweeper is None:
+            self._sweeper = self._reactor.callLater(self.cachedConnectionTimeout, self._sweep)
 
-    def _expire(self, key: Hashable, proto: HTTP11ClientProtocol) -> None:
-        self._timeouts.pop(proto, None)
-        conns = self._connections.get(key)
-        if conns and proto in conns:
-            conns.remove(proto)
-            if not conns:
-                del self._connections[key]
-        _log.debug("closing idle connection {proto!r} to {key!r}", proto=proto, key=key)
-        proto.close()
+    def _sweep(self) -> None:
+        """Close connections idle for cachedConnectionTimeout; reschedule."""
+        self._sweeper = None
+        now = self._reactor.seconds()
+        timeout = self.cachedConnectionTimeout
+        oldest: Optional[float] = None
+        for proto, (key, since) in list(self._idle.items()):
+            if now - since >= timeout:
+                _log.debug("closing idle connection {proto!r} to {key!r}", proto=proto, key=key)
+                self._removeConnection(key, proto)
+                proto.close()
+            elif oldest is None or since < oldest:
+                oldest = since
+        if oldest is not None:
+            self._sweeper = self._reactor.callLater(oldest + timeout - now, self._sweep)
 
     def _removeConnection(self, key: Hashable, proto: HTTP11ClientProtocol) -> None:
-        call = self._timeouts.pop(proto, None)
-        if call is not None and call.active():
-            call.cancel()
+        if self._idle.pop(proto, None) is None:
+            return
         conns = self._connections.get(key)
         if conns and proto in conns:
             conns.remove(proto)
             if not conns:
                 del self._connections[key]
+        if not self._idle and self._sweeper is not None:
+            if self._sweeper.active():
+                self._sweeper.cancel()
+            self._sweeper = None
 
     def cachedConnections(self, key: Hashable) -> list[HTTP11ClientProtocol]:
         """The idle connections cached for ``key`` (a copy; for tests)."""
@@ -164,8 +177,9 @@ class HTTPConnectionPool:
                 waits.append(proto.whenClosed())
                 proto.close()
         self._connections.clear()
-        for call in self._timeouts.values():
-            if call.active():
-                call.cancel()
-        self._timeouts.clear()
+        self._idle.clear()
+        if self._sweeper is not None:
+            if self._sweeper.active():
+                self._sweeper.cancel()
+            self._sweeper = None
         return defer.gatherResults(waits).addCallback(lambda _: None)

@@ -66,13 +66,12 @@ from twisted.web.client import (
     ResponseFailed,
     ResponseNeverReceived,
 )
-from twisted.web.http_headers import Headers
 from twisted.web.iweb import UNKNOWN_LENGTH
 from zope.interface import implementer
 
 import txh11 as h11
 from txh11._client_request import BODY_CHUNKED, BODY_LENGTH, BODY_NONE, PreparedRequest
-from txh11._client_response import Response, coreToTwistedHeaders
+from txh11._client_response import Response
 from txh11.protocol import PAUSE_CONSUMER, HTTP11Protocol
 
 __all__ = ["HTTP11ClientProtocol", "ProtocolSwitchNotSupported", "PAUSE_UNCLAIMED"]
@@ -85,6 +84,9 @@ _log = Logger()
 _B_DONE, _B_WAIT100, _B_SENDING, _B_SKIPPED, _B_FAILED = range(5)
 
 _EOM = h11.EndOfMessage()
+# Shared, like twisted.internet.main.connectionDone: reasons carry no state.
+_RESPONSE_DONE = Failure(ResponseDone())
+_DATA_LOSS = Failure(PotentialDataLoss())
 _DONE = h11.DONE
 _NO_BODY_STATUS = frozenset([204, 304])
 _VERSIONS = {b"1.1": (b"HTTP", 1, 1), b"1.0": (b"HTTP", 1, 0)}
@@ -142,7 +144,7 @@ class _ChunkedConsumer:
 
     def write(self, data: bytes) -> None:
         proto, ex = self._proto, self._ex
-        if ex.bodyState == _B_SENDING and proto._exchange is ex and not proto._gone:
+        if ex.bodyState == _B_SENDING and proto._clExchange is ex and not proto._clGone:
             proto.write(data)
 
     def writeSequence(self, seq: Any) -> None:
@@ -181,13 +183,13 @@ class HTTP11ClientProtocol(HTTP11Protocol):
         onClosed: Optional[Callable[["HTTP11ClientProtocol"], None]] = None,
     ) -> None:
         super().__init__(reactor)
-        self._exchange: Optional[_Exchange] = None
-        self._onQuiescent = onQuiescent
-        self._onClosed = onClosed
-        self._usable = True
-        self._closedWaiters: list[defer.Deferred[None]] = []
-        self._closed = False
-        self._gone = False
+        self._clExchange: Optional[_Exchange] = None
+        self._clOnQuiescent = onQuiescent
+        self._clOnClosed = onClosed
+        self._clUsable = True
+        self._clClosedWaiters: list[defer.Deferred[None]] = []
+        self._clClosed = False
+        self._clGone = False
         #: requests started on this connection
         self.requestCount = 0
 
@@ -200,9 +202,9 @@ class HTTP11ClientProtocol(HTTP11Protocol):
         """Idle, connected, both sides IDLE: a new request can go out."""
         conn = self.conn
         return (
-            self._usable
-            and self._exchange is None
-            and not self._gone
+            self._clUsable
+            and self._clExchange is None
+            and not self._clGone
             and conn is not None
             and conn.our_state is h11.IDLE
             and conn.their_state is h11.IDLE
@@ -210,10 +212,10 @@ class HTTP11ClientProtocol(HTTP11Protocol):
 
     def whenClosed(self) -> "defer.Deferred[None]":
         """A Deferred that fires once the transport is gone."""
-        if self._closed:
+        if self._clClosed:
             return defer.succeed(None)
         d: defer.Deferred[None] = defer.Deferred()
-        self._closedWaiters.append(d)
+        self._clClosedWaiters.append(d)
         return d
 
     # -- sending --------------------------------------------------------
@@ -221,12 +223,12 @@ class HTTP11ClientProtocol(HTTP11Protocol):
     def request(self, prepared: PreparedRequest) -> "defer.Deferred[Response]":
         """Send ``prepared``; fire with the :class:`Response` once its head
         arrives."""
-        if not self.isReusable():
+        if self._clExchange is not None or not self._clUsable or self._clGone:
             return defer.fail(RequestNotSent())
         ex = _Exchange(prepared)
-        self._exchange = ex
+        self._clExchange = ex
         self.requestCount += 1
-        d: defer.Deferred[Response] = defer.Deferred(lambda _: self._cancel(ex))
+        d: defer.Deferred[Response] = defer.Deferred(lambda _: self._clCancel(ex))
         ex.deferred = d
         try:
             kind = prepared.bodyKind
@@ -238,19 +240,19 @@ class HTTP11ClientProtocol(HTTP11Protocol):
                     if prepared.expectContinue:
                         ex.bodyState = _B_WAIT100
                         ex.continueCall = self._getReactor().callLater(
-                            self.expectContinueTimeout, self._continueTimedOut, ex
+                            self.expectContinueTimeout, self._clContinueTimedOut, ex
                         )
                     else:
-                        self._startBody(ex)
+                        self._clStartBody(ex)
         except Exception:
             f = Failure()
             _log.failure("sending the request failed", failure=f)
-            self._failExchange(ex, f, RequestNotSent)
-            self._usable = False
+            self._clFailExchange(ex, f, RequestNotSent)
+            self._clUsable = False
             self.abortConnection()
         return d
 
-    def _startBody(self, ex: _Exchange) -> None:
+    def _clStartBody(self, ex: _Exchange) -> None:
         ex.bodyState = _B_SENDING
         p = ex.prepared
         if p.bodyKind == BODY_LENGTH:
@@ -264,36 +266,36 @@ class HTTP11ClientProtocol(HTTP11Protocol):
                 d = producer.startProducing(_ChunkedConsumer(self, ex))  # type: ignore[union-attr]
             except Exception:
                 d = defer.fail()
-            if ex.bodyState == _B_SENDING and not self._gone and not d.called:
+            if ex.bodyState == _B_SENDING and not self._clGone and not d.called:
                 self.registerProducer(producer, True)
                 ex.registered = True
         d.addCallbacks(
-            self._bodySent, self._bodyFailed, callbackArgs=(ex,), errbackArgs=(ex,)
+            self._clBodySent, self._clBodyFailed, callbackArgs=(ex,), errbackArgs=(ex,)
         )
 
-    def _bodySent(self, _: Any, ex: _Exchange) -> None:
+    def _clBodySent(self, _: Any, ex: _Exchange) -> None:
         if ex.bodyState != _B_SENDING:
             return
         ex.bodyState = _B_DONE
-        self._bodyCleanup(ex)
-        if self._exchange is ex and not self._gone:
+        self._clBodyCleanup(ex)
+        if self._clExchange is ex and not self._clGone:
             self.sendEvent(_EOM)
 
-    def _bodyFailed(self, f: Failure, ex: _Exchange) -> None:
+    def _clBodyFailed(self, f: Failure, ex: _Exchange) -> None:
         if ex.bodyState != _B_SENDING:
             return None
         ex.bodyState = _B_FAILED
         ex.bodyError = f
-        self._bodyCleanup(ex)
-        if self._gone or ex.done:
+        self._clBodyCleanup(ex)
+        if self._clGone or ex.done:
             return None  # connectionClosed reports it
         _log.failure("request body producer failed; aborting the connection", failure=f)
-        self._failExchange(ex, f, RequestGenerationFailed)
-        self._usable = False
+        self._clFailExchange(ex, f, RequestGenerationFailed)
+        self._clUsable = False
         self.abortConnection()
         return None
 
-    def _bodyCleanup(self, ex: _Exchange) -> None:
+    def _clBodyCleanup(self, ex: _Exchange) -> None:
         if ex.registered:
             ex.registered = False
             self.unregisterProducer()
@@ -304,7 +306,7 @@ class HTTP11ClientProtocol(HTTP11Protocol):
             except Exception:
                 pass
 
-    def _stopBody(self, ex: _Exchange) -> None:
+    def _clStopBody(self, ex: _Exchange) -> None:
         """Stop a body still being produced (cancel/failure)."""
         if ex.continueCall is not None:
             if ex.continueCall.active():
@@ -318,22 +320,22 @@ class HTTP11ClientProtocol(HTTP11Protocol):
                 producer.stopProducing()  # type: ignore[union-attr]
             except Exception:
                 _log.failure("stopProducing of {p!r} failed", p=producer)
-            self._bodyCleanup(ex)
+            self._clBodyCleanup(ex)
         elif ex.bodyState == _B_WAIT100:
             ex.bodyState = _B_SKIPPED
-            self._bodyCleanup(ex)
+            self._clBodyCleanup(ex)
 
-    def _continueTimedOut(self, ex: _Exchange) -> None:
+    def _clContinueTimedOut(self, ex: _Exchange) -> None:
         ex.continueCall = None
-        if ex.bodyState == _B_WAIT100 and self._exchange is ex and not self._gone:
+        if ex.bodyState == _B_WAIT100 and self._clExchange is ex and not self._clGone:
             _log.debug("no 100 Continue after {t}s; sending the body", t=self.expectContinueTimeout)
-            self._startBody(ex)
+            self._clStartBody(ex)
 
     # -- receiving ------------------------------------------------------
 
     def eventReceived(self, event: Any) -> None:
         t = type(event)
-        ex = self._exchange
+        ex = self._clExchange
         if t is h11.Data:
             if ex is None:
                 return
@@ -349,17 +351,17 @@ class HTTP11ClientProtocol(HTTP11Protocol):
                     self.pauseReading(PAUSE_UNCLAIMED)
             return
         if t is h11.Response:
-            self._gotResponse(ex, event)
+            self._clGotResponse(ex, event)
         elif t is h11.EndOfMessage:
-            self._gotEnd(ex, event)
+            self._clGotEnd(ex, event)
         elif t is h11.InformationalResponse:
-            self._gotInformational(ex, event)
+            self._clGotInformational(ex, event)
         elif t is h11.ConnectionClosed:
-            self._usable = False
+            self._clUsable = False
             if ex is None or ex.responseEnded:
                 self.loseConnection()
 
-    def _gotInformational(self, ex: Optional[_Exchange], event: Any) -> None:
+    def _clGotInformational(self, ex: Optional[_Exchange], event: Any) -> None:
         if ex is None:
             return
         code = event.status_code
@@ -368,17 +370,17 @@ class HTTP11ClientProtocol(HTTP11Protocol):
                 if ex.continueCall is not None:
                     ex.continueCall.cancel()
                     ex.continueCall = None
-                self._startBody(ex)
+                self._clStartBody(ex)
         elif code == 101:
-            self._usable = False
-            self._failExchange(
+            self._clUsable = False
+            self._clFailExchange(
                 ex,
                 Failure(ProtocolSwitchNotSupported("the server switched protocols (101)")),
                 ResponseFailed,
             )
             self.abortConnection()
 
-    def _gotResponse(self, ex: Optional[_Exchange], event: Any) -> None:
+    def _clGotResponse(self, ex: Optional[_Exchange], event: Any) -> None:
         if ex is None or ex.fired:  # cannot happen: the core checks the states
             return
         p = ex.prepared
@@ -401,80 +403,78 @@ class HTTP11ClientProtocol(HTTP11Protocol):
         if version is None:
             v = event.http_version
             version = (b"HTTP", v[0] - 48, v[2] - 48)
-        response = Response(self, version, code, event.reason, raw, length, p.clientRequest)
+        response = Response(self, version, code, event.reason, raw, length, p)
         ex.closeDelimited = closeDelimited
         if ex.bodyState == _B_WAIT100:
-            self._skipBody(ex)
+            self._clSkipBody(ex)
         if length == 0:
             ex.response = response
         else:
-            ex.responseRef = weakref.ref(response, self._dropper(ex))
+            ex.responseRef = weakref.ref(response, self._clDropper(ex))
             if length is not UNKNOWN_LENGTH and length > self.unclaimedBodyLimit:
                 self.pauseReading(PAUSE_UNCLAIMED)
         ex.fired = True
         d, ex.deferred = ex.deferred, None
         d.callback(response)  # type: ignore[union-attr]
 
-    def _skipBody(self, ex: _Exchange) -> None:
+    def _clSkipBody(self, ex: _Exchange) -> None:
         """A final response arrived while the body waited for 100 Continue."""
         if ex.continueCall is not None:
             ex.continueCall.cancel()
             ex.continueCall = None
         ex.bodyState = _B_SKIPPED
-        self._bodyCleanup(ex)
+        self._clBodyCleanup(ex)
         if ex.prepared.bodyKind == BODY_CHUNKED:
             self.sendEvent(_EOM)  # an empty chunked body keeps the connection
         else:
             ex.closeAfter = True
 
-    def _gotEnd(self, ex: Optional[_Exchange], event: Any) -> None:
+    def _clGotEnd(self, ex: Optional[_Exchange], event: Any) -> None:
         if ex is None:
             return
         ex.responseEnded = True
         r = ex.response
         if r is None and ex.responseRef is not None:
             r = ex.responseRef()
-        trailers = coreToTwistedHeaders(event.headers) if event.headers else Headers()
         conn = self.conn
         if conn.our_state is _DONE and conn.their_state is _DONE:
-            self._endExchange(ex)
+            self._clEndExchange(ex)
             self.startNextCycle()
-            self._release()
+            self._clRelease()
         elif ex.closeAfter:
-            self._endExchange(ex)
-            self._usable = False
+            self._clEndExchange(ex)
+            self._clUsable = False
             self.loseConnection()
         if r is not None:
-            r.trailers = trailers
-            reason = PotentialDataLoss() if ex.closeDelimited else ResponseDone()
-            r._bodyEnd(Failure(reason))
+            r._rawTrailers = event.headers
+            r._bodyEnd(_DATA_LOSS if ex.closeDelimited else _RESPONSE_DONE)
 
     def cycleCompleted(self, reusable: bool) -> None:
-        ex = self._exchange
+        ex = self._clExchange
         if ex is not None:
-            self._endExchange(ex)
-        if reusable and self._usable:
+            self._clEndExchange(ex)
+        if reusable and self._clUsable:
             self.startNextCycle()
-            self._release()
+            self._clRelease()
         else:
-            self._usable = False
+            self._clUsable = False
             self.loseConnection()
 
-    def _endExchange(self, ex: _Exchange) -> None:
+    def _clEndExchange(self, ex: _Exchange) -> None:
         ex.done = True
-        if self._exchange is ex:
-            self._exchange = None
+        if self._clExchange is ex:
+            self._clExchange = None
         self.resumeReading(PAUSE_UNCLAIMED)
         self.resumeReading(PAUSE_CONSUMER)
 
-    def _release(self) -> None:
-        if self._onQuiescent is not None and self.isReusable():
-            self._onQuiescent(self)
+    def _clRelease(self) -> None:
+        if self._clOnQuiescent is not None and self.isReusable():
+            self._clOnQuiescent(self)
 
     # -- the response's consumer ----------------------------------------
 
-    def _current(self, response: Response) -> Optional[_Exchange]:
-        ex = self._exchange
+    def _clCurrent(self, response: Response) -> Optional[_Exchange]:
+        ex = self._clExchange
         if ex is None or ex.done:
             return None
         if ex.response is response:
@@ -484,26 +484,26 @@ class HTTP11ClientProtocol(HTTP11Protocol):
             return ex
         return None
 
-    def _responseClaimed(self, response: Response) -> None:
-        ex = self._current(response)
+    def _clResponseClaimed(self, response: Response) -> None:
+        ex = self._clCurrent(response)
         if ex is not None:
             ex.response = response
             self.resumeReading(PAUSE_UNCLAIMED)
 
-    def _pauseResponse(self, response: Response) -> None:
-        if self._current(response) is not None:
+    def _clPauseResponse(self, response: Response) -> None:
+        if self._clCurrent(response) is not None:
             self.pauseReading(PAUSE_CONSUMER)
 
-    def _resumeResponse(self, response: Response) -> None:
-        if self._current(response) is not None:
+    def _clResumeResponse(self, response: Response) -> None:
+        if self._clCurrent(response) is not None:
             self.resumeReading(PAUSE_CONSUMER)
 
-    def _abandonResponse(self, response: Response) -> None:
-        if self._current(response) is not None:
-            self._usable = False
+    def _clAbandonResponse(self, response: Response) -> None:
+        if self._clCurrent(response) is not None:
+            self._clUsable = False
             self.abortConnection()
 
-    def _dropper(self, ex: _Exchange) -> Callable[[Any], None]:
+    def _clDropper(self, ex: _Exchange) -> Callable[[Any], None]:
         selfRef = weakref.ref(self)
         exRef = weakref.ref(ex)
 
@@ -512,31 +512,31 @@ class HTTP11ClientProtocol(HTTP11Protocol):
             if proto is None or exchange is None or exchange.done:
                 return
             if exchange.response is None and not exchange.responseEnded:
-                proto._getReactor().callLater(0, proto._droppedUnread, exchange)
+                proto._getReactor().callLater(0, proto._clDroppedUnread, exchange)
 
         return dropped
 
-    def _droppedUnread(self, ex: _Exchange) -> None:
-        if self._exchange is ex and not ex.done and not ex.responseEnded:
+    def _clDroppedUnread(self, ex: _Exchange) -> None:
+        if self._clExchange is ex and not ex.done and not ex.responseEnded:
             _log.info(
                 "response to {m} {u!r} dropped with its body unread; closing the connection",
                 m=ex.prepared.method.decode("ascii", "replace"),
                 u=ex.prepared.uri,
             )
-            self._usable = False
+            self._clUsable = False
             self.abortConnection()
 
     # -- failures -------------------------------------------------------
 
-    def _failExchange(self, ex: _Exchange, reason: Failure, wrap: Any = None) -> None:
+    def _clFailExchange(self, ex: _Exchange, reason: Failure, wrap: Any = None) -> None:
         """End ``ex`` with ``reason``: fail the request Deferred (wrapped in
         ``wrap``) or, after the head, the response body (ResponseFailed)."""
         if ex.done:
             return
         ex.done = True
-        if self._exchange is ex:
-            self._exchange = None
-        self._stopBody(ex)
+        if self._clExchange is ex:
+            self._clExchange = None
+        self._clStopBody(ex)
         if not ex.fired:
             ex.fired = True
             d, ex.deferred = ex.deferred, None
@@ -550,56 +550,64 @@ class HTTP11ClientProtocol(HTTP11Protocol):
             ex.responseEnded = True
             r._bodyEnd(Failure(ResponseFailed([reason])))
 
-    def _cancel(self, ex: _Exchange) -> None:
+    def _clCancel(self, ex: _Exchange) -> None:
         if ex.done:
             return
         ex.done = True
         ex.fired = True  # the Deferred fails with CancelledError
         ex.deferred = None
-        if self._exchange is ex:
-            self._exchange = None
-        self._stopBody(ex)
-        self._usable = False
+        if self._clExchange is ex:
+            self._clExchange = None
+        self._clStopBody(ex)
+        self._clUsable = False
         self.abortConnection()
 
     def close(self) -> None:
         """Close gracefully (the pool expiring an idle connection)."""
-        self._usable = False
+        self._clUsable = False
         self.loseConnection()
 
     def connectionLost(self, reason: Failure = Failure(Exception())) -> None:
-        self._gone = True
+        self._clGone = True
         super().connectionLost(reason)
 
     def protocolErrorReceived(self, exc: Exception) -> None:
-        self._usable = False
-        ex = self._exchange
+        self._clUsable = False
+        ex = self._clExchange
+        if ex is not None and not ex.fired:
+            data, eof = self.conn.trailing_data
+            if eof and not data:
+                # Closed before a single byte of the response: not a broken
+                # response but none at all (ResponseNeverReceived, retryable),
+                # which connectionClosed reports.
+                self.abortConnection()
+                return
         if ex is not None:
-            self._failExchange(ex, Failure(exc), ResponseFailed)
+            self._clFailExchange(ex, Failure(exc), ResponseFailed)
         else:
             _log.info("protocol error on an idle connection: {exc}", exc=exc)
         self.abortConnection()
 
     def timeoutReached(self, kind: str) -> None:
-        self._usable = False
-        ex = self._exchange
+        self._clUsable = False
+        ex = self._clExchange
         if ex is not None:
-            self._failExchange(ex, Failure(TxTimeoutError(f"{kind} timeout")), ResponseFailed)
+            self._clFailExchange(ex, Failure(TxTimeoutError(f"{kind} timeout")), ResponseFailed)
         self.abortConnection()
 
     def connectionClosed(self, reason: Failure) -> None:
-        self._usable = False
-        ex = self._exchange
+        self._clUsable = False
+        ex = self._clExchange
         if ex is not None:
             if ex.fired:
-                self._failExchange(ex, reason)
+                self._clFailExchange(ex, reason)
             elif ex.bodyState in (_B_SENDING, _B_FAILED):
-                self._failExchange(ex, ex.bodyError or reason, RequestTransmissionFailed)
+                self._clFailExchange(ex, ex.bodyError or reason, RequestTransmissionFailed)
             else:
-                self._failExchange(ex, reason, ResponseNeverReceived)
-        self._closed = True
-        if self._onClosed is not None:
-            self._onClosed(self)
-        waiters, self._closedWaiters = self._closedWaiters, []
+                self._clFailExchange(ex, reason, ResponseNeverReceived)
+        self._clClosed = True
+        if self._clOnClosed is not None:
+            self._clOnClosed(self)
+        waiters, self._clClosedWaiters = self._clClosedWaiters, []
         for d in waiters:
             d.callback(None)

@@ -99,8 +99,13 @@ class PreparedRequest:
         """The ``IClientRequest`` for ``response.request`` (built once)."""
         cr = self._clientRequest
         if cr is None:
-            headers = self._givenHeaders
-            headers = headers.copy() if headers is not None else Headers()
+            given = self._givenHeaders
+            if isinstance(given, Headers):
+                headers = given.copy()
+            else:
+                headers = Headers()
+                for name, value in given or ():
+                    headers.addRawHeader(name, value)
             if self._hostValue is not None:
                 headers.addRawHeader(b"Host", self._hostValue)
             cr = self._clientRequest = ClientRequest(
@@ -141,8 +146,10 @@ def _pairs(headers: HeadersLike) -> Iterable[tuple[bytes, list[bytes]]]:
     for name, value in items:
         if isinstance(value, (bytes, str)):
             values = [_headerValue(value)]
-        else:
+        elif isinstance(value, (list, tuple)):
             values = [_headerValue(v) for v in value]
+        else:
+            raise InvalidRequest(f"header {name!r}: value {value!r} must be bytes, str or a list")
         out.append((_bytes(name, "header name"), values))
     return out
 
@@ -195,19 +202,13 @@ def prepareRequest(
             f"invalid method {method!r}: must be a token (no spaces, CR, LF or other separators)"
         )
     uri = _bytes(uri, "URI").strip()
-    bad = _BAD_URI.search(uri)
-    if bad is not None:
-        raise InvalidRequest(
-            f"invalid URI {uri!r}: byte {bad.group()!r} at {bad.start()} "
-            "(spaces, CR, LF, control and non-ASCII bytes must be percent-encoded)"
-        )
-    try:
-        parsed = URI.fromBytes(uri)
-    except Exception as e:
-        raise InvalidRequest(f"invalid URI {uri!r}: {e}") from None
-    if not parsed.host:
-        raise InvalidRequest(f"invalid URI {uri!r}: no host")
-    target = parsed.originForm
+    parsed, key, target, defaultHost = _parseURI(uri)
+    if headers is None and bodyProducer is None:
+        cacheKey = (method, uri, persistent)
+        event = _EVENT_CACHE.get(cacheKey)
+        if event is not None:
+            return _prepared(method, uri, parsed, key, event, BODY_NONE, None, None, None,
+                             False, None, defaultHost)
 
     fields: list[tuple[bytes, bytes]] = []
     hostGiven = False
@@ -228,13 +229,10 @@ def prepareRequest(
             if b"\r" in v or b"\n" in v:
                 raise InvalidRequest(f"header {name!r} has a value with CR or LF: {v!r}")
             fields.append((name, v))
-    if givenHeaders is None and headers is not None:
-        givenHeaders = Headers()
-        for name, v in fields:
-            givenHeaders.addRawHeader(name, v)
+    givenFields = None if givenHeaders is not None or headers is None else list(fields)
     host: Optional[bytes] = None
     if not hostGiven:
-        host = hostValue(parsed.scheme, parsed.host, parsed.port)
+        host = defaultHost
         fields.insert(0, (b"Host", host))
 
     placeholder: Any = None
@@ -264,19 +262,80 @@ def prepareRequest(
     except h11.LocalProtocolError as e:
         raise InvalidRequest(f"cannot send {method!r} {uri!r}: {e}") from None
 
+    if headers is None and bodyProducer is None:
+        if len(_EVENT_CACHE) >= _CACHE_SIZE:
+            _EVENT_CACHE.clear()
+        _EVENT_CACHE[(method, uri, persistent)] = event
+    return _prepared(
+        method, uri, parsed, key, event, kind, bodyProducer, placeholder, closeFile,
+        expect and kind != BODY_NONE, givenHeaders if givenFields is None else givenFields,
+        host,
+    )
+
+
+def _prepared(
+    method: bytes,
+    uri: bytes,
+    parsed: URI,
+    key: tuple[bytes, bytes, int],
+    event: Any,
+    kind: int,
+    bodyProducer: Any,
+    placeholder: Any,
+    closeFile: Any,
+    expectContinue: bool,
+    givenHeaders: Any,
+    host: Optional[bytes],
+) -> PreparedRequest:
     p = PreparedRequest()
     p.method = method
     p.uri = uri
     p.parsedURI = parsed
-    p.key = (parsed.scheme, parsed.host, parsed.port)
+    p.key = key
     p.event = event
     p.bodyKind = kind
     p.bodyProducer = bodyProducer
     p.placeholder = placeholder
     p.closeFile = closeFile
-    p.expectContinue = expect and kind != BODY_NONE
+    p.expectContinue = expectContinue
     p.retryable = bodyProducer is None and method in _IDEMPOTENT_NO_BODY
     p._givenHeaders = givenHeaders
     p._hostValue = host
     p._clientRequest = None
     return p
+
+
+def _parseURI(uri: bytes) -> tuple[URI, tuple[bytes, bytes, int], bytes, bytes]:
+    """(parsed URI, pool key, request target, Host value); cached."""
+    hit = _URI_CACHE.get(uri)
+    if hit is not None:
+        return hit
+    stripped = uri
+    bad = _BAD_URI.search(stripped)
+    if bad is not None:
+        raise InvalidRequest(
+            f"invalid URI {uri!r}: byte {bad.group()!r} at {bad.start()} "
+            "(spaces, CR, LF, control and non-ASCII bytes must be percent-encoded)"
+        )
+    try:
+        parsed = URI.fromBytes(stripped)
+    except Exception as e:
+        raise InvalidRequest(f"invalid URI {uri!r}: {e}") from None
+    if not parsed.host:
+        raise InvalidRequest(f"invalid URI {uri!r}: no host")
+    result = (
+        parsed,
+        (parsed.scheme, parsed.host, parsed.port),
+        parsed.originForm,
+        hostValue(parsed.scheme, parsed.host, parsed.port),
+    )
+    if len(_URI_CACHE) >= _CACHE_SIZE:
+        _URI_CACHE.clear()
+    _URI_CACHE[uri] = result
+    return result
+
+
+# Bounded caches: URIs and body-less, header-less request heads repeat.
+_CACHE_SIZE = 512
+_URI_CACHE: dict[bytes, tuple[URI, tuple[bytes, bytes, int], bytes, bytes]] = {}
+_EVENT_CACHE: dict[tuple[bytes, bytes, bool], Any] = {}

@@ -114,7 +114,7 @@ class Response:
         phrase: bytes,
         rawHeaders: Any,
         length: Union[int, object],
-        request: ClientRequest,
+        prepared: Any,
     ) -> None:
         self._proto = proto
         self.version = version
@@ -123,9 +123,11 @@ class Response:
         self._rawHeaders = rawHeaders
         self._headers: Optional[Headers] = None
         self.length = length
-        self.request = request
+        self._prepared = prepared
+        self._request: Optional[ClientRequest] = None
         self.previousResponse: Optional[IResponse] = None
-        self.trailers: Optional[Headers] = None
+        self._rawTrailers: Any = None
+        self._trailers: Optional[Headers] = None
         self._bodyProtocol: Any = None
         self._pending: list[bytes] = []
         self._pendingLen = 0
@@ -151,6 +153,31 @@ class Response:
     def headers(self, value: Headers) -> None:
         self._headers = value
 
+    @property
+    def request(self) -> ClientRequest:
+        """The ``IClientRequest`` this answers (built on first access)."""
+        r = self._request
+        if r is None:
+            r = self._request = self._prepared.clientRequest
+        return r
+
+    @request.setter
+    def request(self, value: ClientRequest) -> None:
+        self._request = value
+
+    @property
+    def trailers(self) -> Optional[Headers]:
+        """Trailer fields once the body has ended (empty ``Headers`` if
+        none came); ``None`` before."""
+        t = self._trailers
+        if t is None and self._rawTrailers is not None:
+            t = self._trailers = coreToTwistedHeaders(self._rawTrailers)
+        return t
+
+    @trailers.setter
+    def trailers(self, value: Optional[Headers]) -> None:
+        self._trailers = value
+
     def setPreviousResponse(self, response: IResponse) -> None:
         self.previousResponse = response
 
@@ -164,7 +191,7 @@ class Response:
         protocol.makeConnection(_BodyTransport(self))
         self._flush()
         if self._final is None and not self._stopped:
-            self._proto._responseClaimed(self)
+            self._proto._clResponseClaimed(self)
 
     def _bodyData(self, data: bytes) -> None:
         """From the connection: a piece of the body."""
@@ -208,7 +235,7 @@ class Response:
             return
         self._paused = True
         if self._final is None:
-            self._proto._pauseResponse(self)
+            self._proto._clPauseResponse(self)
 
     def _resumeConsumer(self) -> None:
         if not self._paused:
@@ -216,7 +243,7 @@ class Response:
         self._paused = False
         self._flush()
         if not self._paused and self._final is None:
-            self._proto._resumeResponse(self)
+            self._proto._clResumeResponse(self)
 
     def _stopConsumer(self) -> None:
         if self._stopped:
@@ -225,6 +252,6 @@ class Response:
         self._pending.clear()
         self._pendingLen = 0
         if self._final is None:
-            self._proto._abandonResponse(self)
+            self._proto._clAbandonResponse(self)
         else:
             self._flush()

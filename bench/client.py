@@ -1,0 +1,228 @@
+"""
+Client benchmark: txh11's Agent against Twisted's Agent, same run, same server.
+
+One ``twisted.web.server.Site`` runs in a subprocess on 127.0.0.1 (so that its
+CPU time is not charged to the client under test).  For each agent, each with
+a persistent pool:
+
+- ``seq``:  N sequential keep-alive GETs of a small resource (readBody each);
+- ``conc``: N GETs issued by C concurrent workers (each worker sequential,
+  keep-alive, so C connections);
+- ``dl``:   one download of ``--mib`` MiB (body counted, not kept).
+
+Prints requests/s (wall clock), the client's user-mode CPU time per request
+(``getrusage``: the client's own Python cost, whatever the server's speed
+and without the kernel's loopback work, which is the same for both), MB/s, and txh11/Twisted ratios.  Rounds alternate the
+agents; the best round of each is reported.
+
+    python bench/client.py [-n 2000] [-c 20] [--mib 100] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import textwrap
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, os.pardir, "src"))
+
+SERVER = textwrap.dedent(
+    r'''
+    import sys
+    from twisted.internet import reactor
+    from twisted.internet.interfaces import IPushProducer
+    from twisted.web import resource, server
+    from zope.interface import implementer
+
+    CHUNK = b"x" * (1 << 20)
+
+    @implementer(IPushProducer)
+    class Big:
+        def __init__(self, request, size):
+            self.request, self.left, self.paused = request, size, False
+            request.registerProducer(self, True)
+            self.resumeProducing()
+        def resumeProducing(self):
+            self.paused = False
+            while not self.paused and self.left > 0:
+                n = min(self.left, len(CHUNK))
+                self.left -= n
+                self.request.write(CHUNK[:n] if n < len(CHUNK) else CHUNK)
+            if self.left == 0 and self.request is not None:
+                r, self.request = self.request, None
+                r.unregisterProducer()
+                r.finish()
+        def pauseProducing(self):
+            self.paused = True
+        def stopProducing(self):
+            self.paused = True
+            self.left = -1
+
+    class Root(resource.Resource):
+        isLeaf = True
+        def render_GET(self, request):
+            if request.path == b"/big":
+                size = int(request.args[b"size"][0])
+                request.setHeader(b"content-length", b"%d" % size)
+                Big(request, size)
+                return server.NOT_DONE_YET
+            request.setHeader(b"content-type", b"text/plain")
+            return b"hello, world\n"
+
+    site = server.Site(Root())
+    site.noisy = False
+    site.log = lambda request: None
+    port = reactor.listenTCP(0, site, interface="127.0.0.1", backlog=1024)
+    print(port.getHost().port, flush=True)
+    reactor.run()
+    '''
+)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-n", type=int, default=2000, help="requests per measurement")
+    ap.add_argument("-c", type=int, default=20, help="concurrent workers")
+    ap.add_argument("--mib", type=int, default=100, help="download size in MiB")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--only", choices=["txh11", "twisted"], help="one agent (profiling)")
+    args = ap.parse_args()
+
+    srv = subprocess.Popen(
+        [sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        port = int(srv.stdout.readline())  # type: ignore[union-attr]
+        run(args, port)
+    finally:
+        srv.terminate()
+        srv.wait(10)
+
+
+def run(args: argparse.Namespace, port: int) -> None:
+    from twisted.internet import defer, reactor, task
+    from twisted.internet.protocol import Protocol
+    from twisted.web import client as txclient
+
+    from txh11 import client as h11client
+
+    base = b"http://127.0.0.1:%d" % port
+    small = base + b"/small"
+    big = base + b"/big?size=%d" % (args.mib << 20)
+
+    def agents():
+        out = {}
+        if args.only in (None, "txh11"):
+            pool = h11client.HTTPConnectionPool(reactor)
+            pool.maxPersistentPerHost = args.c
+            out["txh11"] = (h11client.Agent(reactor, pool=pool), pool)
+        if args.only in (None, "twisted"):
+            pool = txclient.HTTPConnectionPool(reactor)
+            pool.maxPersistentPerHost = args.c
+            out["twisted"] = (txclient.Agent(reactor, pool=pool), pool)
+        return out
+
+    class Counter(Protocol):
+        def __init__(self, d):
+            self.d, self.n = d, 0
+
+        def dataReceived(self, data):
+            self.n += len(data)
+
+        def connectionLost(self, reason):
+            self.d.callback(self.n)
+
+    @defer.inlineCallbacks
+    def get(agent, uri):
+        r = yield agent.request(b"GET", uri)
+        body = yield txclient.readBody(r)
+        assert r.code == 200 and body == b"hello, world\n", (r.code, body)
+
+    @defer.inlineCallbacks
+    def sequential(agent, n):
+        for _ in range(n):
+            yield get(agent, small)
+
+    def concurrent(agent, n, c):
+        per = n // c
+        return defer.gatherResults([sequential(agent, per) for _ in range(c)])
+
+    @defer.inlineCallbacks
+    def download(agent):
+        r = yield agent.request(b"GET", big)
+        d = defer.Deferred()
+        r.deliverBody(Counter(d))
+        n = yield d
+        assert n == args.mib << 20, n
+
+    @defer.inlineCallbacks
+    def measure(fn, *a):
+        t0, c0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF).ru_utime
+        yield fn(*a)
+        return (
+            time.perf_counter() - t0,
+            resource.getrusage(resource.RUSAGE_SELF).ru_utime - c0,
+        )
+
+    @defer.inlineCallbacks
+    def bench():
+        best: dict = {}
+        for rnd in range(args.rounds):
+            for name, (agent, pool) in agents().items():
+                yield concurrent(agent, args.c * 5, args.c)  # warm up: open C connections
+                seq = yield measure(sequential, agent, args.n)
+                conc = yield measure(concurrent, agent, args.n, args.c)
+                dl = yield measure(download, agent)
+                yield pool.closeCachedConnections()
+                row = {
+                    "seq": args.n / seq[0],
+                    "seq_cpu": seq[1] / args.n * 1e6,
+                    "conc": args.n / conc[0],
+                    "conc_cpu": conc[1] / args.n * 1e6,
+                    "dl": (args.mib << 20) / dl[0] / 1e6,
+                    "dl_cpu": (args.mib << 20) / dl[1] / 1e6 if dl[1] else float("inf"),
+                }
+                print(
+                    f"round {rnd + 1} {name:8s} seq {row['seq']:8.0f} req/s "
+                    f"({row['seq_cpu']:5.0f} us user/req)  conc {row['conc']:8.0f} req/s "
+                    f"({row['conc_cpu']:5.0f} us user/req)  dl {row['dl']:7.0f} MB/s "
+                    f"({row['dl_cpu']:6.0f} MB per user-s)",
+                    flush=True,
+                )
+                b = best.setdefault(name, {})
+                for k, v in row.items():
+                    better = min if k.endswith("_cpu") and k != "dl_cpu" else max
+                    b[k] = better(b.get(k, v), v)
+        print()
+        print(f"best of {args.rounds}: n={args.n} c={args.c} download={args.mib} MiB")
+        for name, b in best.items():
+            print(
+                f"  {name:8s} seq {b['seq']:8.0f} req/s {b['seq_cpu']:5.0f} us/req  "
+                f"conc {b['conc']:8.0f} req/s {b['conc_cpu']:5.0f} us/req  "
+                f"dl {b['dl']:7.0f} MB/s"
+            )
+        if len(best) == 2:
+            t, w = best["txh11"], best["twisted"]
+            print(
+                f"  ratio txh11/Twisted: seq {t['seq'] / w['seq']:.2f}x  "
+                f"conc {t['conc'] / w['conc']:.2f}x  dl {t['dl'] / w['dl']:.2f}x  "
+                f"(client user cpu/req: seq {w['seq_cpu'] / t['seq_cpu']:.2f}x less, "
+                f"conc {w['conc_cpu'] / t['conc_cpu']:.2f}x less)"
+            )
+
+    def done(result):
+        if hasattr(result, "printTraceback"):
+            result.printTraceback()
+        reactor.stop()
+
+    reactor.callWhenRunning(lambda: bench().addBoth(done))
+    reactor.run()
+
+
+if __name__ == "__main__":
+    main()
