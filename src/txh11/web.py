@@ -1,0 +1,514 @@
+"""
+Unmodified ``twisted.web`` resources on txh11.
+
+:class:`Site` is a drop-in for :class:`twisted.web.server.Site` (it is a
+subclass: sessions, ``requestFactory``, ``displayTracebacks``, access logging
+through ``site.log(request)``, ``getResourceFor`` ... all keep working) whose
+connections are txh11 protocols instead of ``twisted.web.http.HTTPChannel``::
+
+    from twisted.web.static import File
+    from txh11.web import Site
+
+    reactor.listenTCP(8080, Site(File("/srv/www")))
+
+Everything that is HTTP/1.1 on the wire -- parsing, framing, keep-alive,
+``100 Continue``, error responses to malformed requests, timeouts, graceful
+close, pipelining order -- is done once, in :mod:`txh11.server` and the core.
+This module only adapts:
+
+- :class:`WebProtocol` is :class:`txh11.server.HTTP11ServerProtocol`; its
+  request handler is a per-connection :class:`WebChannel`.
+- :class:`WebChannel` is what ``request.channel`` is.  For each
+  :class:`txh11.server.ServerRequest` it builds a twisted.web request with
+  ``site.requestFactory``, streams the body into ``request.content``, calls
+  ``request.requestReceived(...)``, and implements the channel interface a
+  ``twisted.web.http.Request`` uses (``writeHeaders``, ``write``,
+  ``writeSequence``, ``registerProducer``, ``unregisterProducer``,
+  ``requestDone``, ``getPeer``, ``getHost``, ``isSecure``,
+  ``loseConnection``, ``site``, ``factory``, ``transport``) by sending core
+  events through the ``ServerRequest``.
+
+Requests are answered strictly one at a time, in order: the next pipelined
+request is not even parsed before the previous response has been completely
+handed to the transport (the core keeps it buffered and the transport is
+paused), whether a resource finishes synchronously or later.  This is what
+makes Twisted's CVE-2023-46137 and CVE-2024-41671 impossible by construction.
+
+Response framing
+----------------
+
+``twisted.web.http.Request.write`` chunk-frames the body itself when it
+decides on ``Transfer-Encoding: chunked`` (HTTP/1.1 without
+``Content-Length``) and then writes ``0\\r\\n\\r\\n`` in ``finish``.  Here the
+core does the framing, so :meth:`WebChannel.writeHeaders` keeps the
+``Transfer-Encoding: chunked`` header for the core and clears the request's
+``chunked`` flag: the request then writes plain body bytes, which become
+``Data`` events, and ``requestDone`` sends ``EndOfMessage``.  This works for
+any ``Request`` subclass that uses the base class ``write``/``finish``.
+
+Static files without copying
+----------------------------
+
+``twisted.web.static.File`` answers a ``GET`` (or a single-range request) by
+setting ``Content-Length`` and registering a ``NoRangeStaticProducer`` or
+``SingleRangeStaticProducer`` -- pull producers that read the file and call
+``request.write``.  ``Request.registerProducer`` hands the producer to
+``channel.registerProducer``; there the channel recognises exactly those two
+producer types (not subclasses, which may transform the bytes) when the file
+is a regular file with a descriptor, the headers have not been written, the
+request is not ``HEAD``, the status allows a body and no encoder (gzip) is
+active.  It then writes the headers (``request.write(b"")``, the normal
+path) and sends a :class:`txh11.bodies.FileBody` for the region with
+``ServerRequest.sendBody``: ``os.sendfile()`` on plain TCP, chunked reads
+under backpressure on TLS.  When the body is written it does what the static
+producer would have done at the end -- ``request.unregisterProducer()``,
+``request.finish()``, ``producer.stopProducing()`` (which closes the file) --
+and adds the byte count to ``request.sentLength`` for the access log.  Doing
+this in the *channel* rather than in a ``Request`` subclass keeps it working
+with any ``requestFactory``.
+
+Client disconnects
+------------------
+
+As with ``HTTPChannel``, a client that closes its side while its response is
+still being produced is taken to be gone: the connection is closed and
+``request.connectionLost`` runs (so ``notifyFinish()`` Deferreds fail).
+
+Request bodies
+--------------
+
+Bodies are streamed (with the core's bounded buffer) into ``request.content``
+as they arrive; :meth:`Site.getContentFile` gives an in-memory file for a
+declared length below ``contentMemoryThreshold``, a temporary file for larger
+declared lengths, and a spooled temporary file (memory, then disk past the
+threshold) for chunked bodies.  ``maxBodySize`` answers ``413``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from io import BytesIO
+from typing import Any, Optional
+
+from twisted.internet import defer
+from twisted.internet.error import ConnectionDone
+from twisted.internet.interfaces import IProtocolNegotiationFactory, ISSLTransport
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.web import http, server, static
+from twisted.web.http_headers import Headers
+from twisted.web.iweb import INonQueuedRequestFactory
+from zope.interface import implementer
+
+import txh11 as h11
+from txh11.bodies import FileBody
+from txh11.server import HTTP11ServerProtocol, IRequestHandler, RequestBodyDone
+
+__all__ = ["Site", "WebChannel", "WebProtocol"]
+
+_log = Logger()
+
+#: protocol attributes that Site accepts as keyword arguments
+_PROTOCOL_SETTINGS = (
+    "idleTimeout",
+    "headerTimeout",
+    "bodyTimeout",
+    "lingerTimeout",
+    "closeTimeout",
+    "maxIncompleteEventSize",
+    "maxBodySize",
+    "maxDiscardSize",
+    "coalesceLimit",
+)
+
+_RESPONDING = (h11.SEND_RESPONSE, h11.SEND_BODY)
+_STATIC_PRODUCERS = (static.NoRangeStaticProducer, static.SingleRangeStaticProducer)
+
+
+class _ContentReceiver:
+    """Streams a request body into the twisted.web request's content file."""
+
+    __slots__ = ("channel", "request", "transport")
+
+    def __init__(self, channel: "WebChannel", request: Any) -> None:
+        self.channel = channel
+        self.request = request
+        self.transport: Any = None
+
+    def makeConnection(self, transport: Any) -> None:
+        self.transport = transport
+
+    def dataReceived(self, data: bytes) -> None:
+        try:
+            self.request.handleContentChunk(data)
+        except BaseException:
+            self.transport.stopProducing()
+            self.channel._fail(self.request, Failure())
+
+    def connectionLost(self, reason: Failure) -> None:
+        if reason.check(RequestBodyDone):
+            self.channel._process(self.request)
+        else:
+            self.channel._lost(reason, self.request)
+
+
+@implementer(IRequestHandler)
+class WebChannel:
+    """
+    ``request.channel`` of twisted.web requests served by txh11, and the
+    :class:`~txh11.server.IRequestHandler` of one :class:`WebProtocol`.
+    """
+
+    def __init__(self, protocol: "WebProtocol", site: "Site") -> None:
+        self.protocol = protocol
+        self.site = site
+        self.factory = site
+        self.requestFactory = site.requestFactory
+        self._request: Any = None  # the twisted.web request being answered
+        self._sreq: Any = None  # its txh11.server.ServerRequest
+        self._result: Optional[defer.Deferred[None]] = None
+        self._syncFailure: Optional[Failure] = None
+        self._dead = False  # failed: ignore what the request still writes
+        self._staticProducer: Any = None
+
+    def __repr__(self) -> str:
+        return f"<WebChannel {self.protocol._peer()}>"
+
+    # -- connection facts ------------------------------------------------
+
+    @property
+    def transport(self) -> Any:
+        return self.protocol.transport
+
+    def getPeer(self) -> Any:
+        return self.protocol.transport.getPeer()
+
+    def getHost(self) -> Any:
+        return self.protocol.transport.getHost()
+
+    def isSecure(self) -> bool:
+        return ISSLTransport(self.protocol.transport, None) is not None
+
+    def loseConnection(self) -> None:
+        self.protocol.loseConnection()
+
+    # -- IRequestHandler -------------------------------------------------
+
+    def requestReceived(self, sreq: Any) -> Any:
+        factory = self.requestFactory
+        if INonQueuedRequestFactory.providedBy(factory):
+            request = factory(self)
+        else:
+            request = factory(self, False)
+        self._request = request
+        self._sreq = sreq
+        self._result = None
+        self._syncFailure = None
+        self._dead = False
+        self._staticProducer = None
+
+        headers = request.requestHeaders
+        length: Optional[int] = 0
+        for name, value in sreq.headers:
+            headers.addRawHeader(name, value)
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding":
+                length = None
+        request.parseCookies()
+        request.gotLength(length)
+        sreq.notifyFinish().addErrback(self._lost, request)
+        sreq.deliverBody(_ContentReceiver(self, request))
+
+        # Answered synchronously: nothing for the server to wait for.
+        if self._syncFailure is not None:
+            f, self._syncFailure = self._syncFailure, None
+            return defer.fail(f)
+        if self._request is not request:
+            return None
+        d: defer.Deferred[None] = defer.Deferred()
+        self._result = d
+        return d
+
+    def _process(self, request: Any) -> None:
+        """The body is complete: hand the request to twisted.web."""
+        if request is not self._request or self._dead:
+            return
+        sreq = self._sreq
+        try:
+            request.requestReceived(
+                sreq.method, sreq.target, b"HTTP/" + sreq.http_version
+            )
+        except BaseException:
+            self._fail(request, Failure())
+
+    def _done(self, request: Any) -> None:
+        if request is not self._request:
+            return
+        self._request = None
+        self._sreq = None
+        self._staticProducer = None
+        d, self._result = self._result, None
+        if d is not None:
+            d.callback(None)
+
+    def _fail(self, request: Any, failure: Failure) -> None:
+        """
+        Something went wrong outside of the resource's own error handling
+        (invalid response headers, a body of the wrong length, ...): the
+        server answers 500 if nothing was sent, or aborts, and logs it.
+        """
+        if request is not self._request or self._dead:
+            _log.failure("error after the response to {request} ended", failure, request=request)
+            return
+        self._dead = True
+        d, self._result = self._result, None
+        if d is not None:
+            d.errback(failure)
+        else:
+            self._syncFailure = failure
+
+    def _lost(self, reason: Failure, request: Any) -> None:
+        """The connection (or the server, refusing the body) ended the exchange
+        before the request finished."""
+        if request is self._request:
+            self._dead = True
+            self._done(request)
+        if not getattr(request, "_disconnected", False) and not request.finished:
+            request.connectionLost(reason)
+
+    # -- the channel interface used by twisted.web.http.Request -----------
+
+    def writeHeaders(self, version: bytes, code: bytes, reason: bytes, headers: Any) -> None:
+        request = self._request
+        if self._dead or request is None:
+            return
+        if isinstance(headers, Headers):
+            items = [(n, v) for n, vs in headers.getAllRawHeaders() for v in vs]
+        else:
+            items = list(headers)
+        if getattr(request, "chunked", False):
+            # The core frames the body (it sees Transfer-Encoding: chunked);
+            # the request must write plain bytes and no last-chunk.
+            request.chunked = 0
+        try:
+            self._sreq.send(h11.Response(status_code=int(code), headers=items, reason=reason))
+        except h11.LocalProtocolError:
+            self._fail(request, Failure())
+
+    def write(self, data: bytes) -> None:
+        if self._dead or not data or self._sreq is None:
+            return
+        try:
+            self._sreq.write(data)
+        except h11.LocalProtocolError:
+            self._fail(self._request, Failure())
+
+    def writeSequence(self, iovec: Any) -> None:
+        self.write(b"".join(iovec))
+
+    def requestDone(self, request: Any) -> None:
+        """``Request.finish`` was called: end the response."""
+        if request is not self._request:
+            return
+        if not self._dead:
+            try:
+                self._sreq.send(h11.EndOfMessage())
+            except h11.LocalProtocolError:
+                self._fail(request, Failure())
+                return
+        self._done(request)
+
+    def registerProducer(self, producer: Any, streaming: bool) -> None:
+        request = self._request
+        if self._dead or request is None:
+            producer.stopProducing()
+            return
+        body = self._staticFileBody(request, producer)
+        if body is not None:
+            self._sendStaticFile(request, producer, body)
+            return
+        self._sreq.registerProducer(producer, streaming)
+
+    def unregisterProducer(self) -> None:
+        if self._staticProducer is not None:
+            self._staticProducer = None
+            return
+        if self._sreq is not None:
+            self._sreq.unregisterProducer()
+
+    def _respondToBadRequestAndDisconnect(self) -> None:
+        """twisted.web found the request unacceptable (e.g. a broken
+        multipart body): 400 and close."""
+        request, sreq = self._request, self._sreq
+        if request is None or self._dead:
+            return
+        self._dead = True
+        body = b"bad request\n"
+        sreq.respond(
+            400,
+            [(b"content-type", b"text/plain"), (b"connection", b"close")],
+            body,
+        )
+        self._done(request)
+        request.connectionLost(Failure(ConnectionDone("bad request")))
+
+    # -- static.File through the passthrough path ------------------------
+
+    def _staticFileBody(self, request: Any, producer: Any) -> Optional[FileBody]:
+        """A FileBody for the region ``producer`` would write, or None if the
+        normal path must be taken."""
+        if type(producer) not in _STATIC_PRODUCERS or producer.request is not request:
+            return None
+        if (
+            request.startedWriting
+            or request.method == b"HEAD"
+            or request.code in http.NO_BODY_CODES
+            or getattr(request, "_encoder", None) is not None
+            or getattr(request, "_inFakeHead", False)
+        ):
+            return None
+        f = producer.fileObject
+        try:
+            st = os.fstat(f.fileno())
+        except (AttributeError, OSError, ValueError):
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        declared = request.responseHeaders.getRawHeaders(b"content-length")
+        if not declared or len(declared) != 1:
+            return None
+        try:
+            count = int(declared[0])
+        except ValueError:
+            return None
+        if type(producer) is static.SingleRangeStaticProducer:
+            offset = producer.offset
+            if producer.size != count:
+                return None
+        else:
+            offset = f.tell()
+        if count < 0 or offset < 0 or offset + count > st.st_size:
+            return None
+        return FileBody(f, offset, count, reactor=self.protocol._getReactor())
+
+    def _sendStaticFile(self, request: Any, producer: Any, body: FileBody) -> None:
+        self._staticProducer = producer
+        request.write(b"")  # the headers, through the normal path
+        if self._dead or self._sreq is None:
+            producer.stopProducing()
+            return
+        d = self._sreq.sendBody(body)
+
+        def sent(_: Any) -> None:
+            request.sentLength += len(body)
+            if request.producer is producer:
+                request.unregisterProducer()
+            if not request.finished and not request._disconnected:
+                request.finish()
+            producer.stopProducing()
+
+        def failed(f: Failure) -> None:
+            _log.info(
+                "static file body for {request} not completed: {reason}",
+                request=request,
+                reason=f.getErrorMessage(),
+            )
+            if producer.request is not None:
+                producer.stopProducing()
+            if request is self._request:
+                self._dead = True
+                self._done(request)
+
+        d.addCallbacks(sent, failed)
+        d.addErrback(lambda f: _log.failure("finishing {request} failed", f, request=request))
+
+
+class WebProtocol(HTTP11ServerProtocol):
+    """
+    A :class:`txh11.server.HTTP11ServerProtocol` answering with a
+    :class:`Site`'s resources; ``webChannel`` is ``request.channel``.
+    """
+
+    def __init__(self, site: "Site", reactor: Any = None) -> None:
+        self.site = site
+        self.requestFactory = site.requestFactory
+        self.webChannel = WebChannel(self, site)
+        super().__init__(self.webChannel, reactor)
+
+    def eventReceived(self, event: Any) -> None:
+        super().eventReceived(event)
+        if type(event) is h11.ConnectionClosed and self.conn.our_state in _RESPONDING:
+            # The client closed its side before we answered: like
+            # HTTPChannel, take it as gone (request.connectionLost runs).
+            self._log.info(
+                "{peer} closed the connection before its response was complete",
+                peer=self._peer(),
+            )
+            self.loseConnection()
+
+
+@implementer(IProtocolNegotiationFactory)
+class Site(server.Site):
+    """
+    :class:`twisted.web.server.Site` on txh11.
+
+    Takes the same arguments as ``twisted.web.server.Site`` (``resource``,
+    ``requestFactory``, ``logPath``, ``timeout``, ``logFormatter``,
+    ``reactor``, ``parsePOSTFormSubmission``), plus keyword-only txh11
+    protocol settings: ``maxBodySize`` (413 beyond it; default no limit),
+    ``idleTimeout``, ``headerTimeout``, ``bodyTimeout``, ``lingerTimeout``,
+    ``closeTimeout``, ``maxIncompleteEventSize``, ``maxDiscardSize``,
+    ``coalesceLimit``, and ``contentMemoryThreshold``.  An explicit
+    ``timeout`` (twisted.web's idle timeout) sets ``idleTimeout``.
+
+    Over TLS it offers only ``http/1.1`` in ALPN.
+    """
+
+    protocol = WebProtocol  # type: ignore[assignment]
+
+    #: request bodies up to this size are kept in memory
+    contentMemoryThreshold = 100_000
+
+    def __init__(
+        self,
+        resource: Any,
+        requestFactory: Any = None,
+        *args: Any,
+        contentMemoryThreshold: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        settings = {k: kwargs.pop(k) for k in list(kwargs) if k in _PROTOCOL_SETTINGS}
+        explicitTimeout = "timeout" in kwargs or len(args) >= 2
+        super().__init__(resource, requestFactory, *args, **kwargs)
+        if explicitTimeout:
+            settings.setdefault("idleTimeout", self.timeOut)
+        self.protocolSettings = settings
+        if contentMemoryThreshold is not None:
+            self.contentMemoryThreshold = contentMemoryThreshold
+
+    def buildProtocol(self, addr: Any) -> WebProtocol:
+        p = self.protocol(self, self.reactor)
+        p.factory = self
+        for name, value in self.protocolSettings.items():
+            setattr(p, name, value)
+        return p
+
+    def acceptableProtocols(self) -> list[bytes]:
+        """ALPN: HTTP/1.1 only."""
+        return [b"http/1.1"]
+
+    def getContentFile(self, length: Optional[int]) -> Any:
+        """
+        The file a request body is written to (``twisted.web.server.Request``
+        asks its site for it): memory below ``contentMemoryThreshold``, a
+        temporary file above, a spooled one when the length is unknown.
+        """
+        threshold = self.contentMemoryThreshold
+        if length is not None:
+            if length < threshold:
+                return BytesIO()
+            return tempfile.TemporaryFile()
+        return tempfile.SpooledTemporaryFile(max_size=threshold)
