@@ -570,9 +570,9 @@ class HTTP11Protocol(Protocol):
             self._dispatch(self.cycleCompleted, reusable)
 
     def _syncTransportPause(self) -> None:
-        if self._lost or self.transport is None:
+        if self._lost or self._closing or self.transport is None:
             return
-        want = bool(self._readPauses) and not self._closing
+        want = bool(self._readPauses)
         if want and not self._transportPaused:
             self._transportPaused = True
             self.transport.pauseProducing()
