@@ -350,6 +350,18 @@ class HTTP11ClientProtocol(HTTP11Protocol):
                 if r._pendingLen > self.unclaimedBodyLimit:
                     self.pauseReading(PAUSE_UNCLAIMED)
             return
+        if ex is None and t is not h11.ConnectionClosed:
+            # An unsolicited response on an idle connection (a server saying
+            # 408 before it closes, or a broken one): never reuse it.
+            if self._clUsable:
+                _log.info(
+                    "unsolicited {event!r} on idle connection to {peer}; closing",
+                    event=event,
+                    peer=self.transport.getPeer(),
+                )
+                self._clUsable = False
+                self.abortConnection()
+            return
         if t is h11.Response:
             self._clGotResponse(ex, event)
         elif t is h11.EndOfMessage:

@@ -61,7 +61,8 @@ Cancelling
     fired: while connecting (the connection attempt is stopped), while the
     request or its body is being sent, while waiting for ``100 Continue`` or
     for the response head (the connection is aborted).  It fails with
-    ``CancelledError``.  Afterwards, abort the body with
+    ``CancelledError`` (``ConnectingCancelledError`` from the endpoint while
+    connecting, as with Twisted's Agent).  Afterwards, abort the body with
     ``protocol.transport.stopProducing()`` (what cancelling
     ``twisted.web.client.readBody`` does).
 
