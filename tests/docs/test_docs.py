@@ -333,6 +333,23 @@ def test_example_file_server(tmp_path: Path):
         assert response.status == 405
 
 
+def test_example_web_site(tmp_path: Path):
+    pytest.importorskip("klein", reason="klein is not installed (it is in the test extra)")
+    payload = os.urandom(200_000)
+    (tmp_path / "blob.bin").write_bytes(payload)
+    port = _free_port()
+    with running_example("web_site.py", str(port), str(tmp_path)) as first:
+        assert first.strip() == f"listening on http://127.0.0.1:{port}/"
+        for path in ["/klein/hello/reader", "/wsgi/some/path"]:
+            response, data = _get(port, path)
+            assert response.status == 200
+            assert data.decode().strip() == _console_output("embedding.rst", f"curl http://127.0.0.1:8080{path}")
+        response, data = _get(port, "/static/blob.bin")
+        assert response.status == 200 and data == payload
+        response, _ = _get(port, "/nothing-here")
+        assert response.status == 404
+
+
 # -- doctests in the other pages ---------------------------------------------
 
 DOCTEST_PAGES = sorted(
