@@ -1,0 +1,372 @@
+"""
+The services behind ``twistd txh11``: listening, graceful shutdown, threads.
+
+:class:`HTTPServerService` listens on endpoints with a factory and, when
+stopped (twistd stops the application from a ``before shutdown`` trigger,
+i.e. on ``SIGTERM``/``SIGINT``), shuts down gracefully:
+
+1. stop listening: no new connections;
+2. close connections that are idle (no request in progress): kept-alive
+   connections go away at once;
+3. let connections with a request in progress finish their response; each
+   is closed as soon as it is idle again;
+4. after ``shutdownTimeout`` seconds, abort what is left.
+
+The Deferred returned by ``stopService`` fires after step 3 or 4, so the
+reactor keeps running until then. Connections are tracked by
+:class:`TrackingFactory`, which wraps the factory but not the transports (a
+wrapped transport would cost the zero-copy file path).
+
+:class:`SequentialMultiService` stops its children one after another, in
+reverse order, so that a thread pool (:class:`ThreadPoolService`) stops only
+after the HTTP server drained.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from twisted.application.service import MultiService, Service
+from twisted.internet import defer
+from twisted.internet.interfaces import IListeningPort, IReactorTime, IStreamServerEndpoint
+from twisted.internet.protocol import Factory
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.python.threadpool import ThreadPool
+from zope.interface import directlyProvides, providedBy
+
+import txh11 as h11
+
+__all__ = [
+    "CannotListen",
+    "TrackingFactory",
+    "HTTPServerService",
+    "SequentialMultiService",
+    "ThreadPoolService",
+    "isIdle",
+    "formatAddress",
+    "closeConnection",
+    "abortConnection",
+]
+
+_log = Logger()
+
+
+class CannotListen(SystemExit):
+    """
+    An endpoint could not listen. A ``SystemExit`` so that twistd prints the
+    one-line message and exits with status 1 instead of a traceback.
+    """
+
+    def __init__(self, description: str, reason: Any) -> None:
+        self.description = description
+        self.reason = reason
+        super().__init__(f"txh11: cannot listen on {description!r}: {_oneLine(reason)}")
+
+
+def formatAddress(address: Any) -> str:
+    """``127.0.0.1:8080``, ``[::1]:8080``, ``/run/site.sock``, or the repr."""
+    host = getattr(address, "host", None)
+    port = getattr(address, "port", None)
+    if host is not None and port is not None:
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    name = getattr(address, "name", None)
+    if name is not None:
+        return name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
+    return repr(address)
+
+
+def _oneLine(reason: Any) -> str:
+    if isinstance(reason, Failure):
+        reason = reason.value
+    if isinstance(reason, BaseException):
+        text = str(reason).strip() or type(reason).__name__
+        return " ".join(text.split())
+    return str(reason)
+
+
+class TrackingFactory(Factory):
+    """
+    Wraps a factory and keeps the set of its protocols that are connected.
+    Everything else (``doStart``, ``doStop``, attributes) goes to the
+    wrapped factory; transports are left alone.
+    """
+
+    def __init__(self, wrappedFactory: Factory) -> None:
+        self.wrappedFactory = wrappedFactory
+        # e.g. IProtocolNegotiationFactory, which TLS endpoints look for (ALPN)
+        directlyProvides(self, providedBy(wrappedFactory))
+        self.protocols: set[Any] = set()
+        self._emptyWaiters: list[defer.Deferred[None]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrappedFactory, name)
+
+    def logPrefix(self) -> str:
+        return self.wrappedFactory.logPrefix()
+
+    def doStart(self) -> None:
+        self.wrappedFactory.doStart()
+
+    def doStop(self) -> None:
+        self.wrappedFactory.doStop()
+
+    def buildProtocol(self, addr: Any) -> Any:
+        protocol = self.wrappedFactory.buildProtocol(addr)
+        if protocol is None:
+            return None
+        self.protocols.add(protocol)
+        original = protocol.connectionLost
+
+        def connectionLost(reason: Failure = Failure(Exception())) -> Any:
+            protocol.__dict__.pop("connectionLost", None)
+            try:
+                return original(reason)
+            finally:
+                self._forget(protocol)
+
+        protocol.connectionLost = connectionLost
+        return protocol
+
+    def _forget(self, protocol: Any) -> None:
+        self.protocols.discard(protocol)
+        if not self.protocols:
+            waiters, self._emptyWaiters = self._emptyWaiters, []
+            for d in waiters:
+                d.callback(None)
+
+    def whenEmpty(self) -> "defer.Deferred[None]":
+        """Fires once no connection is left."""
+        if not self.protocols:
+            return defer.succeed(None)
+        d: defer.Deferred[None] = defer.Deferred()
+        self._emptyWaiters.append(d)
+        return d
+
+
+def _channel(protocol: Any) -> Any:
+    # twisted.web's Site builds a proxy around the real HTTPChannel
+    return getattr(protocol, "_channel", protocol)
+
+
+def isIdle(protocol: Any) -> bool:
+    """
+    Whether ``protocol`` has no request in progress, so that closing it
+    loses nothing the client sent in full. Unknown protocols are busy.
+    """
+    conn = getattr(protocol, "conn", None)
+    if conn is not None and hasattr(conn, "our_state"):  # txh11 bridge
+        return conn.our_state is h11.IDLE and conn.their_state is h11.IDLE
+    requests = getattr(_channel(protocol), "requests", None)
+    if isinstance(requests, list):  # twisted.web.http.HTTPChannel
+        return not requests
+    return False
+
+
+def closeConnection(protocol: Any) -> None:
+    """Close gracefully (the protocol's own way if it has one)."""
+    close = getattr(protocol, "loseConnection", None)
+    if callable(close):
+        close()
+    elif protocol.transport is not None:
+        protocol.transport.loseConnection()
+
+
+def abortConnection(protocol: Any) -> None:
+    """Close now."""
+    abort = getattr(protocol, "abortConnection", None)
+    if callable(abort):
+        abort()
+        return
+    transport = getattr(protocol, "transport", None)
+    if transport is None:
+        return
+    abort = getattr(transport, "abortConnection", None)
+    if callable(abort):
+        abort()
+    else:
+        transport.loseConnection()
+
+
+class HTTPServerService(Service):
+    """Listens with ``factory`` on ``endpoints``; shuts down gracefully."""
+
+    #: how often idle connections are looked for while draining (seconds)
+    drainInterval = 0.05
+
+    def __init__(
+        self,
+        factory: Factory,
+        endpoints: Sequence[tuple[str, IStreamServerEndpoint]],
+        reactor: IReactorTime,
+        shutdownTimeout: float = 30.0,
+        onStart: Sequence[Callable[[], Any]] = (),
+        onStop: Sequence[Callable[[], Any]] = (),
+    ) -> None:
+        self.factory = TrackingFactory(factory)
+        self.endpoints = list(endpoints)
+        self.reactor = reactor
+        self.shutdownTimeout = shutdownTimeout
+        self.ports: list[tuple[str, IListeningPort]] = []
+        self._onStart = list(onStart)
+        self._onStop = list(onStop)
+        self._listening = False
+
+    def privilegedStartService(self) -> None:
+        """Listen now (before twistd sheds privileges); fail loudly."""
+        super().privilegedStartService()
+        self._listen()
+
+    def startService(self) -> None:
+        super().startService()
+        self._listen()
+
+    def _listen(self) -> None:
+        if self._listening:
+            return
+        self._listening = True
+        for hook in self._onStart:
+            hook()
+        for description, endpoint in self.endpoints:
+            results: list[Any] = []
+            d = endpoint.listen(self.factory)
+            d.addBoth(results.append)
+            if not results:  # an endpoint that listens later
+                d.addCallback(self._listened, description)
+                d.addErrback(self._listenFailed, description)
+                continue
+            result = results[0]
+            if isinstance(result, Failure):
+                self._stopPorts()
+                raise CannotListen(description, result)
+            self._listened(result, description)
+
+    def _listened(self, port: IListeningPort, description: str) -> None:
+        self.ports.append((description, port))
+        _log.info(
+            "txh11 listening on {description} ({address})",
+            description=description,
+            address=formatAddress(port.getHost()),
+        )
+
+    def _listenFailed(self, failure: Failure, description: str) -> None:
+        _log.critical(
+            "txh11: cannot listen on {description!r}: {reason}",
+            description=description,
+            reason=_oneLine(failure),
+        )
+        if self.reactor.running:  # type: ignore[attr-defined]
+            self.reactor.stop()  # type: ignore[attr-defined]
+
+    def _stopPorts(self) -> "defer.Deferred[Any]":
+        ports, self.ports = self.ports, []
+        return defer.gatherResults(
+            [defer.maybeDeferred(port.stopListening) for _, port in ports],
+            consumeErrors=True,
+        )
+
+    def stopService(self) -> "defer.Deferred[None]":
+        super().stopService()
+        self._listening = False
+        d = self._stopPorts()
+        d.addBoth(lambda _: self.drain())
+        d.addBoth(self._stopped)
+        return d
+
+    def _stopped(self, result: Any) -> Any:
+        for hook in self._onStop:
+            try:
+                hook()
+            except Exception:
+                _log.failure("error while stopping")
+        return None
+
+    def drain(self) -> "defer.Deferred[None]":
+        """
+        Close idle connections now and busy ones once idle; abort what is
+        left after ``shutdownTimeout``. Fires when no connection is left.
+        """
+        tracked = self.factory.protocols
+        if not tracked:
+            return defer.succeed(None)
+        _log.info(
+            "txh11 stopping: {count} connection(s) open, waiting up to {timeout}s",
+            count=len(tracked),
+            timeout=self.shutdownTimeout,
+        )
+        deadline = self.reactor.seconds() + self.shutdownTimeout
+        closing: set[Any] = set()
+        done = self.factory.whenEmpty()
+        state: dict[str, Any] = {"call": None}
+
+        def check() -> None:
+            state["call"] = None
+            if done.called:
+                return
+            for protocol in list(tracked):
+                if protocol not in closing and isIdle(protocol):
+                    closing.add(protocol)
+                    closeConnection(protocol)
+            if not tracked or done.called:
+                return
+            if self.reactor.seconds() >= deadline:
+                _log.warn(
+                    "txh11: {count} connection(s) still busy after {timeout}s; aborting them",
+                    count=len(tracked),
+                    timeout=self.shutdownTimeout,
+                )
+                for protocol in list(tracked):
+                    abortConnection(protocol)
+                # aborted transports report connectionLost on a later turn
+                self.reactor.callLater(0, _forgetAll)  # type: ignore[attr-defined]
+                return
+            state["call"] = self.reactor.callLater(  # type: ignore[attr-defined]
+                self.drainInterval, check
+            )
+
+        def _forgetAll() -> None:
+            for protocol in list(tracked):
+                self.factory._forget(protocol)
+
+        def finished(result: Any) -> Any:
+            call = state["call"]
+            if call is not None and call.active():
+                call.cancel()
+            return result
+
+        check()
+        done.addBoth(finished)
+        return done
+
+
+class SequentialMultiService(MultiService):
+    """A MultiService that stops its children one at a time, last first."""
+
+    def stopService(self) -> "defer.Deferred[None]":
+        Service.stopService(self)
+        children = list(self)[::-1]
+
+        @defer.inlineCallbacks
+        def stopAll() -> Any:
+            for child in children:
+                try:
+                    yield defer.maybeDeferred(child.stopService)
+                except Exception:
+                    _log.failure("error stopping {child}", child=child)
+
+        return stopAll()
+
+
+class ThreadPoolService(Service):
+    """Starts a thread pool with the service, stops it with the service."""
+
+    def __init__(self, pool: ThreadPool) -> None:
+        self.pool = pool
+
+    def startService(self) -> None:
+        super().startService()
+        self.pool.start()
+
+    def stopService(self) -> None:
+        super().stopService()
+        self.pool.stop()

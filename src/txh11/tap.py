@@ -1,0 +1,340 @@
+"""
+``twistd txh11``: serve a directory, a WSGI application or a twisted.web
+resource over txh11, on any Twisted endpoint.
+
+::
+
+    twistd -n txh11                                   # ./ on tcp:8080
+    twistd -n txh11 --path /srv/www --listen tcp:80 --listen ssl:443:privateKey=k.pem:certKey=c.pem
+    twistd -n txh11 --wsgi myapp.wsgi.application --workers 4
+    twistd -n txh11 --echo --listen haproxy:tcp:8080:interface=127.0.0.1
+
+Everything the command line can get wrong (a missing directory, a bad
+endpoint string, an unloadable application or certificate) is checked in
+:meth:`Options.postOptions` and reported by twistd as one line, exit status 1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import Any, Optional
+
+from twisted.application.service import IService
+from twisted.internet.endpoints import serverFromString
+from twisted.python import reflect, usage
+from twisted.python.threadpool import ThreadPool
+from twisted.web.resource import IResource
+
+from txh11._tap_echo import EchoResource
+from txh11._tap_service import HTTPServerService, SequentialMultiService, ThreadPoolService
+from txh11._tap_site import AccessLog, SiteSettings, makeSite
+
+__all__ = ["Options", "makeService", "makeServerService", "parseSize", "parseSeconds"]
+
+DEFAULT_LISTEN = "tcp:8080"
+
+_SIZE = re.compile(r"^\s*(\d+)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def parseSize(text: str) -> Optional[int]:
+    """``"16384"``, ``"16k"``, ``"10MiB"``, ``"1G"`` → bytes; ``"0"``/``"none"`` → None."""
+    if text.strip().lower() in ("none", "unlimited", "0"):
+        return None
+    m = _SIZE.match(text)
+    if m is None:
+        raise ValueError(f"not a size: {text!r} (e.g. 16384, 64k, 10M)")
+    return int(m.group(1)) * _UNITS[m.group(2).lower()]
+
+
+def parseSeconds(text: str) -> Optional[float]:
+    """``"30"``, ``"2.5"`` → seconds; ``"0"``/``"none"`` → None (no timeout)."""
+    if text.strip().lower() in ("none", "off"):
+        return None
+    value = float(text)
+    if value != value or value < 0 or value == float("inf"):
+        raise ValueError(f"not a duration in seconds: {text!r}")
+    return value or None
+
+
+def _headerSize(text: str) -> int:
+    value = parseSize(text)
+    if value is None:
+        raise ValueError("must be at least 1 byte")
+    return value
+
+
+def _positiveInt(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be at least 1")
+    return value
+
+
+parseSize.coerceDoc = "A size in bytes, with an optional k/M/G suffix; 0 for no limit."  # type: ignore[attr-defined]
+parseSeconds.coerceDoc = "Seconds; 0 disables."  # type: ignore[attr-defined]
+_positiveInt.coerceDoc = "At least 1."  # type: ignore[attr-defined]
+_headerSize.coerceDoc = "A size in bytes, with an optional k/M suffix."  # type: ignore[attr-defined]
+
+
+class ConfigurationError(usage.UsageError):
+    """The command line parses, but does not describe something we can serve."""
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if isinstance(exc, (ImportError, AttributeError, ValueError, OSError)) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+_WHAT = ("path", "wsgi", "resource-script", "class", "echo")
+
+
+class Options(usage.Options):
+    """The command line of ``twistd txh11``."""
+
+    synopsis = "[options]"
+    longdesc = (
+        "Serve a directory (the current one by default), a WSGI application or a "
+        "twisted.web resource over txh11's HTTP/1.1 server, on one or more Twisted "
+        "endpoints (default tcp:8080)."
+    )
+
+    optFlags = [
+        [
+            "echo",
+            None,
+            "Serve a built-in app that answers every request with a JSON description "
+            "of it: method, target, headers, body length, client address.",
+        ],
+    ]
+
+    optParameters = [
+        ["path", None, None, "Serve this directory: static files with directory listings "
+         "and Range/ETag support. Default: the current directory."],
+        ["wsgi", None, None, "Serve the WSGI application with this fully qualified name "
+         "(package.module.app), on a thread pool."],
+        ["resource-script", None, None, "Serve the `resource` defined by this Python "
+         "file (.rpy), loaded once at startup."],
+        ["class", None, None, "Serve an instance of this IResource class (fully "
+         "qualified name; called without arguments)."],
+        ["access-log", None, None, "Write a Combined Log Format line per response to "
+         "this file; '-' for standard output."],
+        ["idle-timeout", None, 60, "Close kept-alive connections idle this long.",
+         parseSeconds],
+        ["header-timeout", None, 20, "Answer 408 and close when a request head takes "
+         "longer than this to arrive.", parseSeconds],
+        ["body-timeout", None, 60, "Answer 408 and close when a request body stalls "
+         "this long.", parseSeconds],
+        ["max-header-size", None, 16384, "Answer 431 to a request head larger than "
+         "this.", _headerSize],
+        ["max-body-size", None, None, "Answer 413 to a request body larger than this "
+         "(default: no limit)", parseSize],
+        ["shutdown-timeout", None, 30, "On SIGTERM, let responses in progress finish "
+         "for this long before closing their connections.", parseSeconds],
+        ["workers", None, 1, "Run this many worker processes sharing the listening "
+         "sockets; a worker that dies is restarted.", _positiveInt],
+    ]
+
+    compData = usage.Completions(
+        optActions={
+            "path": usage.CompleteDirs(),
+            "resource-script": usage.CompleteFiles("*.rpy"),
+            "access-log": usage.CompleteFiles("*.log"),
+        }
+    )
+
+    #: the reactor endpoint strings are parsed with (tests may replace it)
+    reactor: Any = None
+
+    def __init__(self, reactor: Any = None) -> None:
+        super().__init__()
+        self["listen"] = []
+        self.reactor = reactor
+        self.argv: list[str] = []
+        self._configError = False
+        for name, doc in self.docs.items():
+            self.docs[name] = " ".join(doc.split())
+
+    def parseOptions(self, options: Optional[list[str]] = None) -> None:
+        if options is None:
+            options = sys.argv[1:]
+        self.argv = list(options)
+        super().parseOptions(options)
+
+    def opt_listen(self, description: str) -> None:
+        """
+        Listen on this Twisted endpoint string; repeat for several (default:
+        tcp:8080). E.g. tcp:8080:interface=127.0.0.1, tcp6:8080,
+        unix:/run/site.sock, ssl:8443:privateKey=key.pem:certKey=cert.pem,
+        systemd:domain=INET:index=0, haproxy:tcp:8080.
+        """
+        self["listen"].append(description)
+
+    def getUsage(self, width: Optional[int] = None) -> str:
+        if self._configError:
+            # twistd prints the usage before the error: keep it short
+            return "Run 'twistd txh11 --help' for the options."
+        return super().getUsage(width)
+
+    def _fail(self, message: str) -> None:
+        self._configError = True
+        raise ConfigurationError(message)
+
+    def _getReactor(self) -> Any:
+        if self.reactor is None:
+            from twisted.internet import reactor
+
+            self.reactor = reactor
+        return self.reactor
+
+    def postOptions(self) -> None:
+        if not self["listen"]:
+            self["listen"] = [DEFAULT_LISTEN]
+        chosen = [name for name in _WHAT if self[name]]
+        if len(chosen) > 1:
+            raise usage.UsageError(
+                "choose one of --path, --wsgi, --resource-script, --class, --echo "
+                f"(got {', '.join('--' + name for name in chosen)})"
+            )
+        self["what"] = chosen[0] if chosen else "path"
+        if self["what"] == "path" and not self["path"]:
+            self["path"] = os.curdir
+        self._checkEndpoints()
+        self._checkAccessLog()
+        getattr(self, "_load_" + self["what"].replace("-", "_"))()
+
+    # -- checks -------------------------------------------------------------
+
+    def _checkEndpoints(self) -> None:
+        reactor = self._getReactor()
+        for description in self["listen"]:
+            try:
+                serverFromString(reactor, description)
+            except Exception as e:
+                self._fail(f"--listen {description!r}: {_describe(e)}")
+
+    def _checkAccessLog(self) -> None:
+        path = self["access-log"]
+        if path is None or path == "-":
+            return
+        path = self["access-log"] = os.path.abspath(path)
+        directory = os.path.dirname(path)
+        if not os.path.isdir(directory):
+            self._fail(f"--access-log {path!r}: no such directory {directory!r}")
+        if os.path.isdir(path):
+            self._fail(f"--access-log {path!r}: is a directory")
+        target = path if os.path.exists(path) else directory
+        if not os.access(target, os.W_OK):
+            self._fail(f"--access-log {path!r}: permission denied")
+
+    # -- what to serve ---------------------------------------------------------
+
+    def _load_path(self) -> None:
+        from twisted.web.static import File
+
+        path = os.path.abspath(self["path"])
+        if not os.path.exists(path):
+            self._fail(f"--path {self['path']!r}: no such file or directory")
+        if not os.access(path, os.R_OK):
+            self._fail(f"--path {self['path']!r}: permission denied")
+        self["path"] = path
+        self["root"] = File(path)
+
+    def _load_wsgi(self) -> None:
+        name = self["wsgi"]
+        try:
+            app = reflect.namedAny(name)
+        except Exception as e:
+            self._fail(f"--wsgi {name!r}: cannot load the application: {_describe(e)}")
+        if not callable(app):
+            self._fail(f"--wsgi {name!r}: {type(app).__name__} object is not callable")
+        self["wsgi-app"] = app
+        self["root"] = None  # the WSGIResource needs the thread pool: makeService
+
+    def _load_resource_script(self) -> None:
+        from twisted.web.resource import NoResource
+        from twisted.web.script import ResourceScript
+        from twisted.web.static import Registry
+
+        path = os.path.abspath(self["resource-script"])
+        if not os.path.isfile(path):
+            self._fail(f"--resource-script {self['resource-script']!r}: no such file")
+        try:
+            root = ResourceScript(path, Registry())
+        except BaseException as e:
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            self._fail(f"--resource-script {path!r}: {_describe(e)}")
+        if isinstance(root, NoResource) or not IResource.providedBy(root):
+            self._fail(f"--resource-script {path!r}: defines no IResource named `resource`")
+        self["resource-script"] = path
+        self["root"] = root
+
+    def _load_class(self) -> None:
+        name = self["class"]
+        try:
+            root = reflect.namedAny(name)()
+        except Exception as e:
+            self._fail(f"--class {name!r}: {_describe(e)}")
+        if not IResource.providedBy(root):
+            self._fail(f"--class {name!r}: {type(root).__name__} does not provide IResource")
+        self["root"] = root
+
+    def _load_echo(self) -> None:
+        self["root"] = EchoResource()
+
+    def settings(self) -> SiteSettings:
+        """The limits and timeouts, for :func:`txh11._tap_site.makeSite`."""
+        return SiteSettings(
+            idleTimeout=self["idle-timeout"],
+            headerTimeout=self["header-timeout"],
+            bodyTimeout=self["body-timeout"],
+            maxHeaderSize=self["max-header-size"],
+            maxBodySize=self["max-body-size"],
+        )
+
+
+def makeServerService(options: Options, endpointReactor: Any = None) -> IService:
+    """
+    The service of one server process: listen on every ``--listen``
+    endpoint (parsed with ``endpointReactor``, by default the reactor) and
+    serve what the options say; a thread pool for ``--wsgi``.
+    """
+    reactor = options._getReactor()
+    top = SequentialMultiService()
+    root = options["root"]
+    if options["what"] == "wsgi":
+        from twisted.web.wsgi import WSGIResource
+
+        pool = ThreadPool(name="txh11-wsgi")
+        ThreadPoolService(pool).setServiceParent(top)
+        root = WSGIResource(reactor, pool, options["wsgi-app"])
+    accessLog = AccessLog(options["access-log"]) if options["access-log"] else None
+    site = makeSite(root, options.settings(), accessLog)
+    endpoints = [
+        (description, serverFromString(endpointReactor or reactor, description))
+        for description in options["listen"]
+    ]
+    server = HTTPServerService(
+        site,
+        endpoints,
+        reactor,
+        shutdownTimeout=options["shutdown-timeout"] or 0.0,
+        onStart=[accessLog.open] if accessLog else [],
+        onStop=[accessLog.close] if accessLog else [],
+    )
+    server.setServiceParent(top)
+    return top
+
+
+def makeService(options: Options) -> IService:
+    """twistd's entry point: one server, or a supervisor of ``--workers``."""
+    if options["workers"] > 1:
+        from txh11._tap_workers import WorkerSupervisor
+
+        return WorkerSupervisor(options)
+    return makeServerService(options)
