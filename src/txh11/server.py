@@ -48,9 +48,13 @@ The request:
   sent yet, and aborts the connection otherwise.
 
 Refusing a body (``417``, ``413``, ``401``...) is just responding without
-reading it: the server then discards a small announced body (at most
-``maxDiscardSize``) to keep the connection, and otherwise adds
-``Connection: close`` and closes gracefully after the response.
+reading it.  A ``Response`` sent while the body is unclaimed, and the client
+waits for ``100 Continue`` or the rest of the body is unannounced (chunked) or
+larger than ``maxDiscardSize``, gets ``Connection: close`` and the connection
+closes gracefully after the response (unless the handler does read the whole
+body meanwhile).  A small announced rest is discarded after the response and
+the connection kept.  So a handler that streams its response while reading a
+large body should call ``deliverBody`` before sending the ``Response``.
 
 Errors from the client (``RemoteProtocolError``) get the core's
 ``error_status_hint`` (400, 413, 414, 431, 501, 505...) as a response if no
@@ -438,22 +442,25 @@ class ServerRequest:
         self._finishDeferreds.append(d)
         return d
 
+    def _smallRest(self) -> bool:
+        """Whether the unread rest of the body is announced and small."""
+        if self._length is None:
+            return False
+        return self._length - self._received <= self.channel.maxDiscardSize
+
     def _prepareResponse(self, event: Any) -> Any:
-        """Decide what happens to an unread body; add Date; maybe Connection: close."""
+        """Add Date; add Connection: close if an unclaimed body will force a close."""
         ch = self.channel
         extra = []
-        if not self._bodyEnded and self._bodyState in (_UNCLAIMED, _DISCARDING):
-            remaining = None if self._length is None else self._length - self._received
-            if (
-                not ch.conn.they_are_waiting_for_100_continue
-                and remaining is not None
-                and remaining <= ch.maxDiscardSize
-            ):
-                self.discardBody()
-            else:
-                self._closeAfter = True
-                if b"close" not in _tokens(event.headers, b"connection"):
-                    extra.append((b"connection", b"close"))
+        if (
+            not self._bodyEnded
+            and self._bodyState in (_UNCLAIMED, _DISCARDING)
+            and (ch.conn.they_are_waiting_for_100_continue or not self._smallRest())
+        ):
+            # A response while the body is unclaimed is a refusal of the body.
+            self._closeAfter = True
+            if b"close" not in _tokens(event.headers, b"connection"):
+                extra.append((b"connection", b"close"))
         if ch.addDateHeader and not any(n == b"date" for n, _ in event.headers):
             extra.append((b"date", ch._date()))
         if not extra:
@@ -469,14 +476,12 @@ class ServerRequest:
         for d in finished:
             d.callback(None)
         ch = self.channel
-        if ch._lost:
+        if ch._lost or self._bodyEnded or self._bodyState == _STREAMING:
+            return  # the cycle ends (or closes) when the body has ended
+        if not self._closeAfter and self._smallRest():
+            self.discardBody()
             return
-        if self._closeAfter or (
-            not self._bodyEnded and self._bodyState in (_UNCLAIMED, _DISCARDING, _BODY_FAILED)
-            and ch.conn.their_state is h11.SEND_BODY
-            and (self._length is None or self._length - self._received > ch.maxDiscardSize)
-        ):
-            ch.loseConnection()
+        ch.loseConnection()
 
     def _abandon(self, reason: Failure) -> None:
         """The server answers/closes instead of the handler from now on."""
