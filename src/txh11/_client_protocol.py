@@ -25,7 +25,11 @@ Request bodies
     response.
 
 Responses
-    The ``Response`` is fired as soon as its head is parsed.  Its body is
+    The ``Response`` is fired once its head is parsed, right after the rest
+    of the bytes of the same read (so a small body that came with the head
+    is complete, and the connection back in the pool, when the caller sees
+    the response: a redirect or a next request made from the callback reuses
+    it).  Its body is
     read ahead up to ``unclaimedBodyLimit`` bytes until ``deliverBody`` is
     called; beyond that (or at once when ``Content-Length`` says it is
     larger) the socket is paused.  An unclaimed response that is garbage
@@ -190,6 +194,8 @@ class HTTP11ClientProtocol(HTTP11Protocol):
         self._clClosedWaiters: list[defer.Deferred[None]] = []
         self._clClosed = False
         self._clGone = False
+        self._clInInput = False
+        self._clToFire: list[tuple[defer.Deferred[Response], Response]] = []
         #: requests started on this connection
         self.requestCount = 0
 
@@ -427,7 +433,14 @@ class HTTP11ClientProtocol(HTTP11Protocol):
                 self.pauseReading(PAUSE_UNCLAIMED)
         ex.fired = True
         d, ex.deferred = ex.deferred, None
-        d.callback(response)  # type: ignore[union-attr]
+        if self._clInInput:
+            # Fire once the bytes already read are parsed: a small body that
+            # came with the head is then complete and the connection back in
+            # the pool before the caller sees the response (so a redirect
+            # or a next request from the callback can reuse it).
+            self._clToFire.append((d, response))
+        else:
+            d.callback(response)  # type: ignore[union-attr]
 
     def _clSkipBody(self, ex: _Exchange) -> None:
         """A final response arrived while the body waited for 100 Continue."""
@@ -574,6 +587,31 @@ class HTTP11ClientProtocol(HTTP11Protocol):
         self._clUsable = False
         self.abortConnection()
 
+    # -- input: fire response Deferreds after the read was parsed ---------
+
+    def dataReceived(self, data: bytes) -> None:
+        self._clInInput = True
+        try:
+            super().dataReceived(data)
+        finally:
+            self._clInInput = False
+        if self._clToFire:
+            self._clFire()
+
+    def readConnectionLost(self) -> None:
+        self._clInInput = True
+        try:
+            super().readConnectionLost()
+        finally:
+            self._clInInput = False
+        if self._clToFire:
+            self._clFire()
+
+    def _clFire(self) -> None:
+        toFire, self._clToFire = self._clToFire, []
+        for d, response in toFire:
+            d.callback(response)
+
     def close(self) -> None:
         """Close gracefully (the pool expiring an idle connection)."""
         self._clUsable = False
@@ -581,7 +619,13 @@ class HTTP11ClientProtocol(HTTP11Protocol):
 
     def connectionLost(self, reason: Failure = Failure(Exception())) -> None:
         self._clGone = True
-        super().connectionLost(reason)
+        self._clInInput = True
+        try:
+            super().connectionLost(reason)
+        finally:
+            self._clInInput = False
+        if self._clToFire:
+            self._clFire()
 
     def protocolErrorReceived(self, exc: Exception) -> None:
         self._clUsable = False
