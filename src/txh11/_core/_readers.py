@@ -165,7 +165,8 @@ class _HeadReader:
                 )
             return None
         if len(head) > self.max_size:
-            raise RemoteProtocolError(f"message head exceeds the {self.max_size}-byte limit", 431)
+            status = self.too_long_line_status if head.find(b"\r\n") > self.max_size else 431
+            raise RemoteProtocolError(f"message head exceeds the {self.max_size}-byte limit", status)
         return head
 
     def _check_partial(self, buf: ReceiveBuffer, searched: int) -> None:
