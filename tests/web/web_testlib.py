@@ -1,0 +1,114 @@
+"""Helpers for the txh11.web tests (in-memory connections, response parsing)."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET
+
+import txh11 as h11
+from txh11.web import Site
+
+
+def serve(resource: Any, **kwargs: Any) -> tuple[Any, StringTransport, Clock, Site]:
+    """A txh11.web.Site protocol on a StringTransport, driven by a Clock."""
+    clock = Clock()
+    site = Site(resource, reactor=clock, **kwargs)
+    proto = site.buildProtocol(None)
+    transport = StringTransport(peerAddress=None)
+    proto.makeConnection(transport)
+    return proto, transport, clock, site
+
+
+class Parsed:
+    def __init__(self, head: Any, body: bytes, informational: list[Any]) -> None:
+        self.head = head
+        self.status = head.status_code
+        self.body = body
+        self.informational = informational
+        self.headers = {k.decode().lower(): v for k, v in head.headers}
+
+    def __repr__(self) -> str:
+        return f"<Parsed {self.status} {self.body[:40]!r}>"
+
+
+def parse(data: bytes, methods: list[bytes], closed: bool = False) -> list[Parsed]:
+    """Parse consecutive responses to requests with ``methods`` using the
+    core's client side.  ``closed``: the server closed after ``data``."""
+    out = []
+    for i, method in enumerate(methods):
+        conn = h11.Connection(h11.CLIENT)
+        conn.send(h11.Request(method=method, target="/", headers=[("host", "x")]))
+        conn.send(h11.EndOfMessage())
+        conn.receive_data(data)
+        if closed and i == len(methods) - 1:
+            conn.receive_data(b"")
+        head: Optional[Any] = None
+        info: list[Any] = []
+        body = []
+        while True:
+            ev = conn.next_event()
+            if ev is h11.NEED_DATA:
+                raise AssertionError(f"response {i} incomplete; got {data!r}")
+            if type(ev) is h11.InformationalResponse:
+                info.append(ev)
+            elif type(ev) is h11.Response:
+                head = ev
+            elif type(ev) is h11.Data:
+                body.append(ev.data)
+            elif type(ev) is h11.EndOfMessage:
+                break
+        out.append(Parsed(head, b"".join(body), info))
+        data = conn.trailing_data[0]
+    if data:
+        raise AssertionError(f"unexpected trailing bytes {data!r}")
+    return out
+
+
+def get(path: bytes, *headers: bytes, method: bytes = b"GET") -> bytes:
+    lines = [method + b" " + path + b" HTTP/1.1", b"Host: example.com", *headers]
+    return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
+class Later(Resource):
+    """Answers ``name`` when ``fire()`` is called (NOT_DONE_YET)."""
+
+    isLeaf = True
+
+    def __init__(self, name: bytes, log: list) -> None:
+        super().__init__()
+        self.name = name
+        self.log = log
+        self.pending: list = []
+
+    def render(self, request: Any) -> Any:
+        self.log.append(("render", self.name))
+        self.pending.append(request)
+        return NOT_DONE_YET
+
+    def fire(self) -> None:
+        request = self.pending.pop(0)
+        self.log.append(("finish", self.name))
+        request.setHeader(b"content-type", b"text/plain")
+        request.write(self.name)
+        request.finish()
+
+
+class Now(Resource):
+    """Answers ``name`` at once."""
+
+    isLeaf = True
+
+    def __init__(self, name: bytes, log: list) -> None:
+        super().__init__()
+        self.name = name
+        self.log = log
+
+    def render(self, request: Any) -> bytes:
+        self.log.append(("render", self.name))
+        self.log.append(("finish", self.name))
+        request.setHeader(b"content-type", b"text/plain")
+        return self.name
