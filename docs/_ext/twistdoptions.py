@@ -44,12 +44,16 @@ def option_rows(options_class: Any) -> List[Dict[str, str]]:
         else:
             default_text = f"``{default}``"
         short = shorts.get(name, "")
+        doc = opts.docs.get(name, "")
+        coerce_doc = getattr(opts._dispatch.get(name), "doc", "") if takes_arg else ""
+        if coerce_doc:
+            doc = f"{doc.rstrip()} {coerce_doc}" if doc.rstrip().endswith(".") else f"{doc.rstrip()}. {coerce_doc}"
         rows.append(
             {
                 "option": f"``--{name}{'=…' if takes_arg else ''}``",
                 "short": f"``-{short}``" if short else "",
                 "default": default_text,
-                "doc": _escape(opts.docs.get(name, "")),
+                "doc": _escape(doc),
             }
         )
     return rows

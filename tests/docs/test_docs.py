@@ -350,6 +350,36 @@ def test_example_web_site(tmp_path: Path):
         assert response.status == 404
 
 
+def test_twistd_serves_a_directory(tmp_path: Path):
+    """serving.rst's first command, for real: twistd -n txh11 --path DIR."""
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "index.txt").write_text("served by twistd txh11\n")
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
+    cmd = [
+        sys.executable, "-c", "from twisted.scripts.twistd import run; run()",
+        "-n", "--pidfile=", "--logfile=-",
+        "txh11", "--path", str(tmp_path / "www"), "--listen", f"tcp:{port}:interface=127.0.0.1",
+    ]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response, data = _get(port, "/index.txt")
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"twistd did not start:\n{proc.stdout.read()}")  # type: ignore[union-attr]
+                time.sleep(0.2)
+        assert response.status == 200
+        assert data == b"served by twistd txh11\n"
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+    assert "txh11 listening on" in out, out
+
+
 # -- doctests in the other pages ---------------------------------------------
 
 DOCTEST_PAGES = sorted(
