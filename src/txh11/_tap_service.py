@@ -24,10 +24,11 @@ after the HTTP server drained.
 
 from __future__ import annotations
 
+import signal
 from typing import Any, Callable, Sequence
 
 from twisted.application.service import MultiService, Service
-from twisted.internet import defer
+from twisted.internet import defer, error
 from twisted.internet.interfaces import IListeningPort, IReactorTime, IStreamServerEndpoint
 from twisted.internet.protocol import Factory
 from twisted.logger import Logger
@@ -42,6 +43,7 @@ __all__ = [
     "TrackingFactory",
     "HTTPServerService",
     "SequentialMultiService",
+    "SignalGuard",
     "ThreadPoolService",
     "isIdle",
     "formatAddress",
@@ -211,6 +213,11 @@ class HTTPServerService(Service):
         self._onStart = list(onStart)
         self._onStop = list(onStop)
         self._listening = False
+        self._deadline = float("inf")
+
+    def hurry(self) -> None:
+        """Abort the connections that are still busy now, not at the deadline."""
+        self._deadline = self.reactor.seconds()
 
     def privilegedStartService(self) -> None:
         """Listen now (before twistd sheds privileges); fail loudly."""
@@ -294,7 +301,7 @@ class HTTPServerService(Service):
             count=len(tracked),
             timeout=self.shutdownTimeout,
         )
-        deadline = self.reactor.seconds() + self.shutdownTimeout
+        self._deadline = self.reactor.seconds() + self.shutdownTimeout
         closing: set[Any] = set()
         done = self.factory.whenEmpty()
         state: dict[str, Any] = {"call": None}
@@ -309,7 +316,7 @@ class HTTPServerService(Service):
                     closeConnection(protocol)
             if not tracked or done.called:
                 return
-            if self.reactor.seconds() >= deadline:
+            if self.reactor.seconds() >= self._deadline:
                 _log.warn(
                     "txh11: {count} connection(s) still busy after {timeout}s; aborting them",
                     count=len(tracked),
@@ -337,6 +344,56 @@ class HTTPServerService(Service):
         check()
         done.addBoth(finished)
         return done
+
+
+class SignalGuard(Service):
+    """
+    Takes over ``SIGTERM`` and ``SIGINT`` once the reactor runs: the first
+    stops the reactor (and so starts the graceful shutdown, as twistd's own
+    handler would); a repeated ``SIGTERM`` -- the supervisor and a service
+    manager may both send one -- is only logged, instead of twistd's handler
+    failing with ``ReactorNotRunning``; a second ``SIGINT`` (Ctrl-C twice)
+    calls ``hurry``.
+    """
+
+    def __init__(self, reactor: Any, hurry: Callable[[], Any] | None = None) -> None:
+        self.reactor = reactor
+        self.hurry = hurry
+        self.stopping = False
+
+    def startService(self) -> None:
+        super().startService()
+        self.reactor.callWhenRunning(self.install)
+
+    def install(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._signalled)
+
+    def _signalled(self, signum: int, frame: Any) -> None:
+        self.reactor.callFromThread(self.signalReceived, signum)
+
+    def signalReceived(self, signum: int) -> None:
+        name = signal.Signals(signum).name
+        if not self.stopping:
+            _log.info("received {signal}, shutting down", signal=name)
+            if hasattr(self.reactor, "_exitSignal"):
+                self.reactor._exitSignal = signum  # twistd then exits "killed by" it
+            self.stop()
+        elif signum == signal.SIGINT and self.hurry is not None:
+            _log.warn("received {signal} again, closing busy connections now", signal=name)
+            self.hurry()
+        else:
+            _log.info("received {signal} again, already shutting down", signal=name)
+
+    def stop(self) -> None:
+        """Stop the reactor, once."""
+        if self.stopping:
+            return
+        self.stopping = True
+        try:
+            self.reactor.stop()
+        except error.ReactorNotRunning:
+            pass
 
 
 class SequentialMultiService(MultiService):

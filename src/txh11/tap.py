@@ -28,7 +28,12 @@ from twisted.python.threadpool import ThreadPool
 from twisted.web.resource import IResource
 
 from txh11._tap_echo import EchoResource
-from txh11._tap_service import HTTPServerService, SequentialMultiService, ThreadPoolService
+from txh11._tap_service import (
+    HTTPServerService,
+    SequentialMultiService,
+    SignalGuard,
+    ThreadPoolService,
+)
 from txh11._tap_site import AccessLog, SiteSettings, makeSite
 
 __all__ = ["Options", "makeService", "makeServerService", "parseSize", "parseSeconds"]
@@ -332,9 +337,19 @@ def makeServerService(options: Options, endpointReactor: Any = None) -> IService
 
 
 def makeService(options: Options) -> IService:
-    """twistd's entry point: one server, or a supervisor of ``--workers``."""
+    """
+    twistd's entry point: one server, or a supervisor of ``--workers``; with
+    a :class:`~txh11._tap_service.SignalGuard` for repeated signals.
+    """
+    reactor = options._getReactor()
     if options["workers"] > 1:
         from txh11._tap_workers import WorkerSupervisor
 
-        return WorkerSupervisor(options)
-    return makeServerService(options)
+        top = SequentialMultiService()
+        WorkerSupervisor(options, reactor).setServiceParent(top)
+        SignalGuard(reactor).setServiceParent(top)
+        return top
+    top = makeServerService(options)
+    servers = [s for s in top if isinstance(s, HTTPServerService)]  # type: ignore[attr-defined]
+    SignalGuard(reactor, hurry=lambda: [s.hurry() for s in servers]).setServiceParent(top)
+    return top
