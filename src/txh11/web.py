@@ -172,6 +172,10 @@ class WebChannel:
         self._syncFailure: Optional[Failure] = None
         self._dead = False  # failed: ignore what the request still writes
         self._staticProducer: Any = None
+        # request.connectionLost must not run while the request is inside
+        # one of its methods that calls us (it clears request.channel under
+        # its feet): then it runs on the next reactor turn
+        self._calls = 0
 
     def __repr__(self) -> str:
         return f"<WebChannel {self.protocol._peer()}>"
@@ -276,8 +280,21 @@ class WebChannel:
         if request is self._request:
             self._dead = True
             self._done(request)
+        if self._calls:
+            self.protocol._getReactor().callLater(0, self._requestLost, request, reason)
+        else:
+            self._requestLost(request, reason)
+
+    @staticmethod
+    def _requestLost(request: Any, reason: Failure) -> None:
         if not getattr(request, "_disconnected", False) and not request.finished:
             request.connectionLost(reason)
+
+    def _enter(self) -> None:
+        self._calls += 1
+
+    def _exit(self) -> None:
+        self._calls -= 1
 
     # -- the channel interface used by twisted.web.http.Request -----------
 
@@ -293,18 +310,24 @@ class WebChannel:
             # The core frames the body (it sees Transfer-Encoding: chunked);
             # the request must write plain bytes and no last-chunk.
             request.chunked = 0
+        self._enter()
         try:
             self._sreq.send(h11.Response(status_code=int(code), headers=items, reason=reason))
         except h11.LocalProtocolError:
             self._fail(request, Failure())
+        finally:
+            self._exit()
 
     def write(self, data: bytes) -> None:
         if self._dead or not data or self._sreq is None:
             return
+        self._enter()
         try:
             self._sreq.write(data)
         except h11.LocalProtocolError:
             self._fail(self._request, Failure())
+        finally:
+            self._exit()
 
     def writeSequence(self, iovec: Any) -> None:
         self.write(b"".join(iovec))
@@ -314,11 +337,14 @@ class WebChannel:
         if request is not self._request:
             return
         if not self._dead:
+            self._enter()
             try:
                 self._sreq.send(h11.EndOfMessage())
             except h11.LocalProtocolError:
                 self._fail(request, Failure())
                 return
+            finally:
+                self._exit()
         self._done(request)
 
     def registerProducer(self, producer: Any, streaming: bool) -> None:
