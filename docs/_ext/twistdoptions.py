@@ -11,6 +11,7 @@ docs.
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Any, Dict, List
 
 from docutils import nodes
@@ -21,7 +22,20 @@ _SKIP = {"help", "version"}
 
 
 def _escape(text: str) -> str:
-    return " ".join(str(text).split()).replace("*", "\\*").replace("`", "\\`").replace("|", "\\|")
+    """Plain text for a table cell: `name` becomes a literal; no accidental
+    markup, and no endpoint string (``tcp:8080``) taken for a URL."""
+    text = " ".join(str(text).split())
+    # endpoint strings and the like (tcp:8080:interface=...) as literals
+    text = re.sub(r"(?<![`\w])([a-z][a-z0-9+]*:[^\s,()`]+?)(?=[.,;)]*(?:\s|$))", r"`\1`", text)
+    out = []
+    for i, part in enumerate(re.split(r"`([^`]+)`", text)):
+        if i % 2:
+            out.append("``" + part + "``")
+        else:
+            for ch in "\\*|_:":
+                part = part.replace(ch, "\\" + ch)
+            out.append(part)
+    return "".join(out)
 
 
 def option_rows(options_class: Any) -> List[Dict[str, str]]:
@@ -72,23 +86,14 @@ class TwistdOptions(SphinxDirective):
         except Exception as exc:
             raise self.error(f"twistd-options: cannot load {target}: {exc!r}")
         self.env.note_dependency(module.__file__)
-        lines = [
-            ".. list-table::",
-            "   :header-rows: 1",
-            "   :widths: 22 8 14 56",
-            "",
-            "   * - option",
-            "     - short",
-            "     - default",
-            "     - what it does",
-        ]
+        with_short = any(row["short"] for row in rows)
+        columns = ["option"] + (["short"] if with_short else []) + ["default", "what it does"]
+        widths = "22 8 14 56" if with_short else "24 14 62"
+        lines = [".. list-table::", "   :header-rows: 1", f"   :widths: {widths}", ""]
+        lines += ["   * - " + columns[0]] + [f"     - {c}" for c in columns[1:]]
         for row in rows:
-            lines += [
-                f"   * - {row['option']}",
-                f"     - {row['short']}",
-                f"     - {row['default']}",
-                f"     - {row['doc']}",
-            ]
+            cells = [row["option"]] + ([row["short"]] if with_short else []) + [row["default"], row["doc"]]
+            lines += [f"   * - {cells[0]}"] + [f"     - {c}" for c in cells[1:]]
         container = nodes.container(classes=["twistd-options"])
         self.state.nested_parse(StringList(lines, source=target), self.content_offset, container)
         return [container]
