@@ -1,0 +1,354 @@
+"""
+End to end on real loopback sockets: http.client, curl, a raw slow reader;
+sendfile proven on plain TCP, the read-and-write fallback proven on TLS.
+
+These are trial TestCases: each test returns a Deferred and trial runs the
+real reactor until it fires.  Blocking clients run in the reactor's thread
+pool (deferToThread); curl runs as a child process.
+"""
+
+import hashlib
+import http.client
+import os
+import socket
+import ssl as stdlib_ssl
+import sys
+import time
+
+from twisted.internet import defer, reactor, threads
+from twisted.internet import ssl as tssl
+from twisted.internet.utils import getProcessOutputAndValue
+from twisted.trial import unittest
+
+import txh11 as h11
+from txh11.bodies import FileBody, stats
+from txh11.server import HTTP11ServerFactory, HTTP11ServerProtocol
+
+CURL = "/usr/bin/curl"
+MiB = 1024 * 1024
+
+
+def rss_kib():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def make_file(path, size):
+    block = os.urandom(MiB)
+    digest = hashlib.sha256()
+    with open(path, "wb") as f:
+        for i in range(size // MiB):
+            chunk = block[i % 251 :] + block[: i % 251]  # every MiB differs
+            f.write(chunk)
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class TrackingProtocol(HTTP11ServerProtocol):
+    def connectionLost(self, reason):
+        super().connectionLost(reason)
+        self.factory.open.discard(self)
+        self.factory.lost.append(reason)
+        if not self.factory.open:
+            waiters, self.factory.waiters = self.factory.waiters, []
+            for d in waiters:
+                d.callback(None)
+
+
+class TrackingFactory(HTTP11ServerFactory):
+    """Remembers its connections so a test can wait until all are closed."""
+
+    protocol = TrackingProtocol
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.open = set()
+        self.lost = []
+        self.waiters = []
+        self.bodies = []
+
+    def buildProtocol(self, addr):
+        p = super().buildProtocol(addr)
+        self.open.add(p)
+        return p
+
+    def allClosed(self):
+        if not self.open:
+            return defer.succeed(None)
+        d = defer.Deferred()
+        self.waiters.append(d)
+        return d
+
+
+class Files:
+    """Handler: /hello, /echo (POST), /file/<name> served as FileBody."""
+
+    def __init__(self, factory_ref):
+        self.files = {}
+        self.factory_ref = factory_ref
+
+    def __call__(self, request):
+        target = request.target
+        if target == b"/hello":
+            return request.respond(200, [("content-type", "text/plain")], b"hello")
+        if target == b"/echo":
+            d = request.readBody()
+            d.addCallback(lambda body: request.respond(200, [], body))
+            return d
+        if target.startswith(b"/file/"):
+            path = self.files[target[6:].decode()]
+            f = open(path, "rb")
+            body = FileBody(f)
+            self.factory_ref().bodies.append(body)
+            d = request.respond(200, [("content-type", "application/octet-stream")], body)
+            d.addBoth(lambda r: (f.close(), r)[1])
+            return d
+        return request.respond(404, [], b"")
+
+
+class SocketTestBase(unittest.TestCase):
+    tls = False
+    timeout = 30
+
+    def setUp(self):
+        stats.reset()
+        self.dir = self.mktemp()
+        os.makedirs(self.dir)
+        self.handler = Files(lambda: self.factory)
+        self.factory = TrackingFactory(self.handler, lingerTimeout=1.0, closeTimeout=3.0)
+        if self.tls:
+            import trustme
+
+            ca = trustme.CA()
+            cert = ca.issue_cert("127.0.0.1", "localhost")
+            self.cafile = os.path.join(self.dir, "ca.pem")
+            ca.cert_pem.write_to_path(self.cafile)
+            pc = tssl.PrivateCertificate.loadPEM(
+                cert.private_key_and_cert_chain_pem.bytes().decode()
+            )
+            # Without an ALPN list, curl's ALPN offer ends in "internal error"
+            options = tssl.CertificateOptions(
+                privateKey=pc.privateKey.original,
+                certificate=pc.original,
+                acceptableProtocols=[b"http/1.1"],
+            )
+            self.port = reactor.listenSSL(0, self.factory, options, interface="127.0.0.1")
+        else:
+            self.port = reactor.listenTCP(0, self.factory, interface="127.0.0.1")
+        self.portnum = self.port.getHost().port
+        self.scheme = "https" if self.tls else "http"
+
+    def tearDown(self):
+        d = self.factory.allClosed()
+        d.addCallback(lambda _: self.port.stopListening())
+        return d
+
+    def url(self, path):
+        return f"{self.scheme}://127.0.0.1:{self.portnum}{path}"
+
+    def curl(self, *args):
+        extra = ["--cacert", self.cafile] if self.tls else []
+        return getProcessOutputAndValue(CURL, ["-sS", *extra, *args], env=os.environ)
+
+    @defer.inlineCallbacks
+    def download(self, size):
+        path = os.path.join(self.dir, "big.bin")
+        expected = make_file(path, size)
+        self.handler.files["big"] = path
+        target = os.path.join(self.dir, "out.bin")
+        start = time.perf_counter()
+        out, err, code = yield self.curl("-o", target, "-w", "%{size_download}", self.url("/file/big"))
+        elapsed = time.perf_counter() - start
+        self.assertEqual(code, 0, err)
+        self.assertEqual(int(out), size)
+        digest = hashlib.sha256()
+        with open(target, "rb") as f:
+            while chunk := f.read(MiB):
+                digest.update(chunk)
+        self.assertEqual(digest.hexdigest(), expected)
+        os.unlink(target)
+        rate = size / MiB / elapsed
+        sys.stderr.write(f"\n[{self.scheme} {size // MiB} MiB download: {rate:.0f} MiB/s] ")
+        return rate
+
+
+class PlainTCPTests(SocketTestBase):
+    @defer.inlineCallbacks
+    def test_http_client_keepalive_and_echo(self):
+        port = self.portnum
+
+        def client():
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            out = []
+            for _ in range(3):
+                conn.request("GET", "/hello")
+                r = conn.getresponse()
+                out.append((r.status, r.read()))
+            conn.request("POST", "/echo", body=b"x" * 100_000)
+            r = conn.getresponse()
+            out.append((r.status, len(r.read())))
+            sock_ids = conn.sock.fileno()
+            conn.close()
+            return out, sock_ids
+
+        out, _ = yield threads.deferToThread(client)
+        self.assertEqual(out, [(200, b"hello")] * 3 + [(200, 100_000)])
+        self.assertEqual(len(self.factory.lost) + len(self.factory.open), 1)  # one connection
+
+    @defer.inlineCallbacks
+    def test_curl_pipelined_and_expect_continue(self):
+        out, err, code = yield self.curl(
+            "--data-binary", "z" * 5000, "-H", "Expect: 100-continue",
+            self.url("/echo"), self.url("/hello"),
+        )
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out, b"z" * 5000 + b"hello")
+
+    @defer.inlineCallbacks
+    def test_large_file_goes_through_sendfile(self):
+        rate = yield self.download(64 * MiB)
+        self.assertGreater(stats.sendfile_calls, 0)
+        self.assertEqual(stats.sendfile_bytes, 64 * MiB)
+        self.assertEqual(stats.fallback_bytes, 0)
+        self.assertGreater(self.factory.bodies[0].sendfileCalls, 0)
+        self.assertGreater(rate, 0)
+
+    @defer.inlineCallbacks
+    def test_slow_reader_memory_stays_flat(self):
+        size = 256 * MiB
+        path = os.path.join(self.dir, "big.bin")
+        expected = make_file(path, size)
+        self.handler.files["big"] = path
+        port = self.portnum
+        result = yield threads.deferToThread(slow_read, port, size, None)
+        got_digest, growth_kib, elapsed = result
+        self.assertEqual(got_digest, expected)
+        sys.stderr.write(f"\n[slow reader, sendfile: RSS +{growth_kib} KiB over {elapsed:.1f}s] ")
+        self.assertLess(growth_kib, 4 * 1024)
+        self.assertEqual(stats.fallback_bytes, 0)
+
+    @defer.inlineCallbacks
+    def test_bad_request_half_closes_then_closes(self):
+        port = self.portnum
+
+        def client():
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"GET / HTTP/1.1\r\nHost a\r\n\r\n")
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+            # EOF seen: the server half-closed and still reads (and discards)
+            s.sendall(b"more bytes that must not cause a reset" * 100)
+            time.sleep(0.1)
+            s.close()
+            return data
+
+        data = yield threads.deferToThread(client)
+        self.assertTrue(data.startswith(b"HTTP/1.1 400 "), data)
+        yield self.factory.allClosed()
+
+
+class LingerTests(SocketTestBase):
+    @defer.inlineCallbacks
+    def test_linger_timeout_closes_when_the_client_never_does(self):
+        import threading
+
+        closed = threading.Event()
+        self.factory.settings["lingerTimeout"] = 0.3
+        port = self.portnum
+
+        def client():
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"GET / HTTP/1.0\r\nHost a\r\n\r\n")
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+            ok = closed.wait(3)  # we keep our socket open meanwhile
+            s.close()
+            return data, ok
+
+        def lost(_):
+            closed.set()
+
+        waiting = threads.deferToThread(client)
+        # the server's connection goes away although the client holds on
+        while not self.factory.open:
+            yield deferLater(0.01)
+        yield self.factory.allClosed().addCallback(lost)
+        self.assertEqual(len(self.factory.lost), 1)
+        data, ok = yield waiting
+        self.assertTrue(data.startswith(b"HTTP/1.1 400 "))
+        self.assertTrue(ok)
+
+
+def deferLater(seconds):
+    from twisted.internet.task import deferLater as _later
+
+    return _later(reactor, seconds, lambda: None)
+
+
+def slow_read(port, size, cafile):
+    """Read a response slowly from a raw socket; return (sha256, RSS growth KiB, s)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    if cafile is not None:
+        ctx = stdlib_ssl.create_default_context(cafile=cafile)
+        sock = ctx.wrap_socket(sock, server_hostname="127.0.0.1")
+    start = time.perf_counter()
+    sock.sendall(b"GET /file/big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    buf = bytearray(256 * 1024)
+    view = memoryview(buf)
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(1)
+    baseline = rss_kib()
+    peak = baseline
+    digest = hashlib.sha256()
+    got = 0
+    time.sleep(0.5)  # stall: the server must stop, not buffer
+    peak = max(peak, rss_kib())
+    n_reads = 0
+    while got < size:
+        n = sock.recv_into(view)
+        if not n:
+            break
+        digest.update(view[:n])
+        got += n
+        n_reads += 1
+        if n_reads % 64 == 0:
+            peak = max(peak, rss_kib())
+            time.sleep(0.002)  # slow: ~2 ms per few MiB
+    sock.close()
+    return digest.hexdigest(), peak - baseline, time.perf_counter() - start
+
+
+class TLSTests(SocketTestBase):
+    tls = True
+
+    @defer.inlineCallbacks
+    def test_curl_hello_over_tls(self):
+        out, err, code = yield self.curl(self.url("/hello"), self.url("/hello"))
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out, b"hellohello")
+
+    @defer.inlineCallbacks
+    def test_large_file_falls_back_to_reads(self):
+        yield self.download(64 * MiB)
+        self.assertEqual(stats.sendfile_calls, 0)
+        self.assertEqual(stats.fallback_bytes, 64 * MiB)
+
+    @defer.inlineCallbacks
+    def test_slow_reader_memory_stays_flat_on_tls(self):
+        size = 64 * MiB
+        path = os.path.join(self.dir, "big.bin")
+        expected = make_file(path, size)
+        self.handler.files["big"] = path
+        got_digest, growth_kib, elapsed = yield threads.deferToThread(
+            slow_read, self.portnum, size, self.cafile
+        )
+        self.assertEqual(got_digest, expected)
+        sys.stderr.write(f"\n[slow reader, TLS fallback: RSS +{growth_kib} KiB over {elapsed:.1f}s] ")
+        self.assertLess(growth_kib, 4 * 1024)
