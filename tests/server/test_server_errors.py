@@ -27,11 +27,7 @@ def logged():
 
 @pytest.mark.parametrize("bytewise", [False, True], ids=["whole", "bytewise"])
 @pytest.mark.parametrize("status", sorted(BAD))
-def test_remote_protocol_error_answers_hint_and_closes(status, bytewise, logged, request):
-    if status == 414 and not bytewise:
-        # core: a complete head with an over-long request line says 431, the
-        # same bytes fed in pieces say 414 (reported to the core's owner)
-        request.applymarker(pytest.mark.xfail(reason="core gives 431 for a whole long-target head"))
+def test_remote_protocol_error_answers_hint_and_closes(status, bytewise, logged):
     handled = []
     proto, transport, clock = serve(handled.append)
     feed(proto, BAD[status], bytewise)
