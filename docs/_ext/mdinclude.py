@@ -49,6 +49,7 @@ def markdown_to_rst(md: str, skip_title: bool = False, top_level: int = 2) -> Li
     a ``##`` heading becomes (the page title being level 1)."""
     out: List[str] = []
     fence = None
+    list_level = -1
     skipped = not skip_title
     for raw in md.splitlines():
         line = raw.rstrip()
@@ -74,13 +75,31 @@ def markdown_to_rst(md: str, skip_title: bool = False, top_level: int = 2) -> Li
             rst_level = max(1, level - 2 + top_level)
             char = _UNDERLINES.get(rst_level, "^")
             out += ["", title, char * max(len(title), 3), ""]
+            list_level = -1
             continue
         m = re.match(r"(\s*)([-*]|\d+\.)\s+(.*)", line)
         if m:
             indent, bullet, rest = m.groups()
+            # rst needs a blank line around a nested list, and nesting by
+            # the parent item's text column: Markdown's 2 or 4 spaces map to
+            # 2 (after "- ") or 3 (after "#. ") per level.
+            level = len(indent.expandtabs(4)) // 2
+            if level != list_level and out and out[-1].strip():
+                out.append("")
+            list_level = level
             bullet = "-" if bullet in "-*" else "#."
-            out.append(indent + bullet + " " + _inline(rest))
+            out.append("  " * level + bullet + " " + _inline(rest))
             continue
+        if line.strip() and list_level >= 0 and not line.startswith(" "):
+            # a paragraph right after a list
+            if out and out[-1].strip():
+                out.append("")
+            list_level = -1
+        elif not line.strip():
+            pass
+        elif list_level >= 0:
+            # continuation of a list item: align with its text
+            line = "  " * (list_level + 1) + line.strip()
         out.append(_inline(line))
     return out
 

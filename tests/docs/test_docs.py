@@ -401,6 +401,29 @@ def test_doctests(page: Path):
     assert result.failed == 0, out.getvalue()
 
 
+# -- the changelog converter ---------------------------------------------------
+
+
+def test_changelog_markdown_converts_without_warnings():
+    """docs/_ext/mdinclude.py turns the Markdown that CHANGELOG.md uses (and
+    will likely use: nested lists, numbered lists, code) into valid rst."""
+    docutils_core = pytest.importorskip("docutils.core")
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        from mdinclude import markdown_to_rst
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    sample = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8") + (
+        "\n## 0.0.1 (sample)\n\nIntro with `code` and a [link](https://example.com).\n\n"
+        "- Item one,\n  continued.\n  - nested *a*\n  - nested **b**\n- Item two\n\n"
+        "### Fixed\n\n1. first\n2. second\n\nTrailing paragraph.\n\n```python\nprint(1)\n```\n"
+    )
+    rst = "Changelog\n=========\n\n" + "\n".join(markdown_to_rst(sample, skip_title=True))
+    warnings = io.StringIO()
+    docutils_core.publish_doctree(rst, settings_overrides={"warning_stream": warnings, "report_level": 2})
+    assert warnings.getvalue() == "", rst
+
+
 # -- the build ---------------------------------------------------------------
 
 
