@@ -95,6 +95,13 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _importableCurrentDirectory() -> None:
+    """Like ``python -m`` (and gunicorn): modules in the current directory import."""
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.insert(0, cwd)
+
+
 _WHAT = ("path", "wsgi", "resource-script", "class", "echo")
 
 
@@ -121,7 +128,7 @@ class Options(usage.Options):
         ["path", None, None, "Serve this directory: static files with directory listings "
          "and Range/ETag support. Default: the current directory."],
         ["wsgi", None, None, "Serve the WSGI application with this fully qualified name "
-         "(package.module.app), on a thread pool."],
+         "(package.module.app; the current directory is importable), on a thread pool."],
         ["resource-script", None, None, "Serve the `resource` defined by this Python "
          "file (.rpy), loaded once at startup."],
         ["class", None, None, "Serve an instance of this IResource class (fully "
@@ -251,6 +258,7 @@ class Options(usage.Options):
 
     def _load_wsgi(self) -> None:
         name = self["wsgi"]
+        _importableCurrentDirectory()
         try:
             app = reflect.namedAny(name)
         except Exception as e:
@@ -281,6 +289,7 @@ class Options(usage.Options):
 
     def _load_class(self) -> None:
         name = self["class"]
+        _importableCurrentDirectory()
         try:
             root = reflect.namedAny(name)()
         except Exception as e:

@@ -1,0 +1,32 @@
+"""Make ``src/`` importable when txh11 is not installed; the ``twistd`` fixture."""
+
+import os
+import sys
+
+import pytest
+
+_SRC = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "src")
+try:
+    import txh11  # noqa: F401
+except ImportError:
+    sys.path.insert(0, os.path.abspath(_SRC))
+
+from e2e_helpers import Twistd  # noqa: E402
+
+
+@pytest.fixture
+def twistd(tmp_path):
+    """Start ``twistd -n txh11 ...`` processes; every one is killed afterwards."""
+    started = []
+
+    def start(*args, cwd=None, twistdArgs=(), env=None, wait=True):
+        server = Twistd(list(args), cwd=str(cwd or tmp_path), twistdArgs=list(twistdArgs), env=env)
+        started.append(server)
+        server.start()
+        if wait:
+            server.waitListening()
+        return server
+
+    yield start
+    for server in started:
+        server.kill()

@@ -1,0 +1,220 @@
+"""
+Helpers for the end-to-end tests: a real ``twistd -n txh11`` subprocess on
+127.0.0.1, raw HTTP/1.1 over sockets, bounded waits everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import Optional
+
+SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "src"))
+ROOT = os.path.dirname(SRC)
+
+_LISTENING = re.compile(
+    r"txh11 listening on (?P<desc>.*) \(\[?(?P<host>[^()\[\]]*)\]?:(?P<port>\d+)\)"
+)
+
+
+def twistdCommand() -> list[str]:
+    """``twistd`` of the running interpreter."""
+    script = os.path.join(os.path.dirname(sys.executable), "twistd")
+    if os.path.exists(script):
+        return [sys.executable, script]
+    return [sys.executable, "-c", "import sys; from twisted.scripts.twistd import run; sys.exit(run())"]
+
+
+def childEnv(extra: Optional[dict] = None) -> dict:
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.pop("LISTEN_FDS", None)
+    env.pop("LISTEN_PID", None)
+    # src/ importable even without the editable install
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (SRC, env.get("PYTHONPATH")) if p)
+    if extra:
+        env.update(extra)
+    return env
+
+
+def runTwistd(args: list[str], cwd: str, timeout: float = 30, twistdArgs=()) -> subprocess.CompletedProcess:
+    """Run ``twistd -n txh11 ARGS`` to completion (for commands that fail at once)."""
+    return subprocess.run(
+        [*twistdCommand(), "-n", "--pidfile=", *twistdArgs, "txh11", *args],
+        cwd=cwd,
+        env=childEnv(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=timeout,
+        text=True,
+    )
+
+
+class Twistd:
+    """One ``twistd -n txh11 ...`` process and its output."""
+
+    def __init__(self, args: list[str], cwd: str, twistdArgs=(), env=None) -> None:
+        self.args = args
+        self.cwd = cwd
+        self.twistdArgs = list(twistdArgs)
+        self.env = childEnv(env)
+        self.proc: Optional[subprocess.Popen] = None
+        self.lines: list[str] = []
+        self._cond = threading.Condition()
+        self._reader: Optional[threading.Thread] = None
+        self.stdoutEOF = False
+
+    @property
+    def command(self) -> list[str]:
+        return [*twistdCommand(), "-n", "--pidfile=", *self.twistdArgs, "txh11", *self.args]
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            self.command,
+            cwd=self.cwd,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: workers die with it
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            with self._cond:
+                self.lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+                self._cond.notify_all()
+        with self._cond:
+            self.stdoutEOF = True
+            self._cond.notify_all()
+
+    @property
+    def output(self) -> str:
+        with self._cond:
+            return "\n".join(self.lines)
+
+    def waitFor(self, pattern: str, timeout: float = 15.0, count: int = 1) -> list[re.Match]:
+        """Wait until ``count`` output lines match ``pattern``; return the matches."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [m for m in map(regex.search, self.lines) if m]
+                if len(found) >= count:
+                    return found
+                if self.stdoutEOF:
+                    raise AssertionError(
+                        f"twistd exited ({self.proc.poll()}) before {pattern!r}:\n" + "\n".join(self.lines)
+                    )
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no {pattern!r} within {timeout}s:\n" + "\n".join(self.lines))
+                self._cond.wait(remaining)
+
+    def waitListening(self, count: Optional[int] = None, timeout: float = 20.0) -> None:
+        expected = count or sum(1 for a in self.args if a.startswith("--listen")) or 1
+        self.waitFor(r"txh11 listening on ", timeout=timeout, count=expected)
+
+    def addresses(self) -> list[tuple[str, int]]:
+        return [(m["host"], int(m["port"])) for m in map(_LISTENING.search, self.lines) if m]
+
+    @property
+    def port(self) -> int:
+        return self.addresses()[0][1]
+
+    def signal(self, sig: int = signal.SIGTERM) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout: float = 20.0) -> int:
+        assert self.proc is not None
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"twistd still running after {timeout}s:\n{self.output}")
+
+    def stop(self, timeout: float = 20.0) -> int:
+        self.signal(signal.SIGTERM)
+        return self.wait(timeout)
+
+    def kill(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+        else:
+            # workers of a dead supervisor stop by themselves; make sure anyway
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+def connect(port: int, host: str = "127.0.0.1", timeout: float = 10.0) -> socket.socket:
+    s = socket.create_connection((host, port), timeout=timeout)
+    return s
+
+
+def readResponse(sock: socket.socket, head: bool = False) -> tuple[int, dict, bytes]:
+    """
+    Read one response from ``sock``: (status, headers, body). Bodies framed
+    by Content-Length, chunked, or the end of the connection.
+    """
+    f = sock.makefile("rb")
+    try:
+        status = int(f.readline().split()[1])
+        headers: dict[str, str] = {}
+        while True:
+            line = f.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if head or status in (204, 304) or 100 <= status < 200:
+            return status, headers, b""
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            parts = []
+            while True:
+                size = int(f.readline().split(b";")[0], 16)
+                if size == 0:
+                    while f.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                parts.append(f.read(size))
+                f.readline()
+            return status, headers, b"".join(parts)
+        if "content-length" in headers:
+            return status, headers, f.read(int(headers["content-length"]))
+        return status, headers, f.read()
+    finally:
+        f.close()
+
+
+def request(port: int, raw: bytes, host: str = "127.0.0.1", timeout: float = 10.0) -> tuple[int, dict, bytes]:
+    """Send ``raw`` on a new connection; read one response."""
+    with connect(port, host, timeout) as s:
+        s.sendall(raw)
+        return readResponse(s)
+
+
+def get(port: int, target: str = "/", headers: str = "", host: str = "127.0.0.1") -> tuple[int, dict, bytes]:
+    raw = f"GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{headers}\r\n".encode()
+    return request(port, raw, host)
