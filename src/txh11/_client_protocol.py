@@ -187,6 +187,7 @@ class HTTP11ClientProtocol(HTTP11Protocol):
         onClosed: Optional[Callable[["HTTP11ClientProtocol"], None]] = None,
     ) -> None:
         super().__init__(reactor)
+        self._clReactor = reactor
         self._clExchange: Optional[_Exchange] = None
         self._clOnQuiescent = onQuiescent
         self._clOnClosed = onClosed
@@ -201,6 +202,13 @@ class HTTP11ClientProtocol(HTTP11Protocol):
 
     def __repr__(self) -> str:
         return f"<HTTP11ClientProtocol #{id(self):x} requests={self.requestCount}>"
+
+    def _clClock(self) -> IReactorTime:
+        if self._clReactor is None:
+            from twisted.internet import reactor
+
+            self._clReactor = reactor  # type: ignore[assignment]
+        return self._clReactor  # type: ignore[return-value]
 
     # -- for the pool ---------------------------------------------------
 
@@ -245,7 +253,7 @@ class HTTP11ClientProtocol(HTTP11Protocol):
                     self.sendEvent(prepared.event)
                     if prepared.expectContinue:
                         ex.bodyState = _B_WAIT100
-                        ex.continueCall = self._getReactor().callLater(
+                        ex.continueCall = self._clClock().callLater(
                             self.expectContinueTimeout, self._clContinueTimedOut, ex
                         )
                     else:
@@ -537,7 +545,7 @@ class HTTP11ClientProtocol(HTTP11Protocol):
             if proto is None or exchange is None or exchange.done:
                 return
             if exchange.response is None and not exchange.responseEnded:
-                proto._getReactor().callLater(0, proto._clDroppedUnread, exchange)
+                proto._clClock().callLater(0, proto._clDroppedUnread, exchange)
 
         return dropped
 
@@ -590,11 +598,10 @@ class HTTP11ClientProtocol(HTTP11Protocol):
     # -- input: fire response Deferreds after the read was parsed ---------
 
     def dataReceived(self, data: bytes) -> None:
+        # (no try/finally: the bridge catches what its hooks raise)
         self._clInInput = True
-        try:
-            super().dataReceived(data)
-        finally:
-            self._clInInput = False
+        HTTP11Protocol.dataReceived(self, data)
+        self._clInInput = False
         if self._clToFire:
             self._clFire()
 

@@ -257,10 +257,16 @@ def prepareRequest(
     if not persistent and not connectionGiven:
         fields.append((b"Connection", b"close"))
 
-    try:
-        event = h11.Request(method=method, target=target, headers=fields)
-    except h11.LocalProtocolError as e:
-        raise InvalidRequest(f"cannot send {method!r} {uri!r}: {e}") from None
+    fullKey = (method, target, tuple(fields))
+    event = _EVENT_CACHE.get(fullKey)
+    if event is None:
+        try:
+            event = h11.Request(method=method, target=target, headers=fields)
+        except h11.LocalProtocolError as e:
+            raise InvalidRequest(f"cannot send {method!r} {uri!r}: {e}") from None
+        if len(_EVENT_CACHE) >= _CACHE_SIZE:
+            _EVENT_CACHE.clear()
+        _EVENT_CACHE[fullKey] = event
 
     if headers is None and bodyProducer is None:
         if len(_EVENT_CACHE) >= _CACHE_SIZE:
@@ -335,7 +341,8 @@ def _parseURI(uri: bytes) -> tuple[URI, tuple[bytes, bytes, int], bytes, bytes]:
     return result
 
 
-# Bounded caches: URIs and body-less, header-less request heads repeat.
+# Bounded caches (cleared when full): URIs and request heads repeat; a
+# cached head is an immutable core event that was validated once.
 _CACHE_SIZE = 512
 _URI_CACHE: dict[bytes, tuple[URI, tuple[bytes, bytes, int], bytes, bytes]] = {}
-_EVENT_CACHE: dict[tuple[bytes, bytes, bool], Any] = {}
+_EVENT_CACHE: dict[Any, Any] = {}
