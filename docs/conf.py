@@ -28,6 +28,7 @@ extensions = [
     "sphinx.ext.graphviz",
     "statediagrams",  # docs/_ext: state diagrams drawn from the core's tables
     "mdinclude",  # docs/_ext: CHANGELOG.md included without a Markdown parser
+    "zopeinterfaces",  # docs/_ext: autodoc for zope.interface interfaces
     "twistdoptions",  # docs/_ext: the twistd plugin's options, from its Options class
 ]
 
