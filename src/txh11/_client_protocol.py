@@ -404,7 +404,7 @@ class HTTP11ClientProtocol(HTTP11Protocol):
                 Failure(ProtocolSwitchNotSupported("the server switched protocols (101)")),
                 ResponseFailed,
             )
-            self.abortConnection()
+            self.loseConnection()
 
     def _clGotResponse(self, ex: Optional[_Exchange], event: Any) -> None:
         if ex is None or ex.fired:  # cannot happen: the core checks the states

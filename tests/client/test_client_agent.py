@@ -293,3 +293,42 @@ def test_response_headers_are_twisted_headers_and_settable():
     assert r.headers.getRawHeaders(b"a") == [b"b"]
     assert repr(r).startswith("<Response 200")
     assert isinstance(c.transport.getPeer(), IPv4Address)
+
+
+def test_protocol_switch_is_refused_clearly():
+    from txh11.client import ProtocolSwitchNotSupported
+
+    agent, reactor, pool = makeAgent()
+    d = agent.request(b"GET", URL, {b"Connection": b"upgrade", b"Upgrade": b"websocket"})
+    c = Conn(reactor)
+    c.receive(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n")
+    f = failure(d)
+    assert f.check(ResponseFailed)
+    assert f.value.reasons[0].check(ProtocolSwitchNotSupported)
+    assert c.closing
+
+
+def test_optional_body_timeout_on_the_clock():
+    from twisted.internet.error import TimeoutError
+
+    from txh11.client import HTTP11ClientProtocol
+
+    class Impatient(HTTP11ClientProtocol):
+        bodyTimeout = 5.0
+
+    agent, reactor, pool = makeAgent()
+    pool.protocolClass = Impatient
+    d = agent.request(b"GET", URL)
+    c = Conn(reactor)
+    c.receive(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab")
+    col = Collector()
+    result(d).deliverBody(col)
+    reactor.advance(0)
+    reactor.advance(4)
+    c.receive(b"cd")
+    reactor.advance(4.9)
+    assert col.reason is None
+    reactor.advance(0.2)
+    assert col.reason.check(ResponseFailed)
+    assert col.reason.value.reasons[0].check(TimeoutError)
+    assert c.transport.disconnected

@@ -263,7 +263,7 @@ class TLSTests(unittest.TestCase):
         self.addCleanup(port.stopListening)
         pool = HTTPConnectionPool(reactor)
         self.addCleanup(pool.closeCachedConnections)
-        trust = ssl.Certificate.loadPEM(ca.cert_pem.bytes())
+        trust = self.trust = ssl.Certificate.loadPEM(ca.cert_pem.bytes())
         agent = Agent(reactor, BrowserLikePolicyForHTTPS(trustRoot=trust), pool=pool)
         yield None
         return agent, port.getHost().port
@@ -276,6 +276,33 @@ class TLSTests(unittest.TestCase):
         self.assertEqual(data["alpn"], "http/1.1")  # the server also offered h2
         r = yield agent.request(b"GET", b"https://127.0.0.1:%d/hello" % port)
         self.assertEqual((yield readBody(r)), b"hello")
+
+    @defer.inlineCallbacks
+    def test_alpn_is_http11_even_if_the_policy_asks_for_h2(self):
+        from twisted.internet.ssl import optionsForClientTLS
+        from twisted.web.iweb import IPolicyForHTTPS
+        from zope.interface import implementer
+
+        agent, port = yield self._serve("127.0.0.1")
+
+        @implementer(IPolicyForHTTPS)
+        class H2Policy:
+            def __init__(self, trust):
+                self.trust = trust
+
+            def creatorForNetloc(self, hostname, port):
+                return optionsForClientTLS(
+                    hostname.decode("ascii"),
+                    trustRoot=self.trust,
+                    acceptableProtocols=[b"h2", b"http/1.1"],
+                )
+
+        pool = HTTPConnectionPool(reactor)
+        self.addCleanup(pool.closeCachedConnections)
+        agent = Agent(reactor, H2Policy(self.trust), pool=pool)
+        r = yield agent.request(b"GET", b"https://127.0.0.1:%d/json" % port)
+        # the server prefers h2: it would have picked it had it been offered
+        self.assertEqual(json.loads((yield readBody(r)))["alpn"], "http/1.1")
 
     @defer.inlineCallbacks
     def test_wrong_hostname_fails_clearly(self):
