@@ -177,40 +177,63 @@ class IZeroCopyConsumer(IConsumer):
 
 
 class _Timers:
-    """Named one-shot timers on an IReactorTime."""
+    """
+    Named one-shot deadlines sharing one lazily moved DelayedCall.
 
-    def __init__(self, clock: Callable[[], IReactorTime]) -> None:
+    Starting, resetting and cancelling a deadline only touch a dict; the
+    DelayedCall is moved earlier when needed and otherwise left to fire, find
+    nothing due and re-arm for the next deadline.  A keep-alive connection
+    thus does not create and cancel DelayedCalls for every request.
+    """
+
+    def __init__(self, clock: Callable[[], IReactorTime], fn: Callable[[str], Any]) -> None:
         self._clock = clock
-        self._calls: dict[str, IDelayedCall] = {}
+        self._fn = fn
+        self._deadlines: dict[str, float] = {}
+        self._call: Optional[IDelayedCall] = None
 
-    def start(self, kind: str, seconds: Optional[float], fn: Callable[[str], Any]) -> None:
-        self.cancel(kind)
+    def start(self, kind: str, seconds: Optional[float]) -> None:
         if seconds is None:
+            self._deadlines.pop(kind, None)
             return
-
-        def fire() -> None:
-            del self._calls[kind]
-            fn(kind)
-
-        self._calls[kind] = self._clock().callLater(seconds, fire)
-
-    def reset(self, kind: str, seconds: Optional[float]) -> None:
-        call = self._calls.get(kind)
-        if call is not None and seconds is not None:
+        clock = self._clock()
+        deadline = clock.seconds() + seconds
+        self._deadlines[kind] = deadline
+        call = self._call
+        if call is None:
+            self._call = clock.callLater(seconds, self._fire)
+        elif call.getTime() > deadline:
             call.reset(seconds)
 
+    def reset(self, kind: str, seconds: Optional[float]) -> None:
+        if kind in self._deadlines and seconds is not None:
+            self._deadlines[kind] = self._clock().seconds() + seconds
+
     def active(self, kind: str) -> bool:
-        return kind in self._calls
+        return kind in self._deadlines
 
     def cancel(self, kind: str) -> None:
-        call = self._calls.pop(kind, None)
-        if call is not None:
-            call.cancel()
+        self._deadlines.pop(kind, None)
 
     def cancelAll(self, keep: Iterable[str] = ()) -> None:
-        for kind in list(self._calls):
+        for kind in list(self._deadlines):
             if kind not in keep:
-                self.cancel(kind)
+                del self._deadlines[kind]
+        if not self._deadlines and self._call is not None:
+            self._call.cancel()
+            self._call = None
+
+    def _fire(self) -> None:
+        self._call = None
+        clock = self._clock()
+        now = clock.seconds()
+        due = [k for k, t in self._deadlines.items() if t <= now]
+        for kind in due:
+            del self._deadlines[kind]
+        if self._deadlines:
+            self._call = clock.callLater(min(self._deadlines.values()) - now, self._fire)
+        for kind in due:
+            self._fn(kind)
 
 
 #: Delay for "the next reactor turn" in repeating loops.  Not 0: a task.Clock
@@ -370,7 +393,7 @@ class HTTP11Protocol(Protocol):
         self._activeBody: Optional[_PassthroughConsumer] = None
         self._bodyDeferred: Optional[defer.Deferred[None]] = None
         self._zeroCopyDriver: Any = None
-        self._timers = _Timers(self._getReactor)
+        self._timers = _Timers(self._getReactor, self._timeoutFired)
 
     # ------------------------------------------------------------------
     # configuration helpers
@@ -605,7 +628,7 @@ class HTTP11Protocol(Protocol):
             (TIMEOUT_BODY, body, self.bodyTimeout),
         ):
             if want and not timers.active(kind):
-                timers.start(kind, seconds, self._timeoutFired)
+                timers.start(kind, seconds)
             elif not want:
                 timers.cancel(kind)
 
@@ -879,7 +902,7 @@ class HTTP11Protocol(Protocol):
             self._drainCall.cancel()
             self._drainCall = None
         t = self.transport
-        self._timers.start(_TIMEOUT_CLOSE, self.closeTimeout, self._timeoutFired)
+        self._timers.start(_TIMEOUT_CLOSE, self.closeTimeout)
         if getattr(t, "producer", None) is self:
             t.unregisterProducer()
         if self._peerEOF or not self._canHalfClose():
@@ -890,7 +913,7 @@ class HTTP11Protocol(Protocol):
         if self._transportPaused:
             self._transportPaused = False
             t.resumeProducing()
-        self._timers.start(_TIMEOUT_LINGER, self.lingerTimeout, self._timeoutFired)
+        self._timers.start(_TIMEOUT_LINGER, self.lingerTimeout)
 
     def _canHalfClose(self) -> bool:
         t = self.transport

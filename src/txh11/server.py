@@ -377,15 +377,24 @@ class ServerRequest:
             return
         t = type(event)
         if t is h11.Response:
-            event = self._prepareResponse(event)
-            self.channel.sendEvent(event)
-            self._response = _HEAD
+            extra = self._extraHeaders(event.headers)
+            if extra:
+                event = h11.Response(
+                    status_code=event.status_code,
+                    headers=list(event.headers.raw_items()) + extra,
+                    reason=event.reason,
+                )
+            self._sendHead(event)
         elif t is h11.EndOfMessage:
             self.channel.sendEvent(event)
             self._response = _DONE
             self._afterResponse()
         else:
             self.channel.sendEvent(event)
+
+    def _sendHead(self, response: Any) -> None:
+        self.channel.sendEvent(response)
+        self._response = _HEAD
 
     def sendEvents(self, events: Iterable[Any]) -> None:
         with self.channel.corked():
@@ -402,20 +411,27 @@ class ServerRequest:
     ) -> "defer.Deferred[None]":
         headers = list(headers)
         isBytes = isinstance(body, (bytes, bytearray, memoryview))
-        names = {bytes(n, "ascii") if isinstance(n, str) else bytes(n) for n, _ in headers}
-        names = {n.lower() for n in names}
-        if b"content-length" not in names and b"transfer-encoding" not in names:
+        framed = False
+        for n, _ in headers:
+            n = (n if type(n) is bytes else str(n).encode("ascii")).lower()
+            if n == b"content-length" or n == b"transfer-encoding":
+                framed = True
+                break
+        if not framed:
             headers.append((b"content-length", b"%d" % len(body)))
+        headers += self._extraHeaders(headers)
         response = h11.Response(status_code=status, headers=headers, reason=reason)
         sendBody = self.method != b"HEAD" and status not in (204, 304) and len(body) > 0
-        if isBytes or not sendBody:
-            events: list[Any] = [response]
-            if sendBody:
-                events.append(h11.Data(data=bytes(body)))
-            events.append(h11.EndOfMessage())
-            self.sendEvents(events)
+        if self._abandoned:
             return defer.succeed(None)
-        self.send(response)
+        if isBytes or not sendBody:
+            with self.channel.corked():
+                self._sendHead(response)
+                if sendBody:
+                    self.channel.sendEvent(h11.Data(data=bytes(body)))
+                self.send(h11.EndOfMessage())
+            return defer.succeed(None)
+        self._sendHead(response)
         d = self.sendBody(body)
         d.addCallback(lambda _: self.send(h11.EndOfMessage()))
         return d
@@ -448,8 +464,12 @@ class ServerRequest:
             return False
         return self._length - self._received <= self.channel.maxDiscardSize
 
-    def _prepareResponse(self, event: Any) -> Any:
-        """Add Date; add Connection: close if an unclaimed body will force a close."""
+    def _extraHeaders(self, headers: Iterable[Any]) -> list[tuple[bytes, bytes]]:
+        """
+        Headers to add to a response whose (lowercase-named) ``headers`` are
+        given: Date, and Connection: close if an unclaimed body will force a
+        close.
+        """
         ch = self.channel
         extra = []
         if (
@@ -459,17 +479,15 @@ class ServerRequest:
         ):
             # A response while the body is unclaimed is a refusal of the body.
             self._closeAfter = True
-            if b"close" not in _tokens(event.headers, b"connection"):
+            if b"close" not in _tokens(headers, b"connection"):
                 extra.append((b"connection", b"close"))
-        if ch.addDateHeader and not any(n == b"date" for n, _ in event.headers):
-            extra.append((b"date", ch._date()))
-        if not extra:
-            return event
-        return h11.Response(
-            status_code=event.status_code,
-            headers=list(event.headers.raw_items()) + extra,
-            reason=event.reason,
-        )
+        if ch.addDateHeader:
+            for n, _ in headers:
+                if _lower(n) == b"date":
+                    break
+            else:
+                extra.append((b"date", ch._date()))
+        return extra
 
     def _afterResponse(self) -> None:
         finished, self._finishDeferreds = self._finishDeferreds, []
@@ -494,10 +512,16 @@ class ServerRequest:
             d.errback(reason)
 
 
+def _lower(name: Any) -> bytes:
+    return (name if type(name) is bytes else str(name).encode("ascii")).lower()
+
+
 def _tokens(headers: Any, name: bytes) -> set[bytes]:
     out: set[bytes] = set()
     for n, v in headers:
-        if n == name:
+        if n == name or _lower(n) == name:
+            if not isinstance(v, bytes):
+                v = str(v).encode("latin-1")
             out.update(t.strip().lower() for t in v.split(b","))
     return out
 
@@ -517,6 +541,9 @@ class HTTP11ServerProtocol(HTTP11Protocol):
     def __init__(self, handler: Any, reactor: Optional[IReactorTime] = None) -> None:
         super().__init__(reactor)
         self.handler = handler
+        self._handle = (
+            handler.requestReceived if IRequestHandler.providedBy(handler) else handler
+        )
         self._current: Optional[ServerRequest] = None
         self._dateCache: tuple[int, bytes] = (-1, b"")
 
@@ -555,10 +582,7 @@ class HTTP11ServerProtocol(HTTP11Protocol):
         if request._bodyState == _UNCLAIMED:
             self.pauseReading(PAUSE_UNCLAIMED)
         try:
-            if IRequestHandler.providedBy(self.handler):
-                result = self.handler.requestReceived(request)
-            else:
-                result = self.handler(request)
+            result = self._handle(request)
             if inspect.iscoroutine(result):
                 result = defer.Deferred.fromCoroutine(result)
         except BaseException:
