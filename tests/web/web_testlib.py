@@ -112,3 +112,77 @@ class Now(Resource):
         self.log.append(("finish", self.name))
         request.setHeader(b"content-type", b"text/plain")
         return self.name
+
+
+# ---------------------------------------------------------------------------
+# real sockets
+
+
+CURL = "/usr/bin/curl"
+
+
+class TrackingSite(Site):
+    """A Site that remembers its connections so a test can wait for them to
+    be gone (trial refuses a dirty reactor)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections: list[Any] = []
+
+    def buildProtocol(self, addr: Any) -> Any:
+        p = super().buildProtocol(addr)
+        self.connections.append(p)
+        return p
+
+
+def closeAll(site: TrackingSite) -> Any:
+    """Abort leftover connections; a Deferred that fires when all are gone."""
+    from twisted.internet import reactor, task
+
+    for p in site.connections:
+        if not p._lost and p.transport is not None:
+            p.transport.abortConnection()
+
+    def wait(n: int = 0) -> Any:
+        if all(p._lost for p in site.connections) or n > 200:
+            return None
+        return task.deferLater(reactor, 0.01, wait, n + 1)
+
+    return wait()
+
+
+def run(*argv: str, timeout: float = 30, input: Optional[bytes] = None) -> Any:
+    """subprocess.run in a thread: a Deferred firing with CompletedProcess."""
+    import subprocess
+
+    from twisted.internet import threads
+
+    return threads.deferToThread(
+        subprocess.run, list(argv), capture_output=True, timeout=timeout, input=input
+    )
+
+
+def inThread(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    from twisted.internet import threads
+
+    return threads.deferToThread(fn, *args, **kwargs)
+
+
+def rawExchange(port: int, data: bytes, timeout: float = 10, closeAfterSend: bool = False) -> bytes:
+    """Send ``data`` on a fresh socket and read until the server closes."""
+    import socket
+
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.sendall(data)
+        if closeAfterSend:
+            return b""
+        chunks = []
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        s.close()
