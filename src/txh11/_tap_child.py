@@ -53,13 +53,11 @@ class ParentWatcher:
             data = b""
         if not data:
             self.reactor.removeReader(self)
-            from twisted.logger import Logger
-
-            Logger().warn("the supervisor is gone; stopping")
-            self.stopper.stop()
+            self.connectionLost(None)
 
     def connectionLost(self, reason: Any) -> None:
-        pass
+        """End of file (or a hang-up, as poll/epoll report it): stop."""
+        self.stopper.stop()
 
 
 def main(argv: list[str]) -> int:

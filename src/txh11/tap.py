@@ -58,9 +58,12 @@ def parseSeconds(text: str) -> Optional[float]:
     """``"30"``, ``"2.5"`` → seconds; ``"0"``/``"none"`` → None (no timeout)."""
     if text.strip().lower() in ("none", "off"):
         return None
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
     if value != value or value < 0 or value == float("inf"):
-        raise ValueError(f"not a duration in seconds: {text!r}")
+        raise ValueError(f"not a number of seconds: {text!r}")
     return value or None
 
 
@@ -72,16 +75,25 @@ def _headerSize(text: str) -> int:
 
 
 def _positiveInt(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise ValueError("must be at least 1")
+        raise ValueError("must be a whole number, at least 1")
     return value
 
 
-parseSize.coerceDoc = "A size in bytes, with an optional k/M/G suffix; 0 for no limit."  # type: ignore[attr-defined]
-parseSeconds.coerceDoc = "Seconds; 0 disables."  # type: ignore[attr-defined]
-_positiveInt.coerceDoc = "At least 1."  # type: ignore[attr-defined]
-_headerSize.coerceDoc = "A size in bytes, with an optional k/M suffix."  # type: ignore[attr-defined]
+#: option -> how its text is converted in postOptions
+_CONVERT = {
+    "idle-timeout": parseSeconds,
+    "header-timeout": parseSeconds,
+    "body-timeout": parseSeconds,
+    "shutdown-timeout": parseSeconds,
+    "max-header-size": _headerSize,
+    "max-body-size": parseSize,
+    "workers": _positiveInt,
+}
 
 
 class ConfigurationError(usage.UsageError):
@@ -135,20 +147,20 @@ class Options(usage.Options):
          "qualified name; called without arguments)."],
         ["access-log", None, None, "Write a Combined Log Format line per response to "
          "this file; '-' for standard output."],
-        ["idle-timeout", None, 60, "Close kept-alive connections idle this long.",
-         parseSeconds],
-        ["header-timeout", None, 20, "Answer 408 and close when a request head takes "
-         "longer than this to arrive.", parseSeconds],
-        ["body-timeout", None, 60, "Answer 408 and close when a request body stalls "
-         "this long.", parseSeconds],
-        ["max-header-size", None, 16384, "Answer 431 to a request head larger than "
-         "this.", _headerSize],
-        ["max-body-size", None, None, "Answer 413 to a request body larger than this "
-         "(default: no limit)", parseSize],
-        ["shutdown-timeout", None, 30, "On SIGTERM, let responses in progress finish "
-         "for this long before closing their connections.", parseSeconds],
-        ["workers", None, 1, "Run this many worker processes sharing the listening "
-         "sockets; a worker that dies is restarted.", _positiveInt],
+        ["idle-timeout", None, "60", "Close kept-alive connections idle this many "
+         "seconds (0: never)."],
+        ["header-timeout", None, "20", "Answer 408 and close when a request head takes "
+         "longer than this many seconds to arrive (0: no limit)."],
+        ["body-timeout", None, "60", "Answer 408 and close when a request body stalls "
+         "this many seconds (0: no limit)."],
+        ["max-header-size", None, "16k", "Answer 431 to a request head larger than this "
+         "many bytes (k/M suffixes)."],
+        ["max-body-size", None, "0", "Answer 413 to a request body larger than this many "
+         "bytes (k/M/G suffixes; 0: no limit)."],
+        ["shutdown-timeout", None, "30", "On SIGTERM, let responses in progress finish "
+         "for this many seconds before closing their connections."],
+        ["workers", None, "1", "Run this many worker processes sharing the listening "
+         "sockets; a worker that dies is restarted."],
     ]
 
     compData = usage.Completions(
@@ -204,6 +216,13 @@ class Options(usage.Options):
         return self.reactor
 
     def postOptions(self) -> None:
+        for name, convert in _CONVERT.items():
+            value = self[name]
+            if isinstance(value, str):
+                try:
+                    self[name] = convert(value)
+                except ValueError as e:
+                    self._fail(f"--{name} {value!r}: {e}")
         if not self["listen"]:
             self["listen"] = [DEFAULT_LISTEN]
         chosen = [name for name in _WHAT if self[name]]
@@ -226,6 +245,8 @@ class Options(usage.Options):
         for description in self["listen"]:
             try:
                 serverFromString(reactor, description)
+            except (ValueError, TypeError, KeyError) as e:
+                self._fail(f"--listen {description!r}: not a valid endpoint string ({_describe(e)})")
             except Exception as e:
                 self._fail(f"--listen {description!r}: {_describe(e)}")
 
