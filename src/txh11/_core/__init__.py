@@ -1,7 +1,7 @@
 """The sans-I/O core of txh11: h11's documented API, with the standard library only."""
 
 from ._connection import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE, NEED_DATA, PAUSED, Connection
-from ._errors import LocalProtocolError, ProtocolError, RemoteProtocolError
+from ._errors import LocalProtocolError, ProtocolError, RemoteProtocolError, Sentinel
 from ._events import (
     ConnectionClosed,
     Data,
@@ -54,3 +54,11 @@ __all__ = [
     "RemoteProtocolError",
     "DEFAULT_MAX_INCOMPLETE_EVENT_SIZE",
 ]
+
+# Public classes present themselves as txh11.X (reprs, tracebacks, docs), not
+# as the private module that happens to define them.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type) and not isinstance(_obj, Sentinel):
+        _obj.__module__ = "txh11"
+del _name, _obj

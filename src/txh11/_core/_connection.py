@@ -144,6 +144,9 @@ class Connection:
 
     @property
     def they_are_waiting_for_100_continue(self) -> bool:
+        """True when the peer is a client waiting for ``100 Continue`` (see
+        :attr:`client_is_waiting_for_100_continue`): send one, or a final
+        response, before waiting to read its body."""
         return self.their_role is CLIENT and self.client_is_waiting_for_100_continue
 
     @property
