@@ -10,6 +10,9 @@ a persistent pool:
   keep-alive, so C connections);
 - ``dl``:   one download of ``--mib`` MiB (body counted, not kept).
 
+Plus ``mem``: the same sequential GETs with no socket and no server (a
+``StringTransport`` and a canned response), which measures the clients alone.
+
 Prints requests/s (wall clock), the client's user-mode CPU time per request
 (``getrusage``: the client's own Python cost, whatever the server's speed
 and without the kernel's loopback work, which is the same for both), MB/s, and txh11/Twisted ratios.  Rounds alternate the
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import warnings
 import resource
 import subprocess
 import sys
@@ -85,6 +89,7 @@ SERVER = textwrap.dedent(
 
 
 def main() -> None:
+    warnings.simplefilter("ignore", DeprecationWarning)  # Twisted's readBody on its own agent
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-n", type=int, default=2000, help="requests per measurement")
     ap.add_argument("-c", type=int, default=20, help="concurrent workers")
@@ -102,6 +107,58 @@ def main() -> None:
     finally:
         srv.terminate()
         srv.wait(10)
+
+
+CANNED = (
+    b"HTTP/1.1 200 OK\r\nServer: TwistedWeb/26.10.0\r\n"
+    b"Date: Sun, 22 Nov 2026 02:43:19 GMT\r\nContent-Length: 13\r\n"
+    b"Content-Type: text/plain\r\n\r\nhello, world\n"
+)
+
+
+def inMemory(name: str, n: int) -> float:
+    """CPU seconds per request for ``n`` sequential GETs, no sockets."""
+    from twisted.internet import defer
+    from twisted.internet.interfaces import IStreamClientEndpoint
+    from twisted.internet.task import Clock
+    from twisted.internet.testing import StringTransport
+    from twisted.web import client as txclient
+    from twisted.web.iweb import IAgentEndpointFactory
+    from zope.interface import implementer
+
+    from txh11 import client as h11client
+
+    @implementer(IStreamClientEndpoint, IAgentEndpointFactory)
+    class Endpoint:
+        proto = None
+
+        def endpointForURI(self, uri):
+            return self
+
+        def connect(self, factory):
+            self.proto = factory.buildProtocol(None)
+            self.proto.makeConnection(StringTransport())
+            return defer.succeed(self.proto)
+
+    clock, ep = Clock(), Endpoint()
+    mod = h11client if name == "txh11" else txclient
+    agent = mod.Agent.usingEndpointFactory(clock, ep, mod.HTTPConnectionPool(clock))
+    out: list = []
+
+    def one() -> None:
+        d = agent.request(b"GET", b"http://127.0.0.1:8080/small")
+        ep.proto.transport.clear()
+        ep.proto.dataReceived(CANNED)
+        d.addCallback(txclient.readBody).addCallback(out.append)
+        clock.advance(0)
+
+    one()
+    t0 = time.process_time()
+    for _ in range(n):
+        one()
+    dt = time.process_time() - t0
+    assert out[-1] == b"hello, world\n" and len(out) == n + 1
+    return dt / n
 
 
 def run(args: argparse.Namespace, port: int) -> None:
@@ -179,7 +236,9 @@ def run(args: argparse.Namespace, port: int) -> None:
                 conc = yield measure(concurrent, agent, args.n, args.c)
                 dl = yield measure(download, agent)
                 yield pool.closeCachedConnections()
+                mem = min(inMemory(name, args.n) for _ in range(3))
                 row = {
+                    "mem": 1 / mem,
                     "seq": args.n / seq[0],
                     "seq_cpu": seq[1] / args.n * 1e6,
                     "conc": args.n / conc[0],
@@ -188,7 +247,8 @@ def run(args: argparse.Namespace, port: int) -> None:
                     "dl_cpu": (args.mib << 20) / dl[1] / 1e6 if dl[1] else float("inf"),
                 }
                 print(
-                    f"round {rnd + 1} {name:8s} seq {row['seq']:8.0f} req/s "
+                    f"round {rnd + 1} {name:8s} mem {row['mem']:7.0f} req/s  "
+                    f"seq {row['seq']:8.0f} req/s "
                     f"({row['seq_cpu']:5.0f} us user/req)  conc {row['conc']:8.0f} req/s "
                     f"({row['conc_cpu']:5.0f} us user/req)  dl {row['dl']:7.0f} MB/s "
                     f"({row['dl_cpu']:6.0f} MB per user-s)",
@@ -202,14 +262,16 @@ def run(args: argparse.Namespace, port: int) -> None:
         print(f"best of {args.rounds}: n={args.n} c={args.c} download={args.mib} MiB")
         for name, b in best.items():
             print(
-                f"  {name:8s} seq {b['seq']:8.0f} req/s {b['seq_cpu']:5.0f} us/req  "
+                f"  {name:8s} mem {b['mem']:7.0f} req/s  "
+                f"seq {b['seq']:8.0f} req/s {b['seq_cpu']:5.0f} us/req  "
                 f"conc {b['conc']:8.0f} req/s {b['conc_cpu']:5.0f} us/req  "
                 f"dl {b['dl']:7.0f} MB/s"
             )
         if len(best) == 2:
             t, w = best["txh11"], best["twisted"]
             print(
-                f"  ratio txh11/Twisted: seq {t['seq'] / w['seq']:.2f}x  "
+                f"  ratio txh11/Twisted: mem {t['mem'] / w['mem']:.2f}x  "
+                f"seq {t['seq'] / w['seq']:.2f}x  "
                 f"conc {t['conc'] / w['conc']:.2f}x  dl {t['dl'] / w['dl']:.2f}x  "
                 f"(client user cpu/req: seq {w['seq_cpu'] / t['seq_cpu']:.2f}x less, "
                 f"conc {w['conc_cpu'] / t['conc_cpu']:.2f}x less)"
