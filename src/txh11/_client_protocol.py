@@ -247,7 +247,10 @@ class HTTP11ClientProtocol(HTTP11Protocol):
         try:
             kind = prepared.bodyKind
             if kind == BODY_NONE:
-                self.sendEvents((prepared.event, _EOM))
+                # a body-less EndOfMessage serialises to nothing: one write
+                # without the cost of corking
+                self.sendEvent(prepared.event)
+                self.sendEvent(_EOM)
             else:
                 with self.corked():
                     self.sendEvent(prepared.event)
