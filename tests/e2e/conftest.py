@@ -19,8 +19,10 @@ def twistd(tmp_path):
     """Start ``twistd -n txh11 ...`` processes; every one is killed afterwards."""
     started = []
 
-    def start(*args, cwd=None, twistdArgs=(), env=None, wait=True):
-        server = Twistd(list(args), cwd=str(cwd or tmp_path), twistdArgs=list(twistdArgs), env=env)
+    def start(*args, cwd=None, twistdArgs=(), env=None, wait=True, python=None):
+        server = Twistd(
+            list(args), cwd=str(cwd or tmp_path), twistdArgs=list(twistdArgs), env=env, python=python
+        )
         started.append(server)
         server.start()
         if wait:

@@ -23,12 +23,15 @@ _LISTENING = re.compile(
 )
 
 
+RUN_TWISTD = "import sys; from twisted.scripts.twistd import run; sys.exit(run())"
+
+
 def twistdCommand() -> list[str]:
     """``twistd`` of the running interpreter."""
     script = os.path.join(os.path.dirname(sys.executable), "twistd")
     if os.path.exists(script):
         return [sys.executable, script]
-    return [sys.executable, "-c", "import sys; from twisted.scripts.twistd import run; sys.exit(run())"]
+    return [sys.executable, "-c", RUN_TWISTD]
 
 
 def childEnv(extra: Optional[dict] = None) -> dict:
@@ -59,11 +62,17 @@ def runTwistd(args: list[str], cwd: str, timeout: float = 30, twistdArgs=()) -> 
 class Twistd:
     """One ``twistd -n txh11 ...`` process and its output."""
 
-    def __init__(self, args: list[str], cwd: str, twistdArgs=(), env=None) -> None:
+    def __init__(self, args: list[str], cwd: str, twistdArgs=(), env=None, python=None) -> None:
+        """``python``: run twistd with that interpreter, in its own environment."""
         self.args = args
         self.cwd = cwd
         self.twistdArgs = list(twistdArgs)
-        self.env = childEnv(env)
+        self.python = python
+        if python is None:
+            self.env = childEnv(env)
+        else:
+            self.env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+            self.env.update(env or {})
         self.proc: Optional[subprocess.Popen] = None
         self.lines: list[str] = []
         self._cond = threading.Condition()
@@ -72,7 +81,8 @@ class Twistd:
 
     @property
     def command(self) -> list[str]:
-        return [*twistdCommand(), "-n", "--pidfile=", *self.twistdArgs, "txh11", *self.args]
+        twistd = twistdCommand() if self.python is None else [self.python, "-c", RUN_TWISTD]
+        return [*twistd, "-n", "--pidfile=", *self.twistdArgs, "txh11", *self.args]
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
