@@ -53,6 +53,7 @@ BODY_NONE, BODY_LENGTH, BODY_CHUNKED = 0, 1, 2
 _IDEMPOTENT_NO_BODY = frozenset([b"GET", b"HEAD", b"OPTIONS", b"DELETE", b"TRACE"])
 _BODY_METHODS = frozenset([b"POST", b"PUT", b"PATCH"])
 _FRAMING = frozenset([b"content-length", b"transfer-encoding"])
+_SENSITIVE = frozenset([b"authorization", b"proxy-authorization", b"cookie"])
 _BAD_URI = re.compile(rb"[\x00-\x20\x7f-\xff]")
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _DEFAULT_PORTS = {b"http": 80, b"https": 443}
@@ -212,6 +213,7 @@ def prepareRequest(
 
     fields: list[tuple[bytes, bytes]] = []
     hostGiven = False
+    sensitive = False
     expect = False
     connectionGiven = False
     givenHeaders: Optional[Headers] = headers if isinstance(headers, Headers) else None
@@ -219,7 +221,9 @@ def prepareRequest(
         lname = name.lower()
         if lname in _FRAMING:
             continue
-        if lname == b"host":
+        if lname in _SENSITIVE:
+            sensitive = True
+        elif lname == b"host":
             hostGiven = True
         elif lname == b"expect":
             expect = any(v.strip().lower() == b"100-continue" for v in values)
@@ -257,16 +261,18 @@ def prepareRequest(
     if not persistent and not connectionGiven:
         fields.append((b"Connection", b"close"))
 
-    fullKey = (method, target, tuple(fields))
-    event = _EVENT_CACHE.get(fullKey)
+    # credentials are not kept in a module-level cache
+    fullKey = None if sensitive else (method, target, tuple(fields))
+    event = _EVENT_CACHE.get(fullKey) if fullKey is not None else None
     if event is None:
         try:
             event = h11.Request(method=method, target=target, headers=fields)
         except h11.LocalProtocolError as e:
             raise InvalidRequest(f"cannot send {method!r} {uri!r}: {e}") from None
-        if len(_EVENT_CACHE) >= _CACHE_SIZE:
-            _EVENT_CACHE.clear()
-        _EVENT_CACHE[fullKey] = event
+        if fullKey is not None:
+            if len(_EVENT_CACHE) >= _CACHE_SIZE:
+                _EVENT_CACHE.clear()
+            _EVENT_CACHE[fullKey] = event
 
     if headers is None and bodyProducer is None:
         if len(_EVENT_CACHE) >= _CACHE_SIZE:

@@ -106,3 +106,17 @@ def test_header_name_types():
     _rejected(agent.request(b"GET", URL, {1: b"x"}), reactor)
     _rejected(agent.request(b"GET", URL, {b"X": 1}), reactor)
     _rejected(agent.request(b"GET", 42), reactor)
+
+
+def test_validated_heads_are_cached_but_not_credentials():
+    from txh11 import _client_request as cr
+
+    cr._EVENT_CACHE.clear()
+    a = cr.prepareRequest(b"GET", URL, {b"X-A": b"1"})
+    b = cr.prepareRequest(b"GET", URL, {b"X-A": b"1"})
+    assert a.event is b.event  # validated once
+    assert a is not b and a.clientRequest is not b.clientRequest
+    cr.prepareRequest(b"GET", URL, {b"Authorization": b"Bearer secret"})
+    cr.prepareRequest(b"GET", URL, {b"Cookie": b"s=1"})
+    assert not any(b"secret" in repr(k).encode() for k in cr._EVENT_CACHE)
+    assert len(cr._EVENT_CACHE) == 1
