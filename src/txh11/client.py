@@ -75,6 +75,24 @@ Wrappers
     host, port); treq puts its ``auth=`` header outside the redirect agent,
     so it is dropped too.  The tests check this with this agent.
 
+Where this agent differs from Twisted's
+======================================
+
+- Bad input fails the returned Deferred (``InvalidRequest``) instead of
+  raising from ``request()``.
+- Before ``deliverBody`` at most 64 KiB of a body is read ahead, then the
+  socket is paused (Twisted buffers without limit); a body that fits is
+  complete and its connection reusable at once (redirect bodies), a larger
+  one keeps its connection until it is read, and is closed if the response
+  is garbage collected unread.
+- The response Deferred fires after the rest of the bytes of the same read
+  were parsed, and the connection goes back to the pool before the body
+  protocol hears ``ResponseDone``: a request made from either callback
+  reuses it.
+- ``response.trailers``; ``Expect: 100-continue``; request bodies that must
+  produce exactly ``length`` bytes (else the connection is aborted and the
+  request fails with ``RequestGenerationFailed``).
+
 Logging goes to ``twisted.logger``.
 """
 
