@@ -2,12 +2,12 @@
 An HTTP/1.1 client for Twisted on txh11's core: :class:`Agent`, an
 ``IAgent`` that treq and Twisted's agent wrappers use unchanged::
 
-    import treq
+    from treq.client import HTTPClient
     from twisted.internet import reactor
     from txh11.client import Agent, HTTPConnectionPool
 
     agent = Agent(reactor, pool=HTTPConnectionPool(reactor))
-    http = treq.HTTPClient(agent)
+    http = HTTPClient(agent)
     response = await http.get("https://example.com/")
 
 ``Agent(reactor, contextFactory=BrowserLikePolicyForHTTPS(), pool=None,
