@@ -101,7 +101,6 @@ from __future__ import annotations
 from typing import Any, Optional, Union
 
 from twisted.internet import defer
-from twisted.internet.interfaces import IStreamClientEndpoint
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web.client import (

@@ -7,7 +7,7 @@ from twisted.internet.error import ConnectingCancelledError
 from twisted.web.client import readBody
 from twisted.web.http_headers import Headers
 
-from clienthelp import OK, URL, Conn, ManualProducer, failure, fired, makeAgent, result
+from clienthelp import OK, URL, Conn, ManualProducer, failure, makeAgent, result
 
 KEY = (b"http", b"127.0.0.1", 8080)
 
