@@ -27,6 +27,9 @@ Set ``role`` (``h11.SERVER`` or ``h11.CLIENT``) and override the hooks::
                                                    # default: loseConnection()
         def connectionClosed(self, reason): ...    # the transport is gone; fail
                                                    # everything still pending
+        def protocolSwitched(self, data): ...      # Upgrade/CONNECT accepted: HTTP
+                                                   # is over; data = bytes after it
+        def rawDataReceived(self, data): ...       # later bytes after a switch
 
 and drive the connection with:
 
@@ -383,6 +386,7 @@ class HTTP11Protocol(Protocol):
         self._closing = False
         self._peerEOF = False
         self._eofDelivered = False
+        self._switched = False
         self._lost = False
         self._out: list[bytes] = []
         self._outLen = 0
@@ -442,11 +446,26 @@ class HTTP11Protocol(Protocol):
     def connectionClosed(self, reason: Failure) -> None:
         """The transport is gone."""
 
+    def protocolSwitched(self, data: bytes) -> None:
+        """
+        Both sides switched protocols (Upgrade + 101, or CONNECT + 2xx).  The
+        bridge stopped parsing HTTP and no longer is the transport's
+        producer; ``data`` are the bytes already received after the switch,
+        later bytes go to :meth:`rawDataReceived`.  Default: close.
+        """
+        self.loseConnection()
+
+    def rawDataReceived(self, data: bytes) -> None:
+        """Bytes received after a protocol switch.  Default: dropped."""
+
     # ------------------------------------------------------------------
     # input
 
     def dataReceived(self, data: bytes) -> None:
         if self._lost or not data:
+            return
+        if self._switched:
+            self.rawDataReceived(data)
             return
         if self._closing or self._readError is not None:
             return  # discarding
@@ -462,7 +481,7 @@ class HTTP11Protocol(Protocol):
     def readConnectionLost(self) -> None:
         """The peer half-closed (EOF), the write side is still open."""
         self._peerEOF = True
-        if self._closing:
+        if self._closing or self._switched:
             self.transport.loseConnection()
             return
         if self._readError is None:
@@ -534,7 +553,12 @@ class HTTP11Protocol(Protocol):
         self._draining = True
         self._cork += 1
         try:
-            while self._readError is None and not self._closing and not self._eofDelivered:
+            while (
+                self._readError is None
+                and not self._closing
+                and not self._eofDelivered
+                and not self._switched
+            ):
                 if self._readPauses and not self._lost:
                     break
                 try:
@@ -551,11 +575,9 @@ class HTTP11Protocol(Protocol):
                 if event is h11.NEED_DATA:
                     break
                 if event is h11.PAUSED:
-                    if self.conn.their_state is h11.DONE:
-                        self._readPauses.add(PAUSE_PIPELINE)
-                    else:
-                        # protocol switch: the subclass takes over trailing_data
-                        self._readPauses.add(PAUSE_PIPELINE)
+                    # pipelined bytes after DONE, or a protocol switch pending
+                    self._readPauses.add(PAUSE_PIPELINE)
+                    self._checkSwitch()
                     break
                 t = type(event)
                 if t is h11.Request or t is h11.Response:
@@ -571,6 +593,24 @@ class HTTP11Protocol(Protocol):
             self._flush()
             self._syncTransportPause()
             self._updateTimers()
+
+    def _checkSwitch(self) -> None:
+        conn = self.conn
+        if self._switched or not (
+            conn.our_state is h11.SWITCHED_PROTOCOL or conn.their_state is h11.SWITCHED_PROTOCOL
+        ):
+            return
+        self._switched = True
+        self._flush()
+        self._timers.cancelAll()
+        self._readPauses.clear()
+        t = self.transport
+        if getattr(t, "producer", None) is self:
+            t.unregisterProducer()
+        if self._transportPaused:
+            self._transportPaused = False
+            t.resumeProducing()
+        self._dispatch(self.protocolSwitched, conn.trailing_data[0])
 
     def _dispatch(self, fn: Callable[[Any], None], arg: Any) -> None:
         self._dispatching = True
@@ -593,7 +633,7 @@ class HTTP11Protocol(Protocol):
             self._dispatch(self.cycleCompleted, reusable)
 
     def _syncTransportPause(self) -> None:
-        if self._lost or self._closing or self.transport is None:
+        if self._lost or self._closing or self._switched or self.transport is None:
             return
         want = bool(self._readPauses)
         if want and not self._transportPaused:
@@ -607,7 +647,7 @@ class HTTP11Protocol(Protocol):
     # timeouts
 
     def _updateTimers(self) -> None:
-        if self._lost or self._closing or self.conn is None:
+        if self._lost or self._closing or self._switched or self.conn is None:
             return
         conn = self.conn
         theirs = conn.their_state
@@ -658,6 +698,9 @@ class HTTP11Protocol(Protocol):
             self._flush()
         if type(event) is h11.ConnectionClosed:
             self.loseConnection()
+            return
+        if self.conn.our_state is h11.SWITCHED_PROTOCOL:
+            self._checkSwitch()
             return
         if type(event) is h11.EndOfMessage:
             self._updateTimers()
@@ -927,6 +970,8 @@ class HTTP11Protocol(Protocol):
             return
         self._out = []
         self._outLen = 0
+        self._closing = True  # nothing more happens on this connection
+        self._timers.cancelAll()
         abort = getattr(self.transport, "abortConnection", None)
         if abort is not None:
             abort()

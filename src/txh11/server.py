@@ -43,6 +43,9 @@ The request:
   ``notifyFinish()`` fires when the response went out in full and fails if
   the connection was lost first.  After the connection is lost, or after the
   server answered for the handler (protocol error), sends are ignored.
+- Protocol switch: ``switchProtocols(protocol)`` then send the ``101``
+  ``InformationalResponse`` (Upgrade) or a ``2xx`` ``Response`` (CONNECT);
+  ``protocol`` gets the raw transport and every byte after the switch.
 - Return ``None``, a ``Deferred`` or a coroutine.  An exception (raised or
   as a failed ``Deferred``) answers ``500`` and closes if no ``Response`` was
   sent yet, and aborts the connection otherwise.
@@ -449,6 +452,15 @@ class ServerRequest:
     def unregisterProducer(self) -> None:
         self.channel.unregisterProducer()
 
+    def switchProtocols(self, protocol: Any) -> None:
+        """
+        Hand the connection to ``protocol`` if this request's protocol switch
+        is accepted: call this, then send the ``101`` (Upgrade) or ``2xx``
+        (CONNECT) response.  ``protocol`` then gets ``makeConnection`` with
+        the raw transport and every byte after the switch.
+        """
+        self.channel._switchTarget = protocol
+
     def notifyFinish(self) -> "defer.Deferred[None]":
         if self._response == _DONE:
             return defer.succeed(None)
@@ -501,6 +513,11 @@ class ServerRequest:
             return
         ch.loseConnection()
 
+    def _afterSwitch(self) -> None:
+        finished, self._finishDeferreds = self._finishDeferreds, []
+        for d in finished:
+            d.callback(None)
+
     def _abandon(self, reason: Failure) -> None:
         """The server answers/closes instead of the handler from now on."""
         self._abandoned = True
@@ -545,6 +562,8 @@ class HTTP11ServerProtocol(HTTP11Protocol):
             handler.requestReceived if IRequestHandler.providedBy(handler) else handler
         )
         self._current: Optional[ServerRequest] = None
+        self._switchTarget: Any = None
+        self._rawTarget: Any = None
         self._dateCache: tuple[int, bytes] = (-1, b"")
 
     def _date(self) -> bytes:
@@ -667,7 +686,29 @@ class HTTP11ServerProtocol(HTTP11Protocol):
         self._current = None
         super().cycleCompleted(reusable)
 
+    def protocolSwitched(self, data: bytes) -> None:
+        request, self._current = self._current, None
+        if request is not None:
+            request._response = _DONE
+            request._afterSwitch()
+        target, self._switchTarget = self._switchTarget, None
+        if target is None:
+            self._log.warn("protocol switched but no protocol to switch to; closing")
+            self.abortConnection()
+            return
+        self._rawTarget = target
+        target.makeConnection(self.transport)
+        if data:
+            target.dataReceived(data)
+
+    def rawDataReceived(self, data: bytes) -> None:
+        if self._rawTarget is not None:
+            self._rawTarget.dataReceived(data)
+
     def connectionClosed(self, reason: Failure) -> None:
+        target, self._rawTarget = self._rawTarget, None
+        if target is not None:
+            target.connectionLost(reason)
         request, self._current = self._current, None
         if request is not None and request._response != _DONE:
             request._abandon(reason)

@@ -289,3 +289,65 @@ def test_handler_without_body_read_gets_eom_trailers():
     proto.dataReceived(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
     d = requests[0].readBody()
     assert d.result == b""
+
+
+class RawEcho(Protocol):
+    def dataReceived(self, data):
+        self.transport.write(b"echo:" + data)
+
+
+def test_upgrade_accepted_hands_over_raw_bytes():
+    def handler(request):
+        request.switchProtocols(RawEcho())
+        request.send(
+            h11.InformationalResponse(
+                status_code=101, headers=[("upgrade", "echo"), ("connection", "upgrade")]
+            )
+        )
+
+    proto, transport, clock = serve(handler)
+    proto.dataReceived(
+        b"GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\nearly"
+    )
+    assert transport.value().startswith(b"HTTP/1.1 101 ")
+    assert transport.value().endswith(b"\r\n\r\necho:early")
+    assert transport.producer is None  # the raw protocol may register its own
+    proto.dataReceived(b"later")
+    assert transport.value().endswith(b"echo:later")
+    clock.advance(1000)
+    assert not transport.disconnecting  # no HTTP timeouts any more
+
+
+def test_upgrade_accepted_later_while_reading_is_paused():
+    requests = []
+    proto, transport, clock = serve(requests.append)
+    proto.dataReceived(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n")
+    assert transport.producerState == "paused"  # core: PAUSED until we decide
+    requests[0].switchProtocols(RawEcho())
+    requests[0].send(h11.InformationalResponse(status_code=101, headers=[("upgrade", "echo")]))
+    assert transport.producerState == "producing"
+    proto.dataReceived(b"x")
+    assert transport.value().endswith(b"echo:x")
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET /a HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: h2c\r\n\r\n",
+        b"OPTIONS * HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: h2c\r\n\r\n",
+    ],
+)
+def test_upgrade_declined_keeps_http(head):
+    proto, transport, clock = serve(hello)
+    proto.dataReceived(head + b"GET /b HTTP/1.1\r\nHost: a\r\n\r\n")
+    clock.advance(0)
+    assert statuses(transport.value()) == [200, 200]
+
+
+def test_connect_accepted_without_switch_target_aborts():
+    def handler(request):
+        request.send(h11.Response(status_code=200, headers=[]))
+
+    proto, transport, clock = serve(handler)
+    proto.dataReceived(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+    assert transport.disconnected
