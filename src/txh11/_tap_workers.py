@@ -90,23 +90,24 @@ class RecordedSockets:
     sockets: list[socket.socket]
     unixPath: Optional[str] = None
     lock: Any = None
-    owned: bool = True  # False for sockets inherited from systemd: never closed here
 
     def socketFor(self, worker: int) -> socket.socket:
         return self.sockets[worker % len(self.sockets)]
 
     def close(self) -> None:
-        if self.owned:
-            for s in self.sockets:
-                s.close()
-            if self.unixPath is not None:
-                try:
-                    os.unlink(self.unixPath)
-                except OSError:
-                    pass
-            if self.lock is not None:
-                self.lock.unlock()
+        """Close our copies (workers keep theirs); remove a UNIX socket's file."""
+        for s in self.sockets:
+            s.close()
         self.sockets = []
+        if self.unixPath is not None:
+            try:
+                os.unlink(self.unixPath)
+            except OSError:
+                pass
+            self.unixPath = None
+        if self.lock is not None:
+            self.lock.unlock()
+            self.lock = None
 
 
 @implementer(IListeningPort)

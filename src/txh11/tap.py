@@ -290,8 +290,7 @@ class Options(usage.Options):
         self["root"] = None  # the WSGIResource needs the thread pool: makeService
 
     def _load_resource_script(self) -> None:
-        from twisted.web.resource import NoResource
-        from twisted.web.script import ResourceScript
+        from twisted.web.script import ResourceScript, noRsrc
         from twisted.web.static import Registry
 
         path = os.path.abspath(self["resource-script"])
@@ -303,7 +302,7 @@ class Options(usage.Options):
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
             self._fail(f"--resource-script {path!r}: {_describe(e)}")
-        if isinstance(root, NoResource) or not IResource.providedBy(root):
+        if root is noRsrc or not IResource.providedBy(root):
             self._fail(f"--resource-script {path!r}: defines no IResource named `resource`")
         self["resource-script"] = path
         self["root"] = root
