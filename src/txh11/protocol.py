@@ -63,6 +63,14 @@ and drive the connection with:
   ``closeTimeout`` if that stalls).  ``abortConnection()``: now.
 - ``conn``: the core Connection, for reading states.  Do not call its
   ``receive_data``/``next_event``/``send*`` directly.
+- ``clock``: the ``IReactorTime`` given to the constructor
+  (``HTTP11Protocol(reactor=None)``; ``None`` means the global reactor,
+  imported on first use).  ``connected`` drops to 0 on ``connectionLost``.
+
+Peer EOF: the protocol provides ``IHalfCloseableProtocol``, so a peer that
+shuts down its sending side (``readConnectionLost``) yields a
+``ConnectionClosed`` event while we can still answer; the connection closes
+once both sides are finished.
 
 Guarantees
 ==========
@@ -306,6 +314,8 @@ class _PassthroughConsumer:
         self.length = length
         self.written = 0
         self.failed = False
+        self.finished = False
+        self.result: defer.Deferred[None] = defer.Deferred()
 
     # IConsumer.  Body producers are children of the protocol already.
     def registerProducer(self, producer: Any, streaming: bool) -> None:
@@ -395,12 +405,16 @@ class HTTP11Protocol(Protocol):
         self._child: Any = None
         self._pullAdapter: Optional[_PullToPush] = None
         self._activeBody: Optional[_PassthroughConsumer] = None
-        self._bodyDeferred: Optional[defer.Deferred[None]] = None
         self._zeroCopyDriver: Any = None
         self._timers = _Timers(self._getReactor, self._timeoutFired)
 
     # ------------------------------------------------------------------
     # configuration helpers
+
+    @property
+    def clock(self) -> IReactorTime:
+        """The injected IReactorTime (the global reactor by default)."""
+        return self._getReactor()
 
     def _getReactor(self) -> IReactorTime:
         if self._reactor is None:
@@ -772,9 +786,8 @@ class HTTP11Protocol(Protocol):
         self._flush()
         suffix = parts[i + 1 :]
         consumer = _PassthroughConsumer(self, body, length)
-        result: defer.Deferred[None] = defer.Deferred()
+        result = consumer.result
         self._activeBody = consumer
-        self._bodyDeferred = result
         if self._lost:
             self._bodyFailed(consumer, Failure(ConnectionError("connection lost")), abort=False)
             return result
@@ -802,8 +815,8 @@ class HTTP11Protocol(Protocol):
                     ),
                 )
                 return
+            consumer.finished = True
             self._activeBody = None
-            self._bodyDeferred = None
             self._child = None
             for part in suffix:
                 self._append(part)
@@ -823,17 +836,17 @@ class HTTP11Protocol(Protocol):
         if consumer.failed:
             return
         consumer.failed = True
-        body, result = consumer._body, self._bodyDeferred
-        self._activeBody = None
-        self._bodyDeferred = None
+        body, result = consumer._body, consumer.result
+        if self._activeBody is consumer:
+            self._activeBody = None
+            self._zeroCopyDriver = None
         if self._child is body:
             self._child = None
-        if self._zeroCopyDriver is not None:
-            self._zeroCopyDriver = None
-        try:
-            self.conn.send_failed()
-        except Exception:
-            pass
+        if not consumer.finished:
+            try:
+                self.conn.send_failed()
+            except Exception:
+                pass
         if abort:
             self._log.error(
                 "passthrough body failed ({reason}); aborting {peer}",
@@ -845,7 +858,7 @@ class HTTP11Protocol(Protocol):
             except Exception:
                 pass
             self.abortConnection()
-        if result is not None:
+        if not result.called:
             result.errback(reason)
 
     def _zeroCopyTransport(self) -> Optional[abstract.FileDescriptor]:

@@ -278,3 +278,27 @@ def test_passthrough_consumer_interface():
     consumer = _PassthroughConsumer(proto, object(), 1)
     verifyObject(IZeroCopyConsumer, consumer)
     assert consumer.zeroCopyTransport() is None  # StringTransport: no socket
+
+
+def test_write_after_body_finished_aborts_without_failing_the_next():
+    proto, transport, clock = connect()
+    body_response(proto, "chunked")
+    late = []
+
+    @implementer(IBodyProducer)
+    class Late(ListProducer):
+        def startProducing(self, consumer):
+            late.append(consumer)
+            consumer.write(b"abcdef")
+            return defer.succeed(None)
+
+    first = []
+    proto.sendBody(ProducerBody(Late([], 6))).addBoth(first.append)
+    assert first == [None]
+    second = []
+    d = proto.sendBody(ProducerBody(ListProducer([b"x"], 1)))
+    d.addBoth(second.append)
+    late[0].write(b"sneaky")
+    assert transport.disconnected
+    assert b"sneaky" not in transport.value()
+    assert second == [None]
