@@ -106,6 +106,26 @@ class Files:
             d = request.respond(200, [("content-type", "application/octet-stream")], body)
             d.addBoth(lambda r: (f.close(), r)[1])
             return d
+        if target.startswith(b"/chunked/"):
+            # a region of the file, chunked, with a trailer: sendfile inside
+            # chunk framing, and the framing written only after the region
+            path = self.files[target[9:].decode()]
+            f = open(path, "rb")
+            size = os.path.getsize(path)
+            body = FileBody(f, 100, size - 200)
+            self.factory_ref().bodies.append(body)
+            request.send(
+                h11.Response(
+                    status_code=200,
+                    headers=[("transfer-encoding", "chunked"), ("trailer", "x-region")],
+                )
+            )
+            d = request.sendBody(body)
+            d.addCallback(
+                lambda _: request.send(h11.EndOfMessage(headers=[("x-region", "100-")]))
+            )
+            d.addBoth(lambda r: (f.close(), r)[1])
+            return d
         return request.respond(404, [], b"")
 
 
@@ -215,6 +235,22 @@ class PlainTCPTests(SocketTestBase):
         self.assertEqual(stats.fallback_bytes, 0)
         self.assertGreater(self.factory.bodies[0].sendfileCalls, 0)
         self.assertGreater(rate, 0)
+
+    @defer.inlineCallbacks
+    def test_chunked_file_region_with_trailer(self):
+        path = os.path.join(self.dir, "region.bin")
+        make_file(path, 8 * MiB)
+        self.handler.files["region"] = path
+        target = os.path.join(self.dir, "region.out")
+        out, err, code = yield self.curl("--raw", "-o", target, self.url("/chunked/region"))
+        self.assertEqual(code, 0, err)
+        with open(path, "rb") as f:
+            expected = f.read()[100:-100]
+        with open(target, "rb") as f:
+            raw = f.read()
+        n = len(expected)
+        self.assertEqual(raw, b"%x\r\n" % n + expected + b"\r\n0\r\nx-region: 100-\r\n\r\n")
+        self.assertEqual(stats.sendfile_bytes, n)
 
     @defer.inlineCallbacks
     def test_slow_reader_memory_stays_flat(self):
