@@ -146,7 +146,7 @@ class _HeadReader:
 
     def _take_head(self, buf: ReceiveBuffer) -> Optional[bytes]:
         # RFC 9112 2.2: ignore empty lines before the start line.
-        data = buf._data
+        data = buf.raw()
         while data.startswith(b"\r\n"):
             buf.discard(2)
         n = len(data)
@@ -171,7 +171,7 @@ class _HeadReader:
 
     def _check_partial(self, buf: ReceiveBuffer, searched: int) -> None:
         """Reject bytes that can never become a valid head, without waiting."""
-        m = _bad_ctl_re.search(buf._data, searched - 1 if searched else 0)
+        m = _bad_ctl_re.search(buf.raw(), searched - 1 if searched else 0)
         if m is not None:
             raise RemoteProtocolError("bare CR, bare LF or NUL in message head")
         if searched < 16:
@@ -290,11 +290,11 @@ class ChunkedReader:
         self.chunk_start = False
 
     def __call__(self, buf: ReceiveBuffer) -> Union[None, Data, EndOfMessage]:
-        data = buf._data
         start = self.chunk_start
         if self.remaining == 0:
             if self.in_trailers:
                 return self._trailers(buf)
+            data = buf.raw()
             # At a chunk boundary: [CRLF after the previous chunk] chunk-size line.
             pos = 0
             if self.need_crlf:
@@ -327,17 +327,11 @@ class ChunkedReader:
                 return self._trailers(buf)
             self.remaining = size
             start = True
-        if not data:
+        if not buf:
             self.chunk_start = start
             return None
-        n = self.remaining
-        if len(data) <= n:
-            out = bytes(data)
-            data.clear()
-        else:
-            out = bytes(data[:n])
-            del data[:n]
-        n -= len(out)
+        out = buf.take(self.remaining)
+        n = self.remaining - len(out)
         self.remaining = n
         self.chunk_start = False
         if n == 0:
@@ -356,7 +350,7 @@ class ChunkedReader:
         if block is None:
             if len(buf) > self.max_size:
                 raise RemoteProtocolError("trailer section too large", 431)
-            if _bad_ctl_re.search(buf._data, searched - 1 if searched else 0) is not None:
+            if _bad_ctl_re.search(buf.raw(), searched - 1 if searched else 0) is not None:
                 raise RemoteProtocolError("bare CR, bare LF or NUL in trailer section")
             return None
         if len(block) > self.max_size:

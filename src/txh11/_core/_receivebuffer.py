@@ -4,6 +4,10 @@ Searches remember how far they already looked, so bytes trickling in one at a
 time cost time proportional to the new bytes, never a rescan of the buffer.
 Deleting from the front of a ``bytearray`` is cheap in CPython, so consumed
 bytes are dropped eagerly.
+
+A ``bytes`` object that arrives while the buffer is empty is kept as it is
+(``_whole``) until something needs to look inside it, so a body read that
+takes all of it hands the very same object on: no copy at all.
 """
 
 from typing import Optional
@@ -12,25 +16,41 @@ __all__ = ["ReceiveBuffer"]
 
 
 class ReceiveBuffer:
-    __slots__ = ("_data", "_searched")
+    __slots__ = ("_data", "_whole", "_searched")
 
     def __init__(self) -> None:
         self._data = bytearray()
+        self._whole: Optional[bytes] = None
         # How far a pending search for a terminator has already looked.
         self._searched = 0
 
     def __iadd__(self, data: bytes) -> "ReceiveBuffer":
-        self._data += data
+        if self._whole is None and not self._data and type(data) is bytes:
+            self._whole = data
+        else:
+            buf = self.raw()
+            buf += data
         return self
 
+    def raw(self) -> bytearray:
+        """The buffered bytes as a bytearray that readers may inspect and trim."""
+        if self._whole is not None:
+            self._data += self._whole
+            self._whole = None
+        return self._data
+
     def __len__(self) -> int:
+        if self._whole is not None:
+            return len(self._whole) + len(self._data)
         return len(self._data)
 
     def __bool__(self) -> bool:
-        return bool(self._data)
+        return self._whole is not None or bool(self._data)
 
     def __bytes__(self) -> bytes:
-        return bytes(self._data)
+        if self._whole is not None and not self._data:
+            return self._whole
+        return bytes(self.raw())
 
     @property
     def searched(self) -> int:
@@ -38,35 +58,40 @@ class ReceiveBuffer:
         return self._searched
 
     def peek(self, n: int) -> bytes:
-        return bytes(self._data[:n])
+        return bytes(self.raw()[:n])
 
     def startswith(self, prefix: bytes) -> bool:
-        return self._data.startswith(prefix)
+        return self.raw().startswith(prefix)
 
     def find(self, needle: bytes, start: int = 0) -> int:
-        return self._data.find(needle, start)
+        return self.raw().find(needle, start)
 
     def discard(self, n: int) -> None:
-        del self._data[:n]
+        del self.raw()[:n]
         self._searched = 0
 
     def take(self, n: int) -> bytes:
         """Remove and return up to ``n`` bytes from the front."""
-        data = self._data
+        self._searched = 0
+        whole = self._whole
+        if whole is not None and not self._data:
+            if n >= len(whole):
+                self._whole = None
+                return whole
+            self._whole = None
+            self._data += memoryview(whole)[n:]
+            return whole[:n]
+        data = self.raw()
         if n >= len(data):
             out = bytes(data)
             data.clear()
         else:
             out = bytes(data[:n])
             del data[:n]
-        self._searched = 0
         return out
 
     def take_all(self) -> bytes:
-        out = bytes(self._data)
-        self._data.clear()
-        self._searched = 0
-        return out
+        return self.take(len(self))
 
     def take_until(self, terminator: bytes, keep: int = 0) -> Optional[bytes]:
         """Remove and return the bytes before ``terminator`` plus its first
@@ -75,7 +100,7 @@ class ReceiveBuffer:
         Returns None, remembering how far it looked, if the terminator has not
         arrived yet.
         """
-        data = self._data
+        data = self.raw()
         start = self._searched - len(terminator) + 1
         idx = data.find(terminator, start if start > 0 else 0)
         if idx < 0:
