@@ -166,6 +166,9 @@ class WebChannel:
         self.site = site
         self.factory = site
         self.requestFactory = site.requestFactory
+        self._nonQueued = INonQueuedRequestFactory.providedBy(self.requestFactory)
+        self._peer: Any = None
+        self._host: Any = None
         self._request: Any = None  # the twisted.web request being answered
         self._sreq: Any = None  # its txh11.server.ServerRequest
         self._result: Optional[defer.Deferred[None]] = None
@@ -187,10 +190,16 @@ class WebChannel:
         return self.protocol.transport
 
     def getPeer(self) -> Any:
-        return self.protocol.transport.getPeer()
+        # Addresses are fixed once requests arrive (a PROXY header, if any,
+        # comes first): asked for by every request, computed once.
+        if self._peer is None:
+            self._peer = self.protocol.transport.getPeer()
+        return self._peer
 
     def getHost(self) -> Any:
-        return self.protocol.transport.getHost()
+        if self._host is None:
+            self._host = self.protocol.transport.getHost()
+        return self._host
 
     def isSecure(self) -> bool:
         return ISSLTransport(self.protocol.transport, None) is not None
@@ -201,11 +210,10 @@ class WebChannel:
     # -- IRequestHandler -------------------------------------------------
 
     def requestReceived(self, sreq: Any) -> Any:
-        factory = self.requestFactory
-        if INonQueuedRequestFactory.providedBy(factory):
-            request = factory(self)
+        if self._nonQueued:
+            request = self.requestFactory(self)
         else:
-            request = factory(self, False)
+            request = self.requestFactory(self, False)
         self._request = request
         self._sreq = sreq
         self._result = None
@@ -223,13 +231,20 @@ class WebChannel:
                 length = None
         request.parseCookies()
         request.gotLength(length)
-        sreq.notifyFinish().addErrback(self._lost, request)
-        sreq.deliverBody(_ContentReceiver(self, request))
+        if length == 0:
+            self._process(request)  # no body to wait for
+        else:
+            sreq.deliverBody(_ContentReceiver(self, request))
 
-        # Answered synchronously: nothing for the server to wait for.
         if self._syncFailure is not None:
             f, self._syncFailure = self._syncFailure, None
-            return defer.fail(f)
+            if self._request is request:
+                sreq.notifyFinish().addErrback(self._lost, request)
+            return defer.fail(f)  # the server answers 500 or aborts
+        if self._request is not request:
+            return None  # answered synchronously: nothing to wait for
+        # Still going: learn if the server or the connection ends it first.
+        sreq.notifyFinish().addErrback(self._lost, request)
         if self._request is not request:
             return None
         d: defer.Deferred[None] = defer.Deferred()

@@ -1,0 +1,397 @@
+"""
+Server benchmark: txh11.web.Site against twisted.web and a hand-written
+Twisted+h11 protocol, on loopback, driven by wrk.
+
+    apt-get install -y wrk          # the load generator (Debian/Ubuntu)
+    pip install -e '.[bench]'       # h11, for the hand-written baseline
+    python bench/server.py          # ~2 minutes; --quick for ~40 s
+
+Each server runs alone, in its own process, pinned to CPU 0 (``taskset``);
+wrk is pinned to CPU 1.  Every measurement lasts ``--duration`` seconds
+after a 1 s warm-up.
+
+Scenarios:
+
+- hello world (the same ``Resource`` on txh11.web.Site and
+  twisted.web.server.Site; an equivalent h11 protocol): keep-alive,
+  ``Connection: close``, and pipelined (16 requests per write, wrk+lua);
+- a 100 MiB static file (``static.File``) on txh11.web.Site (sendfile) and
+  on twisted.web.server.Site: MB/s, server CPU seconds per GiB (from
+  /proc/PID/stat) and the server's resident memory before and after.
+
+Prints req/s, MB/s and the ratios against twisted.web.  ``--profile KIND``
+runs one txh11 server under cProfile and prints where the time went.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.join(os.path.dirname(HERE), "src")
+HELLO = b"Hello, world!\n"
+FILE_SIZE = 100 * 1024 * 1024
+
+PIPELINE_LUA = """
+init = function(args)
+   local r = {}
+   for i = 1, 16 do r[i] = wrk.format(nil, "/") end
+   req = table.concat(r)
+end
+request = function() return req end
+"""
+
+
+# ---------------------------------------------------------------------------
+# the servers (run in a child process: python bench/server.py --serve KIND)
+
+
+def serve(kind: str, port: int, directory: str) -> None:
+    sys.path.insert(0, SRC)
+    from twisted.internet import epollreactor
+
+    epollreactor.install()
+    from twisted.internet import reactor
+    from twisted.web.resource import Resource
+
+    class Hello(Resource):
+        isLeaf = True
+
+        def render_GET(self, request):
+            request.setHeader(b"content-type", b"text/plain")
+            return HELLO
+
+    if kind in ("txh11", "twisted"):
+        root = Hello()
+    else:
+        root = None
+    if kind in ("txh11-file", "twisted-file"):
+        from twisted.web.static import File
+
+        root = File(directory)
+
+    if kind.startswith("txh11"):
+        from txh11.web import Site
+
+        factory = Site(root)
+    elif kind.startswith("twisted"):
+        from twisted.web.server import Site as TwistedSite
+
+        factory = TwistedSite(root)
+    elif kind == "h11":
+        factory = h11Factory()
+    else:
+        raise SystemExit(f"unknown server {kind}")
+    factory.noisy = False
+    if hasattr(factory, "log"):
+        factory.log = lambda request: None  # no access log in either
+    reactor.listenTCP(port, factory, interface="127.0.0.1", backlog=1024)
+
+    profile = os.environ.get("BENCH_PROFILE")
+    if profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+
+        def dump():
+            prof.disable()
+            prof.dump_stats(profile)
+
+        reactor.addSystemEventTrigger("before", "shutdown", dump)
+        prof.enable()
+    print("ready", flush=True)
+    reactor.run()  # SIGTERM stops it
+
+
+def h11Factory():
+    """A hand-written Twisted protocol on h11 (the library), as a baseline."""
+    import h11
+    from twisted.internet.protocol import Factory, Protocol
+
+    from email.utils import formatdate
+
+    class H11Hello(Protocol):
+        def connectionMade(self):
+            self.conn = h11.Connection(h11.SERVER)
+
+        def dataReceived(self, data):
+            conn = self.conn
+            conn.receive_data(data)
+            out = []
+            while True:
+                try:
+                    event = conn.next_event()
+                except h11.RemoteProtocolError:
+                    self.transport.loseConnection()
+                    return
+                t = type(event)
+                if event is h11.NEED_DATA:
+                    break
+                if event is h11.PAUSED:
+                    if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
+                        conn.start_next_cycle()
+                        continue
+                    break
+                if t is h11.Request:
+                    out.append(conn.send(h11.Response(status_code=200, headers=[
+                        ("content-type", "text/plain"),
+                        ("content-length", str(len(HELLO))),
+                        ("date", formatdate(usegmt=True)),
+                        ("server", "h11-bench"),
+                    ])))
+                    out.append(conn.send(h11.Data(data=HELLO)))
+                    out.append(conn.send(h11.EndOfMessage()))
+                elif t is h11.EndOfMessage:
+                    if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
+                        conn.start_next_cycle()
+                    elif conn.our_state is h11.MUST_CLOSE:
+                        break
+                elif t is h11.ConnectionClosed:
+                    break
+            if out:
+                self.transport.writeSequence(out)
+            if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.CLOSED:
+                self.transport.loseConnection()
+
+    f = Factory()
+    f.protocol = H11Hello
+    return f
+
+
+# ---------------------------------------------------------------------------
+# the driver
+
+
+def freePort() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pinned(cpu: int, argv: list[str]) -> list[str]:
+    if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
+        return ["taskset", "-c", str(cpu), *argv]
+    return argv
+
+
+class Server:
+    def __init__(self, kind: str, directory: str, profile: str = "") -> None:
+        self.kind = kind
+        self.port = freePort()
+        env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        if profile:
+            env["BENCH_PROFILE"] = profile
+        self.proc = subprocess.Popen(
+            pinned(0, [sys.executable, __file__, "--serve", kind, "--port", str(self.port),
+                       "--dir", directory]),
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        line = self.proc.stdout.readline()
+        if line.strip() != b"ready":
+            raise SystemExit(f"{kind} server did not start")
+
+    def cpu(self) -> float:
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss(self) -> int:
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def wrk(url: str, duration: float, connections: int, extra: list[str] = (), threads: int = 1):
+    argv = pinned(1, ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration:g}s",
+                      "--latency", *extra, url])
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 30).stdout
+    if "Requests/sec" not in out:
+        raise SystemExit(f"wrk failed: {' '.join(argv)}\n{out}")
+    rps = float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))
+    m = re.search(r"(\d+) requests in ([\d.]+)(\w+), ([\d.]+)(\w+) read", out)
+    count = int(m.group(1))
+    secs = float(m.group(2)) * {"ms": 1e-3, "s": 1, "m": 60}[m.group(3)]
+    nbytes = float(m.group(4)) * {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}[m.group(5)]
+    errors = re.search(r"Socket errors: (.*)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "count": count,
+        "secs": secs,
+        "bytes": nbytes,
+        "errors": (errors.group(1) if errors else "") + (f" non2xx={non2xx.group(1)}" if non2xx else ""),
+        "raw": out,
+    }
+
+
+def bench_hello(kinds, duration, results):
+    lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    lua.write(PIPELINE_LUA)
+    lua.close()
+    scenarios = [
+        ("keep-alive", 50, []),
+        ("Connection: close", 50, ["-H", "Connection: close"]),
+        ("pipelined x16", 50, ["-s", lua.name]),
+    ]
+    try:
+        for kind in kinds:
+            for name, conns, extra in scenarios:
+                server = Server(kind, "/")
+                try:
+                    url = f"http://127.0.0.1:{server.port}/"
+                    wrk(url, 1, conns, extra)  # warm-up
+                    cpu0 = server.cpu()
+                    r = wrk(url, duration, conns, extra)
+                    r["cpu"] = server.cpu() - cpu0
+                finally:
+                    server.stop()
+                results[(name, kind)] = r
+                print(f"  {kind:8s} {name:18s} {r['rps']:10.0f} req/s  "
+                      f"server cpu {r['cpu'] / r['secs'] * 100:3.0f}%  {r['errors']}", flush=True)
+    finally:
+        os.unlink(lua.name)
+
+
+def bench_file(duration, results, directory):
+    for kind in ("txh11-file", "twisted-file"):
+        server = Server(kind, directory)
+        try:
+            url = f"http://127.0.0.1:{server.port}/big.bin"
+            wrk(url, 1, 4)  # warm-up
+            rss0 = server.rss()
+            cpu0 = server.cpu()
+            r = wrk(url, duration, 4)
+            r["cpu"] = server.cpu() - cpu0
+            r["rss0"], r["rss1"] = rss0, server.rss()
+        finally:
+            server.stop()
+        r["mbps"] = r["bytes"] / r["secs"] / 1e6
+        r["cpu_per_gib"] = r["cpu"] / (r["bytes"] / 1024**3)
+        results[("file", kind)] = r
+        print(f"  {kind:12s} {r['mbps']:8.0f} MB/s   server cpu {r['cpu_per_gib']:.3f} s/GiB   "
+              f"rss {r['rss0'] / 2**20:.0f} -> {r['rss1'] / 2**20:.0f} MiB  {r['errors']}", flush=True)
+
+
+def profile(kind, duration, directory):
+    import pstats
+
+    prof = tempfile.NamedTemporaryFile(suffix=".prof", delete=False).name
+    server = Server(kind, directory, profile=prof)
+    try:
+        url = f"http://127.0.0.1:{server.port}/" + ("big.bin" if kind.endswith("file") else "")
+        r = wrk(url, duration, 50 if not kind.endswith("file") else 4)
+        print(f"{r['rps']:.0f} req/s under the profiler")
+    finally:
+        server.stop()
+    stats = pstats.Stats(prof)
+    stats.sort_stats("tottime").print_stats(30)
+    # time by layer (exclusive time of functions, grouped by file)
+    layers: dict[str, float] = {}
+    total = 0.0
+    for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():
+        total += tottime
+        if "/txh11/_core/" in filename:
+            layer = "txh11 core"
+        elif filename.endswith("txh11/protocol.py"):
+            layer = "txh11 bridge (protocol.py)"
+        elif filename.endswith("txh11/server.py"):
+            layer = "txh11 server.py"
+        elif filename.endswith("txh11/web.py"):
+            layer = "txh11 web adapter (web.py)"
+        elif filename.endswith("txh11/bodies.py"):
+            layer = "txh11 bodies.py"
+        elif "/twisted/web/" in filename:
+            layer = "twisted.web (Request, resource, headers)"
+        elif "/twisted/internet/" in filename or "/twisted/python/" in filename:
+            layer = "twisted reactor/transport"
+        elif filename == "~":
+            layer = "builtins (send/recv, epoll, ...)"
+        else:
+            layer = "other"
+        layers[layer] = layers.get(layer, 0.0) + tottime
+    print("exclusive time by layer:")
+    for layer, t in sorted(layers.items(), key=lambda x: -x[1]):
+        print(f"  {layer:42s} {t:7.2f} s  {t / total * 100:5.1f}%")
+    os.unlink(prof)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--serve")
+    ap.add_argument("--port", type=int)
+    ap.add_argument("--dir", default="/")
+    ap.add_argument("--duration", type=float, default=5)
+    ap.add_argument("--quick", action="store_true", help="2 s per measurement")
+    ap.add_argument("--profile", help="profile one server: txh11 or txh11-file")
+    ap.add_argument("--skip-file", action="store_true")
+    args = ap.parse_args()
+    if args.serve:
+        serve(args.serve, args.port, args.dir)
+        return
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk not found: apt-get update && apt-get install -y wrk")
+    duration = 2 if args.quick else args.duration
+
+    directory = tempfile.mkdtemp()
+    try:
+        with open(os.path.join(directory, "big.bin"), "wb") as f:
+            block = os.urandom(1 << 20)
+            for _ in range(FILE_SIZE >> 20):
+                f.write(block)
+        if args.profile:
+            profile(args.profile, duration, directory)
+            return
+        try:
+            import h11  # noqa: F401
+
+            kinds = ["txh11", "twisted", "h11"]
+        except ImportError:
+            print("(h11 not installed: pip install h11 -- skipping the h11 baseline)")
+            kinds = ["txh11", "twisted"]
+        results: dict = {}
+        print(f"hello world, {duration:g} s each, server on CPU 0, wrk on CPU 1")
+        bench_hello(kinds, duration, results)
+        if not args.skip_file:
+            print(f"static.File, 100 MiB, wrk -c 4, {duration:g} s")
+            bench_file(duration, results, directory)
+    finally:
+        shutil.rmtree(directory)
+
+    print()
+    print("summary (ratio = txh11 / other)")
+    for name in ("keep-alive", "Connection: close", "pipelined x16"):
+        t = results[(name, "txh11")]["rps"]
+        line = f"  {name:18s} txh11 {t:8.0f} req/s | twisted.web {results[(name, 'twisted')]['rps']:8.0f} " \
+               f"({t / results[(name, 'twisted')]['rps']:.2f}x)"
+        if (name, "h11") in results:
+            line += f" | h11 {results[(name, 'h11')]['rps']:8.0f} ({t / results[(name, 'h11')]['rps']:.2f}x)"
+        print(line)
+    if ("file", "txh11-file") in results:
+        a, b = results[("file", "txh11-file")], results[("file", "twisted-file")]
+        print(f"  {'100 MiB file':18s} txh11 {a['mbps']:8.0f} MB/s  | twisted.web {b['mbps']:8.0f} MB/s "
+              f"({a['mbps'] / b['mbps']:.2f}x); server CPU per GiB {a['cpu_per_gib']:.3f} s vs "
+              f"{b['cpu_per_gib']:.3f} s ({b['cpu_per_gib'] / max(a['cpu_per_gib'], 1e-9):.1f}x less)")
+
+
+if __name__ == "__main__":
+    main()
