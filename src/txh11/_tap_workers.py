@@ -165,9 +165,13 @@ class SocketRecorder:
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith(("listen", "adopt")):
-            raise error.CannotListenError(
-                None, None, f"this endpoint type ({name}) cannot be shared by --workers"
-            )
+
+            def unsupported(*args: Any, **kwargs: Any) -> Any:
+                raise error.CannotListenError(
+                    None, None, f"this endpoint type ({name}) cannot be shared by --workers"
+                )
+
+            return unsupported
         return getattr(self._reactor, name)
 
     def record(self, description: str, endpoint: Any) -> RecordedSockets:
@@ -175,7 +179,10 @@ class SocketRecorder:
         self._description = description
         before = len(self.recorded)
         results: list[Any] = []
-        endpoint.listen(Factory()).addBoth(results.append)
+        try:
+            endpoint.listen(Factory()).addBoth(results.append)
+        except Exception as e:
+            raise CannotListen(description, e)
         if not results:
             raise CannotListen(description, "this endpoint does not listen at once")
         if isinstance(results[0], Failure):
