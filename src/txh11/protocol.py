@@ -516,6 +516,9 @@ class HTTP11Protocol(Protocol):
             self._pullAdapter.halt()
         if self._activeBody is not None:
             self._bodyFailed(self._activeBody, reason, abort=False)
+        if self._child is not None:
+            # we may have unregistered from the transport (closing, switch)
+            self.stopProducing()
         if self._readError is None and not self._closing:
             self.conn.receive_data(b"")
             self._readPauses.discard(PAUSE_CONSUMER)

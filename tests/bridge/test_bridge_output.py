@@ -4,7 +4,9 @@ import io
 
 import pytest
 from twisted.internet import defer, task
+from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import IPullProducer, IPushProducer
+from twisted.python.failure import Failure
 from twisted.internet.testing import StringTransportWithDisconnection
 from twisted.web.client import FileBodyProducer
 from twisted.web.iweb import IBodyProducer
@@ -302,3 +304,15 @@ def test_write_after_body_finished_aborts_without_failing_the_next():
     assert transport.disconnected
     assert b"sneaky" not in transport.value()
     assert second == [None]
+
+
+def test_child_stopped_when_lost_after_we_unregistered():
+    proto, transport, clock = connect(transport=StringTransportWithDisconnection())
+    streaming_response(proto)
+    child = PushRecorder()
+    proto.registerProducer(child, True)
+    proto.loseConnection()  # unregisters the protocol from the transport
+    assert transport.producer is None
+    assert child.calls == []
+    proto.connectionLost(Failure(ConnectionDone()))
+    assert child.calls == ["stop"]

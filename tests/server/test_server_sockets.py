@@ -180,8 +180,10 @@ class SocketTestBase(unittest.TestCase):
         self.handler.files["big"] = path
         target = os.path.join(self.dir, "out.bin")
         start = time.perf_counter()
+        cpu = time.process_time()
         out, err, code = yield self.curl("-o", target, "-w", "%{size_download}", self.url("/file/big"))
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu
         self.assertEqual(code, 0, err)
         self.assertEqual(int(out), size)
         digest = hashlib.sha256()
@@ -191,7 +193,10 @@ class SocketTestBase(unittest.TestCase):
         self.assertEqual(digest.hexdigest(), expected)
         os.unlink(target)
         rate = size / MiB / elapsed
-        sys.stderr.write(f"\n[{self.scheme} {size // MiB} MiB download: {rate:.0f} MiB/s] ")
+        sys.stderr.write(
+            f"\n[{self.scheme} {size // MiB} MiB download: {rate:.0f} MiB/s,"
+            f" server CPU {cpu * 1000 / (size / MiB):.2f} ms/MiB] "
+        )
         return rate
 
 
