@@ -307,7 +307,7 @@ def test_write_after_body_finished_aborts_without_failing_the_next():
 
 
 def test_child_stopped_when_lost_after_we_unregistered():
-    proto, transport, clock = connect(transport=StringTransportWithDisconnection())
+    proto, transport, clock = connect()
     streaming_response(proto)
     child = PushRecorder()
     proto.registerProducer(child, True)
