@@ -53,7 +53,7 @@ from typing import IO, Any, Optional
 
 from twisted.internet import defer
 from twisted.internet.error import ConnectionLost
-from twisted.internet.interfaces import IPullProducer, IPushProducer, IReactorTime
+from twisted.internet.interfaces import IPullProducer, IReactorTime
 from twisted.python.failure import Failure
 from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer
 from zope.interface import implementer
@@ -80,10 +80,6 @@ class Stats:
 stats = Stats()
 
 _SENDFILE_MAX = 16 * 1024 * 1024  # per sendfile() call / per writability event
-
-
-class _Stopped(Exception):
-    pass
 
 
 @implementer(IBodyProducer)

@@ -1,14 +1,11 @@
 """Output side: child producers, passthrough bodies, length enforcement."""
 
-import io
-
 import pytest
-from twisted.internet import defer, task
+from twisted.internet import defer
 from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import IPullProducer, IPushProducer
 from twisted.python.failure import Failure
 from twisted.internet.testing import StringTransportWithDisconnection
-from twisted.web.client import FileBodyProducer
 from twisted.web.iweb import IBodyProducer
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
@@ -17,7 +14,7 @@ import txh11 as h11
 from txh11.bodies import FileBody, ProducerBody, stats
 from txh11.protocol import BodyLengthError, IZeroCopyConsumer
 
-from bridgehelp import connect, get
+from bridgehelp import TickingProducer, connect, get
 
 
 @implementer(IPushProducer)
@@ -200,8 +197,7 @@ def test_failing_producer_aborts():
 def test_sendEvent_refused_while_body_active():
     proto, transport, clock = connect()
     body_response(proto, "chunked")
-    cooperator = task.Cooperator(scheduler=lambda f: clock.callLater(0.001, f))
-    proto.sendBody(ProducerBody(FileBodyProducer(io.BytesIO(b"x" * 10), cooperator), 10))
+    proto.sendBody(ProducerBody(TickingProducer(b"x" * 10, clock)))
     with pytest.raises(RuntimeError):
         proto.sendEvent(h11.EndOfMessage())
 

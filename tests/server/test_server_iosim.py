@@ -3,16 +3,15 @@ A bridge client (role CLIENT) talking to the server through twisted.test.iosim:
 both ends of the bridge, flow control across a fake connection, no sockets.
 """
 
-import io
-
 from twisted.internet import task
 from twisted.test import iosim
-from twisted.web.client import FileBodyProducer
 
 import txh11 as h11
 from txh11.bodies import FileBody, ProducerBody, stats
 from txh11.protocol import HTTP11Protocol
 from txh11.server import HTTP11ServerFactory
+
+from serverhelp import TickingProducer
 
 
 class Client(HTTP11Protocol):
@@ -63,9 +62,8 @@ def test_upload_and_echo_through_iosim():
             headers=[("host", "x"), ("content-length", str(len(payload)))],
         )
     )
-    cooperator = task.Cooperator(scheduler=lambda f: clock.callLater(0.001, f))
     done = []
-    client.sendBody(ProducerBody(FileBodyProducer(io.BytesIO(payload), cooperator))).addCallback(
+    client.sendBody(ProducerBody(TickingProducer(payload, clock))).addCallback(
         lambda _: client.sendEvent(h11.EndOfMessage())
     ).addBoth(done.append)
     run(pump, clock)
