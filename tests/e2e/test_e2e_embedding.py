@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 
 from e2e_helpers import ROOT, childEnv, get
 

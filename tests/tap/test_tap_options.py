@@ -1,6 +1,5 @@
 """txh11.tap.Options: defaults, conversions, and every configuration error."""
 
-import os
 import sys
 
 import pytest
