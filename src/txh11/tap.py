@@ -138,7 +138,7 @@ class Options(usage.Options):
 
     optParameters = [
         ["path", None, None, "Serve this directory: static files with directory listings "
-         "and Range/ETag support. Default: the current directory."],
+         "and Range/Last-Modified support. Default: the current directory."],
         ["wsgi", None, None, "Serve the WSGI application with this fully qualified name "
          "(package.module.app; the current directory is importable), on a thread pool."],
         ["resource-script", None, None, "Serve the `resource` defined by this Python "
