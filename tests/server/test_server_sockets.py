@@ -10,9 +10,11 @@ pool (deferToThread); curl runs as a child process.
 import hashlib
 import http.client
 import os
+import shutil
 import socket
 import ssl as stdlib_ssl
 import sys
+import tempfile
 import time
 
 from twisted.internet import defer, reactor, threads
@@ -135,8 +137,9 @@ class SocketTestBase(unittest.TestCase):
 
     def setUp(self):
         stats.reset()
-        self.dir = self.mktemp()
-        os.makedirs(self.dir)
+        # not self.mktemp(): under pytest that is relative to the working directory
+        self.dir = tempfile.mkdtemp(prefix="txh11-sockets-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
         self.handler = Files(lambda: self.factory)
         self.factory = TrackingFactory(self.handler, lingerTimeout=1.0, closeTimeout=3.0)
         if self.tls:
