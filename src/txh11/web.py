@@ -181,7 +181,7 @@ class WebChannel:
         self._calls = 0
 
     def __repr__(self) -> str:
-        return f"<WebChannel {self.protocol._peer()}>"
+        return f"<WebChannel {self.protocol.transport and self.getPeer()}>"
 
     # -- connection facts ------------------------------------------------
 
@@ -296,7 +296,7 @@ class WebChannel:
             self._dead = True
             self._done(request)
         if self._calls:
-            self.protocol._getReactor().callLater(0, self._requestLost, request, reason)
+            self.protocol.clock.callLater(0, self._requestLost, request, reason)
         else:
             self._requestLost(request, reason)
 
@@ -433,7 +433,7 @@ class WebChannel:
             offset = f.tell()
         if count < 0 or offset < 0 or offset + count > st.st_size:
             return None
-        return FileBody(f, offset, count, reactor=self.protocol._getReactor())
+        return FileBody(f, offset, count, reactor=self.protocol.clock)
 
     def _sendStaticFile(self, request: Any, producer: Any, body: FileBody) -> None:
         self._staticProducer = producer

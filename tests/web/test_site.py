@@ -8,7 +8,15 @@ import tempfile
 
 from twisted.internet.address import IPv4Address
 from twisted.internet.error import ConnectionDone
-from twisted.internet.interfaces import IProtocolNegotiationFactory, ISSLTransport
+from twisted.internet.interfaces import (
+    IConsumer,
+    IHalfCloseableProtocol,
+    IProtocol,
+    IProtocolFactory,
+    IProtocolNegotiationFactory,
+    IPushProducer,
+    ISSLTransport,
+)
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.web import server
@@ -60,6 +68,13 @@ class InterfaceTests(SynchronousTestCase):
         self.assertIsInstance(site, server.Site)
         self.assertTrue(verifyObject(IProtocolNegotiationFactory, site))
         self.assertEqual(site.acceptableProtocols(), [b"http/1.1"])
+
+    def test_factory_and_protocol_interfaces(self):
+        site = Site(Resource())
+        self.assertTrue(verifyObject(IProtocolFactory, site))
+        proto = site.buildProtocol(None)
+        for iface in (IProtocol, IHalfCloseableProtocol, IPushProducer, IConsumer):
+            self.assertTrue(verifyObject(iface, proto))
 
     def test_protocol_and_channel(self):
         proto, transport, clock, site = serve(Resource())
@@ -155,6 +170,23 @@ class BasicTests(SynchronousTestCase):
         self.assertEqual((r1.status, r1.body, r1.headers["content-length"]), (200, b"", b"5"))
         self.assertEqual((r2.status, r2.body, r2.headers["content-length"]), (200, b"", b"12"))
         self.assertEqual(r3.body, b"hello")
+
+    def test_no_body_statuses(self):
+        class R(Resource):
+            isLeaf = True
+
+            def render_GET(self, request):
+                request.setResponseCode(int(request.args[b"c"][0]))
+                return b""
+
+        proto, transport, clock, site = serve(R())
+        for code in (204, 304, 205):
+            proto.dataReceived(get(b"/?c=%d" % code))
+            clock.advance(0)
+        proto.dataReceived(get(b"/?c=204", method=b"HEAD"))
+        rs = parse(transport.value(), [b"GET", b"GET", b"GET", b"HEAD"])
+        self.assertEqual([(r.status, r.body) for r in rs], [(204, b""), (304, b""), (205, b""), (204, b"")])
+        self.assertFalse(transport.disconnecting)
 
     def test_connection_close(self):
         proto, transport, clock, site = serve(Recorder())
