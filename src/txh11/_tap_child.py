@@ -15,9 +15,11 @@ from __future__ import annotations
 import os
 import sys
 
-if "LISTEN_FDS" in os.environ:
-    # systemd: endpoints read LISTEN_* when twisted.internet.endpoints is
-    # imported, and trust them only for the process they were meant for.
+if "LISTEN_FDNAMES" in os.environ:
+    # systemd: twisted.internet.endpoints reads LISTEN_* when imported, for
+    # this process only (LISTEN_PID), and removed LISTEN_FDS/LISTEN_PID in
+    # the supervisor. The supervisor put the sockets at the same numbers.
+    os.environ["LISTEN_FDS"] = str(len(os.environ["LISTEN_FDNAMES"].split(":")))
     os.environ["LISTEN_PID"] = str(os.getpid())
 
 import json  # noqa: E402

@@ -19,7 +19,10 @@ The twistd process becomes a supervisor that serves nothing itself:
    endpoint strings again with an :class:`AdoptingReactor`, which adopts the
    inherited socket (``reactor.adoptStreamPort``) where the endpoint would
    have listened, adding TLS (``listenSSL``) or the PROXY protocol
-   (``haproxy:``) exactly as the endpoint does.
+   (``haproxy:``) exactly as the endpoint does. A socket from systemd is
+   passed under the descriptor number it had (``LISTEN_FDS`` and
+   ``LISTEN_PID`` are set again for the worker), so that the ``systemd:``
+   endpoint finds it there.
    A worker's standard error (its log) is read by the supervisor and logged
    line by line; its standard output is the supervisor's (``--access-log -``).
    Its standard input is a pipe from the supervisor: when the supervisor dies,
@@ -90,6 +93,9 @@ class RecordedSockets:
     sockets: list[socket.socket]
     unixPath: Optional[str] = None
     lock: Any = None
+    #: for an adopted descriptor (``systemd:``): the number the endpoint
+    #: expects it under, which is also its number in the workers
+    fixedFd: Optional[int] = None
 
     def socketFor(self, worker: int) -> socket.socket:
         return self.sockets[worker % len(self.sockets)]
@@ -262,9 +268,12 @@ class SocketRecorder:
         )
 
     def adoptStreamPort(self, fileDescriptor: int, addressFamily: int, factory: Any) -> Any:
+        # the endpoint closes fileDescriptor afterwards: keep a duplicate
         s = socket.socket(addressFamily, socket.SOCK_STREAM, fileno=os.dup(fileDescriptor))
         _nonBlockingInheritable(s)
-        return self._add(RecordedSockets(self._description, addressFamily, [s]))
+        return self._add(
+            RecordedSockets(self._description, addressFamily, [s], fixedFd=fileDescriptor)
+        )
 
 
 class AdoptingReactor:
@@ -282,10 +291,18 @@ class AdoptingReactor:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._reactor, name)
 
-    def _adopt(self, factory: Any) -> Any:
+    def _adopt(self, factory: Any, expected: Optional[int] = None) -> Any:
         if not self._sockets:
             raise error.CannotListenError(None, None, "no inherited socket left")
         fd, family = self._sockets.pop(0)
+        if expected is not None:
+            # adoptStreamPort from an endpoint (systemd:) that closes the
+            # descriptor itself; the supervisor put the socket at that number
+            if fd != expected:
+                raise error.CannotListenError(
+                    None, None, f"inherited socket is descriptor {fd}, not {expected}"
+                )
+            return self._reactor.adoptStreamPort(fd, family, factory)
         try:
             return self._reactor.adoptStreamPort(fd, family, factory)
         finally:
@@ -307,7 +324,7 @@ class AdoptingReactor:
         return self._adopt(factory)
 
     def adoptStreamPort(self, fileDescriptor: int, addressFamily: int, factory: Any) -> Any:
-        return self._adopt(factory)
+        return self._adopt(factory, expected=fileDescriptor)
 
 
 class _WorkerProtocol(ProcessProtocol):
@@ -416,11 +433,15 @@ class WorkerSupervisor(Service):
             return
         childFDs: dict[int, Any] = {0: "w", 1: 1, 2: "r"}
         sockets = []
-        fd = _FIRST_FD
+        fixed = [r.fixedFd for r in self.recorded if r.fixedFd is not None]
+        nextFd = max([_FIRST_FD - 1, *fixed]) + 1
         for record in self.recorded:
+            if record.fixedFd is not None:
+                fd = record.fixedFd
+            else:
+                fd, nextFd = nextFd, nextFd + 1
             childFDs[fd] = record.socketFor(number - 1).fileno()
             sockets.append([fd, int(record.family)])
-            fd += 1
         config = {"reactor": self._reactorName, "worker": number, "sockets": sockets}
         argv = [sys.executable, "-m", "txh11._tap_child", json.dumps(config), *self._workerArgv()]
         env = dict(os.environ)

@@ -71,3 +71,67 @@ def test_tcp6_loopback(twistd):
         s.sendall(b"GET /v6 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         status, _, body = readResponse(s)
     assert status == 200 and json.loads(body)["client"]["type"] == "IPv6Address"
+
+
+_ACTIVATE = (
+    "import os, sys; fd = int(sys.argv[1]); os.dup2(fd, 3); fd == 3 or os.close(fd); "
+    "os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS='1', LISTEN_FDNAMES='http'); "
+    "os.execv(sys.argv[2], sys.argv[2:])"
+)
+
+
+def _socketActivated(tmp_path, listener, *args):
+    """twistd as systemd starts it: the listening socket is fd 3, LISTEN_PID is its pid."""
+    import subprocess
+    import sys
+
+    from e2e_helpers import Twistd, childEnv
+
+    command = Twistd(list(args), cwd=str(tmp_path)).command
+    return subprocess.Popen(
+        [sys.executable, "-c", _ACTIVATE, str(listener.fileno()), *command],
+        cwd=str(tmp_path), env=childEnv(), pass_fds=[listener.fileno()],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_systemd_socket_activation(tmp_path, workers):
+    """``systemd:`` endpoints, also shared by --workers (the socket comes as fd 3)."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from e2e_helpers import get
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    proc = _socketActivated(tmp_path, listener, "--echo", "--workers", workers,
+                            "--listen", "systemd:domain=INET:name=http")
+    listener.close()  # systemd would keep it; here twistd has its own copy
+    try:
+        pids = set()
+        deadline = time.monotonic() + 20
+        while len(pids) < int(workers) and time.monotonic() < deadline:
+            # connections queue in the backlog until twistd accepts them
+            try:
+                pids.add(json.loads(get(port, "/")[2])["server"]["pid"])
+            except OSError:
+                proc.kill()
+                raise AssertionError(proc.communicate(timeout=10)[0].decode())
+        assert len(pids) == int(workers)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+        output = proc.stdout.read().decode()
+        proc.stdout.close()
+    assert "Traceback" not in output, output

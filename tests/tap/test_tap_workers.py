@@ -294,3 +294,35 @@ def test_parent_watcher_stops_at_end_of_file():
         os.close(r)
         if w is not None:
             os.close(w)
+
+
+def test_adopting_reactor_leaves_systemd_descriptors_to_the_endpoint(monkeypatch):
+    import txh11._tap_workers as workers
+
+    closed = []
+    monkeypatch.setattr(workers.os, "close", closed.append)
+    memory = MemoryReactor()
+    adopting = AdoptingReactor(memory, [(3, socket.AF_INET), (9, socket.AF_INET)])
+    adopting.adoptStreamPort(3, socket.AF_INET, "factory")
+    assert memory.adoptedPorts == [(3, socket.AF_INET, "factory")]
+    assert closed == []  # AdoptedStreamServerEndpoint closes it itself
+    with pytest.raises(error.CannotListenError, match="descriptor 9, not 4"):
+        adopting.adoptStreamPort(4, socket.AF_INET, "factory")
+
+
+def test_supervisor_keeps_systemd_descriptor_numbers(supervisor):
+    from txh11._tap_workers import RecordedSockets
+
+    s, reactor = supervisor
+    tcp = socket.socket()
+    systemd = socket.socket()
+    s.recorded = [
+        RecordedSockets("tcp:0", socket.AF_INET, [tcp]),
+        RecordedSockets("systemd:domain=INET:index=1", socket.AF_INET, [systemd], fixedFd=4),
+    ]
+    s.startService()
+    childFDs = reactor.spawned[0][5]
+    config = json.loads(reactor.spawned[0][2][3])
+    assert config["sockets"] == [[5, socket.AF_INET], [4, socket.AF_INET]]
+    assert childFDs[4] == systemd.fileno() and childFDs[5] == tcp.fileno()
+    assert 3 not in childFDs
