@@ -301,7 +301,8 @@ class HTTPServerService(Service):
             count=len(tracked),
             timeout=self.shutdownTimeout,
         )
-        self._deadline = self.reactor.seconds() + self.shutdownTimeout
+        # (a hurry() that came first still counts)
+        self._deadline = min(self._deadline, self.reactor.seconds() + self.shutdownTimeout)
         closing: set[Any] = set()
         done = self.factory.whenEmpty()
         state: dict[str, Any] = {"call": None}
