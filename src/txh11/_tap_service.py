@@ -232,6 +232,7 @@ class HTTPServerService(Service):
         if self._listening:
             return
         self._listening = True
+        self._deadline = float("inf")
         for hook in self._onStart:
             hook()
         for description, endpoint in self.endpoints:
