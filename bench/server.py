@@ -16,11 +16,16 @@ Scenarios:
   twisted.web.server.Site; an equivalent h11 protocol): keep-alive,
   ``Connection: close``, and pipelined (16 requests per write, wrk+lua);
 - a 100 MiB static file (``static.File``) on txh11.web.Site (sendfile) and
-  on twisted.web.server.Site: MB/s, server CPU seconds per GiB (from
-  /proc/PID/stat) and the server's resident memory before and after.
+  on twisted.web.server.Site, one download at a time (wrk -c 1) and four
+  (-c 4): MB/s, the server's CPU use and CPU seconds per GiB (from
+  /proc/PID/stat) and its resident memory before and after.  With two
+  cores, one for each side, a sendfile server is faster than the client
+  can read: compare the server CPU figures.
 
 Prints req/s, MB/s and the ratios against twisted.web.  ``--profile KIND``
-runs one txh11 server under cProfile and prints where the time went.
+runs one txh11 server under cProfile and prints where the time went;
+``--layers`` times one request through each layer in-process (core, bridge,
+server.py, web.py + twisted.web's Request) next to twisted.web's own.
 """
 
 from __future__ import annotations
@@ -273,23 +278,26 @@ def bench_hello(kinds, duration, results):
 
 
 def bench_file(duration, results, directory):
-    for kind in ("txh11-file", "twisted-file"):
-        server = Server(kind, directory)
-        try:
-            url = f"http://127.0.0.1:{server.port}/big.bin"
-            wrk(url, 1, 4)  # warm-up
-            rss0 = server.rss()
-            cpu0 = server.cpu()
-            r = wrk(url, duration, 4)
-            r["cpu"] = server.cpu() - cpu0
-            r["rss0"], r["rss1"] = rss0, server.rss()
-        finally:
-            server.stop()
-        r["mbps"] = r["bytes"] / r["secs"] / 1e6
-        r["cpu_per_gib"] = r["cpu"] / (r["bytes"] / 1024**3)
-        results[("file", kind)] = r
-        print(f"  {kind:12s} {r['mbps']:8.0f} MB/s   server cpu {r['cpu_per_gib']:.3f} s/GiB   "
-              f"rss {r['rss0'] / 2**20:.0f} -> {r['rss1'] / 2**20:.0f} MiB  {r['errors']}", flush=True)
+    for conns in (1, 4):
+        for kind in ("txh11-file", "twisted-file"):
+            server = Server(kind, directory)
+            try:
+                url = f"http://127.0.0.1:{server.port}/big.bin"
+                wrk(url, 1, conns)  # warm-up
+                rss0 = server.rss()
+                cpu0 = server.cpu()
+                r = wrk(url, duration, conns)
+                r["cpu"] = server.cpu() - cpu0
+                r["rss0"], r["rss1"] = rss0, server.rss()
+            finally:
+                server.stop()
+            r["mbps"] = r["bytes"] / r["secs"] / 1e6
+            r["cpu_per_gib"] = r["cpu"] / (r["bytes"] / 1024**3)
+            results[(f"file c{conns}", kind)] = r
+            print(f"  {kind:12s} -c {conns}  {r['mbps']:8.0f} MB/s   server cpu "
+                  f"{r['cpu'] / r['secs'] * 100:3.0f}%, {r['cpu_per_gib']:.3f} s/GiB   "
+                  f"rss {r['rss0'] / 2**20:.0f} -> {r['rss1'] / 2**20:.0f} MiB  {r['errors']}",
+                  flush=True)
 
 
 def profile(kind, duration, directory):
@@ -335,6 +343,177 @@ def profile(kind, duration, directory):
     os.unlink(prof)
 
 
+# ---------------------------------------------------------------------------
+# in-process cost per request, layer by layer (no sockets, no reactor)
+
+
+def layers(n: int = 20000, repeat: int = 5) -> None:
+    """Microseconds per keep-alive hello-world request through each layer,
+    on an in-memory transport: where the time goes, without wrk's noise."""
+    sys.path.insert(0, SRC)
+    import time as _time
+
+    from twisted.internet.address import IPv4Address
+    from twisted.internet.task import Clock
+    from twisted.web import server as tserver
+    from twisted.web.resource import Resource
+
+    import txh11 as h11
+    from txh11.protocol import HTTP11Protocol
+    from txh11.server import HTTP11ServerFactory
+    from txh11.web import Site
+
+    REQ = b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"
+    ADDR = IPv4Address("TCP", "127.0.0.1", 5555)
+
+    class Hello(Resource):
+        isLeaf = True
+
+        def render_GET(self, request):
+            request.setHeader(b"content-type", b"text/plain")
+            return HELLO
+
+    class Transport:
+        disconnecting = False
+
+        def __init__(self):
+            self.n = 0
+
+        def write(self, d):
+            self.n += len(d)
+
+        def writeSequence(self, seq):
+            for d in seq:
+                self.n += len(d)
+
+        def registerProducer(self, p, s):
+            pass
+
+        def unregisterProducer(self):
+            pass
+
+        def pauseProducing(self):
+            pass
+
+        def resumeProducing(self):
+            pass
+
+        def loseConnection(self):
+            pass
+
+        def getPeer(self):
+            return ADDR
+
+        getHost = getPeer
+
+    def drive(factory, clock):
+        p = factory.buildProtocol(None)
+        p.makeConnection(Transport())
+        for _ in range(300):
+            p.dataReceived(REQ)
+            clock.advance(0)
+        t0 = _time.perf_counter()
+        for _ in range(n):
+            p.dataReceived(REQ)
+            clock.advance(0)
+        return (_time.perf_counter() - t0) / n * 1e6
+
+    HDRS = [(b"content-type", b"text/plain"), (b"content-length", b"%d" % len(HELLO))]
+
+    def coreOnly():
+        conn = h11.Connection(h11.SERVER)
+        t0 = _time.perf_counter()
+        for _ in range(n):
+            conn.receive_data(REQ)
+            conn.next_event()
+            conn.next_event()
+            conn.send(h11.Response(status_code=200, headers=HDRS))
+            conn.send(h11.Data(data=HELLO))
+            conn.send(h11.EndOfMessage())
+            conn.start_next_cycle()
+        return (_time.perf_counter() - t0) / n * 1e6
+
+    class Bridge(HTTP11Protocol):
+        def eventReceived(self, event):
+            if type(event) is h11.Request:
+                self.sendEvents(
+                    [h11.Response(status_code=200, headers=HDRS), h11.Data(data=HELLO),
+                     h11.EndOfMessage()]
+                )
+
+    class BridgeFactory:
+        def __init__(self, clock):
+            self.clock = clock
+
+        def buildProtocol(self, addr):
+            return Bridge(self.clock)
+
+    def native(request):
+        request.respond(200, [(b"content-type", b"text/plain")], HELLO)
+
+    def twistedRequestAlone():
+        site = tserver.Site(Hello())
+        site.log = lambda r: None
+
+        class Channel:
+            transport = None
+            factory = site
+
+            def __init__(self):
+                self.site = site
+
+            def getPeer(self):
+                return ADDR
+
+            getHost = getPeer
+
+            def writeHeaders(self, v, c, r, h):
+                pass
+
+            def write(self, d):
+                pass
+
+            def requestDone(self, r):
+                pass
+
+        ch = Channel()
+        t0 = _time.perf_counter()
+        for _ in range(n):
+            r = tserver.Request(ch, False)
+            r.requestHeaders.addRawHeader(b"host", b"127.0.0.1:8080")
+            r.parseCookies()
+            r.gotLength(0)
+            r.requestReceived(b"GET", b"/", b"HTTP/1.1")
+        return (_time.perf_counter() - t0) / n * 1e6
+
+    def site(cls):
+        clock = Clock()
+        s = cls(Hello(), reactor=clock)
+        s.log = lambda r: None
+        return lambda: drive(s, clock)
+
+    def bridge():
+        clock = Clock()
+        return drive(BridgeFactory(clock), clock)
+
+    def nativeServer():
+        clock = Clock()
+        return drive(HTTP11ServerFactory(native, reactor=clock), clock)
+
+    rows = [
+        ("txh11 core alone (parse, 3 sends)", coreOnly),
+        ("+ bridge (HTTP11Protocol)", bridge),
+        ("+ server.py (native respond())", nativeServer),
+        ("+ web.py + twisted.web Request = txh11.web.Site", site(Site)),
+        ("twisted.web Request alone (no channel)", twistedRequestAlone),
+        ("twisted.web.server.Site (HTTPChannel)", site(tserver.Site)),
+    ]
+    print(f"in-process cost per keep-alive request, best of {repeat} x {n}:")
+    for name, fn in rows:
+        best = min(fn() for _ in range(repeat))
+        print(f"  {name:50s} {best:6.1f} us")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--serve")
@@ -344,9 +523,13 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="2 s per measurement")
     ap.add_argument("--profile", help="profile one server: txh11 or txh11-file")
     ap.add_argument("--skip-file", action="store_true")
+    ap.add_argument("--layers", action="store_true", help="in-process cost per layer only")
     args = ap.parse_args()
     if args.serve:
         serve(args.serve, args.port, args.dir)
+        return
+    if args.layers:
+        layers()
         return
     if not shutil.which("wrk"):
         raise SystemExit("wrk not found: apt-get update && apt-get install -y wrk")
@@ -372,7 +555,7 @@ def main() -> None:
         print(f"hello world, {duration:g} s each, server on CPU 0, wrk on CPU 1")
         bench_hello(kinds, duration, results)
         if not args.skip_file:
-            print(f"static.File, 100 MiB, wrk -c 4, {duration:g} s")
+            print(f"static.File, 100 MiB, wrk -c 1 (one download) and -c 4, {duration:g} s")
             bench_file(duration, results, directory)
     finally:
         shutil.rmtree(directory)
@@ -386,11 +569,15 @@ def main() -> None:
         if (name, "h11") in results:
             line += f" | h11 {results[(name, 'h11')]['rps']:8.0f} ({t / results[(name, 'h11')]['rps']:.2f}x)"
         print(line)
-    if ("file", "txh11-file") in results:
-        a, b = results[("file", "txh11-file")], results[("file", "twisted-file")]
-        print(f"  {'100 MiB file':18s} txh11 {a['mbps']:8.0f} MB/s  | twisted.web {b['mbps']:8.0f} MB/s "
-              f"({a['mbps'] / b['mbps']:.2f}x); server CPU per GiB {a['cpu_per_gib']:.3f} s vs "
-              f"{b['cpu_per_gib']:.3f} s ({b['cpu_per_gib'] / max(a['cpu_per_gib'], 1e-9):.1f}x less)")
+    for conns in (1, 4):
+        key = f"file c{conns}"
+        if (key, "txh11-file") not in results:
+            continue
+        a, b = results[(key, "txh11-file")], results[(key, "twisted-file")]
+        print(f"  {'100 MiB file -c ' + str(conns):18s} txh11 {a['mbps']:8.0f} MB/s  | twisted.web "
+              f"{b['mbps']:8.0f} MB/s ({a['mbps'] / b['mbps']:.2f}x); server CPU per GiB "
+              f"{a['cpu_per_gib']:.3f} s vs {b['cpu_per_gib']:.3f} s "
+              f"({b['cpu_per_gib'] / max(a['cpu_per_gib'], 1e-9):.1f}x less)")
 
 
 if __name__ == "__main__":
