@@ -158,7 +158,10 @@ def test_listen_failure_is_a_one_line_SystemExit():
 def test_TrackingFactory_passes_interfaces_and_calls_through():
     site = Site(EchoResource())
     tracking = TrackingFactory(site)
-    assert IProtocolNegotiationFactory.providedBy(tracking)
+    from twisted.internet.interfaces import IProtocolFactory
+
+    verifyObject(IProtocolFactory, tracking)
+    verifyObject(IProtocolNegotiationFactory, tracking)
     assert tracking.acceptableProtocols() == [b"http/1.1"]
     tracking.doStart()
     assert site.numPorts == 1

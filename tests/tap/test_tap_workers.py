@@ -279,6 +279,9 @@ def test_parent_watcher_stops_at_end_of_file():
         reactor.removeReader = lambda reader: None
         stopper = Stopper()
         watcher = ParentWatcher(reactor, stopper, r)
+        from twisted.internet.interfaces import IReadDescriptor
+
+        verifyObject(IReadDescriptor, watcher)
         assert watcher.fileno() == r
         watcher.doRead()  # nothing yet (non-blocking)
         os.write(w, b"ignored")
