@@ -76,7 +76,7 @@ Wrappers
     so it is dropped too.  The tests check this with this agent.
 
 Where this agent differs from Twisted's
-======================================
+=======================================
 
 - Bad input fails the returned Deferred (``InvalidRequest``) instead of
   raising from ``request()``.
