@@ -406,6 +406,7 @@ class HTTP11Protocol(Protocol):
         self._pullAdapter: Optional[_PullToPush] = None
         self._activeBody: Optional[_PassthroughConsumer] = None
         self._zeroCopyDriver: Any = None
+        self._registered = False  # we are the transport's producer
         self._timers = _Timers(self._getReactor, self._timeoutFired)
 
     # ------------------------------------------------------------------
@@ -432,8 +433,23 @@ class HTTP11Protocol(Protocol):
     def connectionMade(self) -> None:
         """Register as the transport's streaming producer; start the idle timer.
         Subclasses overriding this must call it."""
-        self.transport.registerProducer(self, True)
+        self._registerWithTransport()
         self._updateTimers()
+
+    def _registerWithTransport(self) -> None:
+        self.transport.registerProducer(self, True)
+        self._registered = True
+
+    def _unregisterFromTransport(self) -> None:
+        """
+        Stop being the transport's producer, if we are.  Tracked with a flag,
+        not by looking at ``transport.producer``: under TLS that is Twisted's
+        ``_ProducerMembrane`` around us (and TLS holds back its close_notify
+        while a producer is registered).
+        """
+        if self._registered:
+            self._registered = False
+            self.transport.unregisterProducer()
 
     # ------------------------------------------------------------------
     # hooks for subclasses
@@ -621,12 +637,10 @@ class HTTP11Protocol(Protocol):
         self._flush()
         self._timers.cancelAll()
         self._readPauses.clear()
-        t = self.transport
-        if getattr(t, "producer", None) is self:
-            t.unregisterProducer()
+        self._unregisterFromTransport()
         if self._transportPaused:
             self._transportPaused = False
-            t.resumeProducing()
+            self.transport.resumeProducing()
         self._dispatch(self.protocolSwitched, conn.trailing_data[0])
 
     def _dispatch(self, fn: Callable[[Any], None], arg: Any) -> None:
@@ -883,7 +897,7 @@ class HTTP11Protocol(Protocol):
     def _startZeroCopy(self, driver: IPullProducer) -> None:
         self._flush()
         self._zeroCopyDriver = driver
-        self.transport.unregisterProducer()
+        self._unregisterFromTransport()
         self.transport.registerProducer(driver, False)
 
     def _stopZeroCopy(self) -> None:
@@ -894,7 +908,7 @@ class HTTP11Protocol(Protocol):
             return
         self.transport.unregisterProducer()
         self._writePaused = False
-        self.transport.registerProducer(self, True)
+        self._registerWithTransport()
 
     # child producers (IConsumer)
 
@@ -962,8 +976,7 @@ class HTTP11Protocol(Protocol):
             self._drainCall = None
         t = self.transport
         self._timers.start(_TIMEOUT_CLOSE, self.closeTimeout)
-        if getattr(t, "producer", None) is self:
-            t.unregisterProducer()
+        self._unregisterFromTransport()
         if self._peerEOF or not self._canHalfClose():
             t.loseConnection()
             return

@@ -19,6 +19,7 @@ import time
 
 from twisted.internet import defer, reactor, threads
 from twisted.internet import ssl as tssl
+from twisted.internet.error import ConnectionDone
 from twisted.internet.utils import getProcessOutputAndValue
 from twisted.trial import unittest
 
@@ -371,6 +372,36 @@ def slow_read(port, size, cafile):
 
 class TLSTests(SocketTestBase):
     tls = True
+
+    @defer.inlineCallbacks
+    def test_graceful_close_is_quick_and_clean(self):
+        # Regression: over TLS the transport's producer is Twisted's
+        # _ProducerMembrane around the protocol; the bridge did not
+        # unregister it, TLS held back its close_notify and every graceful
+        # close waited for closeTimeout, then aborted.
+        self.factory.settings["closeTimeout"] = 10.0
+        port, cafile = self.portnum, self.cafile
+
+        def client():
+            ctx = stdlib_ssl.create_default_context(cafile=cafile)
+            raw = socket.create_connection(("127.0.0.1", port), timeout=20)
+            with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+                s.sendall(b"GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+                data = b""
+                while chunk := s.recv(65536):
+                    data += chunk
+                s.unwrap()  # our close_notify: a clean TLS shutdown both ways
+                return data
+
+        start = reactor.seconds()
+        data = yield threads.deferToThread(client)
+        yield self.factory.allClosed()
+        elapsed = reactor.seconds() - start
+        self.assertTrue(data.startswith(b"HTTP/1.1 200 "), data)
+        self.assertTrue(data.endswith(b"\r\n\r\nhello"), data)
+        (reason,) = self.factory.lost
+        self.assertIsNotNone(reason.check(ConnectionDone), reason)
+        self.assertLess(elapsed, 2.0)
 
     @defer.inlineCallbacks
     def test_curl_hello_over_tls(self):
