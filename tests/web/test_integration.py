@@ -181,6 +181,40 @@ class IntegrationTests(TestCase):
         self.assertEqual(bodies.stats.fallback_bytes, 0)
 
     @defer.inlineCallbacks
+    def test_client_gone_mid_download_closes_the_file(self):
+        opened = []
+        real = File.openForReading
+
+        def spy(this):
+            f = real(this)
+            opened.append(f)
+            return f
+
+        self.patch(File, "openForReading", spy)
+        port = self.port
+
+        def client():
+            import socket
+
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            s.sendall(b"GET /static/big.bin HTTP/1.1\r\nHost: a\r\n\r\n")
+            got = s.recv(65536)
+            s.close()
+            return got
+
+        head = yield inThread(client)
+        self.assertTrue(head.startswith(b"HTTP/1.1 200 OK"))
+        for _ in range(200):
+            if opened and opened[0].closed and all(p._lost for p in self.site.connections):
+                break
+            yield task.deferLater(reactor, 0.01, lambda: None)
+        self.assertTrue(opened[0].closed)
+        self.assertTrue(all(p._lost for p in self.site.connections))
+        self.assertLess(bodies.stats.sendfile_bytes, BIG)
+        self.flushLoggedErrors()
+
+    @defer.inlineCallbacks
     def test_curl_range(self):
         r = yield run(CURL, "-sS", "--max-time", "10", "-r", "1048570-1048589", "-D", "-",
                       self.base + "/static/big.bin")

@@ -152,10 +152,16 @@ def closeAll(site: TrackingSite) -> Any:
 
 
 def run(*argv: str, timeout: float = 30, input: Optional[bytes] = None) -> Any:
-    """subprocess.run in a thread: a Deferred firing with CompletedProcess."""
+    """subprocess.run in a thread: a Deferred firing with CompletedProcess
+    (the test is skipped if the program is not installed)."""
+    import os
     import subprocess
 
-    from twisted.internet import threads
+    from twisted.internet import defer, threads
+    from twisted.trial.unittest import SkipTest
+
+    if not os.path.exists(argv[0]):
+        return defer.fail(SkipTest(f"{argv[0]} is not installed"))
 
     return threads.deferToThread(
         subprocess.run, list(argv), capture_output=True, timeout=timeout, input=input
