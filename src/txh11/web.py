@@ -490,19 +490,6 @@ class WebProtocol(HTTP11ServerProtocol):
             )
             self.loseConnection()
 
-    def loseConnection(self) -> None:
-        # Work-around for the bridge: it unregisters itself from the
-        # transport before closing only if ``transport.producer is self``;
-        # on TLS that attribute is TLS's _ProducerMembrane, the registration
-        # stays, and TLSMemoryBIOProtocol postpones its shutdown until the
-        # producer is unregistered -- i.e. until closeTimeout aborts.
-        t = self.transport
-        if t is not None and not self._lost and (
-            ISSLTransport.providedBy(t) or getattr(t, "TLS", False)
-        ):
-            t.unregisterProducer()
-        super().loseConnection()
-
 
 @implementer(IProtocolNegotiationFactory)
 class Site(server.Site):
