@@ -350,7 +350,7 @@ def layers(n: int = 20000, repeat: int = 5) -> None:
     """Microseconds per keep-alive hello-world request through each layer,
     on an in-memory transport: where the time goes, without wrk's noise."""
     sys.path.insert(0, SRC)
-    import time as _time  # noqa: F401 (local: the module needs no clock)
+    import time as _time
 
     from twisted.internet.address import IPv4Address
     from twisted.internet.task import Clock
