@@ -66,5 +66,5 @@ def make_sentinel(name: str) -> Sentinel:
     events and constants alike; its repr is its name.
     """
     cls = Sentinel(name, (Sentinel,), {"__module__": "txh11"})
-    cls.__class__ = cls
+    cls.__class__ = cls  # type: ignore[assignment]
     return cls

@@ -59,7 +59,7 @@ class Event:
 
 
 def _rebuild(cls: type, values: tuple) -> Event:
-    self = object.__new__(cls)
+    self: Event = object.__new__(cls)
     for f, v in zip(cls._fields, values):  # type: ignore[attr-defined]
         _set(self, f, v)
     return self

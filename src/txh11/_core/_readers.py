@@ -7,7 +7,7 @@ the peer closes. Everything malformed raises :exc:`RemoteProtocolError`
 """
 
 import re
-from typing import List, Optional, Tuple, Union
+from typing import Callable, List, Optional, Tuple, Union
 
 from ._abnf import (
     FIELD_VALUE_BYTES,
@@ -129,6 +129,8 @@ class _HeadReader:
 
     __slots__ = ("max_size", "obs_fold_ok", "_last_block", "_last_headers")
     too_long_line_status = 431
+    # Each subclass says which first bytes can start its kind of head.
+    _check_start: Callable[[bytes], None]
 
     def __init__(self, max_size: int, obs_fold_ok: bool) -> None:
         self.max_size = max_size
