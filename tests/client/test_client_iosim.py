@@ -25,6 +25,11 @@ KEY = (b"http", b"127.0.0.1", 8080)
 
 def setup(serverFactory):
     reactor = MemoryReactorClock()
+    if isinstance(serverFactory, HTTP11ServerFactory):
+        # the server's timers on this clock too: on the global reactor, which
+        # these tests never run, its idle timeouts would outlive the test and
+        # make the next trial test's reactor unclean
+        serverFactory.reactor = reactor
     reactor.listenTCP(8080, serverFactory)
     pool = HTTPConnectionPool(reactor)
     return Agent(reactor, pool=pool), reactor, pool, ConnectionCompleter(reactor)
@@ -58,7 +63,7 @@ class Recorder:
 
 def test_get_and_keep_alive_against_txh11_server():
     handler = Recorder()
-    agent, reactor, pool, completer = setup(HTTP11ServerFactory(handler, reactor=None))
+    agent, reactor, pool, completer = setup(HTTP11ServerFactory(handler))
     d = agent.request(b"GET", URL, Headers({b"X-A": [b"1"]}))
     pump = completer.succeedOnce()
     pump.flush()
