@@ -197,17 +197,23 @@ class _Timers:
     thus does not create and cancel DelayedCalls for every request.
     """
 
-    def __init__(self, clock: Callable[[], IReactorTime], fn: Callable[[str], Any]) -> None:
-        self._clock = clock
+    def __init__(self, getClock: Callable[[], IReactorTime], fn: Callable[[str], Any]) -> None:
+        self._getClock = getClock
+        self._clock: Optional[IReactorTime] = None  # resolved on first use
         self._fn = fn
         self._deadlines: dict[str, float] = {}
         self._call: Optional[IDelayedCall] = None
+
+    def clock(self) -> IReactorTime:
+        if self._clock is None:
+            self._clock = self._getClock()
+        return self._clock
 
     def start(self, kind: str, seconds: Optional[float]) -> None:
         if seconds is None:
             self._deadlines.pop(kind, None)
             return
-        clock = self._clock()
+        clock = self.clock()
         deadline = clock.seconds() + seconds
         self._deadlines[kind] = deadline
         call = self._call
@@ -218,10 +224,7 @@ class _Timers:
 
     def reset(self, kind: str, seconds: Optional[float]) -> None:
         if kind in self._deadlines and seconds is not None:
-            self._deadlines[kind] = self._clock().seconds() + seconds
-
-    def active(self, kind: str) -> bool:
-        return kind in self._deadlines
+            self._deadlines[kind] = self.clock().seconds() + seconds
 
     def cancel(self, kind: str) -> None:
         self._deadlines.pop(kind, None)
@@ -236,7 +239,7 @@ class _Timers:
 
     def _fire(self) -> None:
         self._call = None
-        clock = self._clock()
+        clock = self.clock()
         now = clock.seconds()
         due = [k for k, t in self._deadlines.items() if t <= now]
         for kind in due:
@@ -408,6 +411,7 @@ class HTTP11Protocol(Protocol):
         self._zeroCopyDriver: Any = None
         self._registered = False  # we are the transport's producer
         self._timers = _Timers(self._getReactor, self._timeoutFired)
+        self._readTimeout: Optional[str] = None  # the one running of idle/header/body
 
     # ------------------------------------------------------------------
     # configuration helpers
@@ -499,9 +503,15 @@ class HTTP11Protocol(Protocol):
             return
         if self._closing or self._readError is not None:
             return  # discarding
-        if self.conn.their_state in _AWAITING_HEAD:
+        if not self._headPending and self.conn.their_state in _AWAITING_HEAD:
             self._headPending = True
-        self._timers.reset(TIMEOUT_BODY, self.bodyTimeout)
+            if self._readTimeout is TIMEOUT_IDLE:
+                # a head begins: no longer idle.  The header timeout starts
+                # once this delivery ends, if the head is still incomplete.
+                self._timers.cancel(TIMEOUT_IDLE)
+                self._readTimeout = None
+        elif self._readTimeout is TIMEOUT_BODY:
+            self._timers.reset(TIMEOUT_BODY, self.bodyTimeout)
         try:
             self.conn.receive_data(data)
         except (RuntimeError, h11.LocalProtocolError):
@@ -524,7 +534,7 @@ class HTTP11Protocol(Protocol):
     def connectionLost(self, reason: Failure = Failure(Exception())) -> None:
         self._lost = True
         self.connected = 0
-        self._timers.cancelAll()
+        self._cancelTimers()
         if self._drainCall is not None:
             self._drainCall.cancel()
             self._drainCall = None
@@ -599,7 +609,7 @@ class HTTP11Protocol(Protocol):
                 except h11.RemoteProtocolError as exc:
                     self._readError = exc
                     self._headPending = False
-                    self._timers.cancelAll(keep=(_TIMEOUT_LINGER, _TIMEOUT_CLOSE))
+                    self._cancelTimers(keep=(_TIMEOUT_LINGER, _TIMEOUT_CLOSE))
                     self._log.info(
                         "protocol error from {peer}: {exc!r}", peer=self._peer(), exc=exc
                     )
@@ -635,7 +645,7 @@ class HTTP11Protocol(Protocol):
             return
         self._switched = True
         self._flush()
-        self._timers.cancelAll()
+        self._cancelTimers()
         self._readPauses.clear()
         self._unregisterFromTransport()
         if self._transportPaused:
@@ -678,32 +688,49 @@ class HTTP11Protocol(Protocol):
     # timeouts
 
     def _updateTimers(self) -> None:
-        if self._lost or self._closing or self._switched or self.conn is None:
-            return
+        """
+        Run the read timeout that fits the state now: idle (both sides
+        idle, nothing received, not paused), header (part of a head
+        received) or body (reading a body, not paused) -- they exclude each
+        other, so at most one runs.  One that already runs is left alone.
+        """
         conn = self.conn
-        theirs = conn.their_state
-        timers = self._timers
-        if self._readError is not None:
-            return
-        idle = (
-            conn.our_state is h11.IDLE
-            and theirs is h11.IDLE
-            and not self._headPending
-            and not self._readPauses
-        )
-        header = theirs in _AWAITING_HEAD and self._headPending
-        body = theirs is h11.SEND_BODY and not self._readPauses
-        for kind, want, seconds in (
-            (TIMEOUT_IDLE, idle, self.idleTimeout),
-            (TIMEOUT_HEADER, header, self.headerTimeout),
-            (TIMEOUT_BODY, body, self.bodyTimeout),
+        if (
+            self._lost
+            or self._closing
+            or self._switched
+            or self._readError is not None
+            or conn is None
         ):
-            if want and not timers.active(kind):
-                timers.start(kind, seconds)
-            elif not want:
-                timers.cancel(kind)
+            return
+        theirs = conn.their_state
+        if theirs is h11.SEND_BODY:
+            kind = None if self._readPauses else TIMEOUT_BODY
+            seconds = self.bodyTimeout
+        elif self._headPending and (theirs is h11.IDLE or theirs is h11.SEND_RESPONSE):
+            kind = TIMEOUT_HEADER
+            seconds = self.headerTimeout
+        elif theirs is h11.IDLE and conn.our_state is h11.IDLE and not self._readPauses:
+            kind = TIMEOUT_IDLE
+            seconds = self.idleTimeout
+        else:
+            kind = None
+        current = self._readTimeout
+        if kind is current:
+            return
+        if current is not None:
+            self._timers.cancel(current)
+        self._readTimeout = kind
+        if kind is not None:
+            self._timers.start(kind, seconds)
+
+    def _cancelTimers(self, keep: Iterable[str] = ()) -> None:
+        self._readTimeout = None
+        self._timers.cancelAll(keep)
 
     def _timeoutFired(self, kind: str) -> None:
+        if kind is self._readTimeout:
+            self._readTimeout = None  # restarted if still wanted at the next update
         if self._lost:
             return
         if kind == _TIMEOUT_LINGER:
@@ -734,8 +761,9 @@ class HTTP11Protocol(Protocol):
             self._checkSwitch()
             return
         if type(event) is h11.EndOfMessage:
-            self._updateTimers()
             self._checkCycle()
+        elif type(event) is h11.Request:
+            self._updateTimers()  # we are not idle any more
 
     def sendEvents(self, events: Iterable[Any]) -> None:
         """Send several events as one write."""
@@ -970,7 +998,7 @@ class HTTP11Protocol(Protocol):
             return
         self._closing = True
         self._flush()
-        self._timers.cancelAll()
+        self._cancelTimers()
         if self._drainCall is not None:
             self._drainCall.cancel()
             self._drainCall = None
@@ -1000,7 +1028,7 @@ class HTTP11Protocol(Protocol):
         self._out = []
         self._outLen = 0
         self._closing = True  # nothing more happens on this connection
-        self._timers.cancelAll()
+        self._cancelTimers()
         abort = getattr(self.transport, "abortConnection", None)
         if abort is not None:
             abort()
