@@ -101,8 +101,7 @@ it), ``lingerTimeout`` (reading and discarding after a half-close) and
 from __future__ import annotations
 
 import socket
-from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from twisted.internet import abstract, defer
 from twisted.internet.interfaces import (
@@ -185,6 +184,25 @@ class IZeroCopyConsumer(IConsumer):
 
     def stopZeroCopy() -> None:
         """Give the transport back to the protocol."""
+
+
+class _Corked:
+    """``with protocol.corked():`` -- one reusable object per protocol (the
+    cork is a counter, so nesting works)."""
+
+    __slots__ = ("_proto",)
+
+    def __init__(self, proto: "HTTP11Protocol") -> None:
+        self._proto = proto
+
+    def __enter__(self) -> None:
+        self._proto._cork += 1
+
+    def __exit__(self, *exc_info: Any) -> None:
+        proto = self._proto
+        proto._cork -= 1
+        if proto._cork == 0:
+            proto._flush()
 
 
 class _Timers:
@@ -404,6 +422,7 @@ class HTTP11Protocol(Protocol):
         self._out: list[bytes] = []
         self._outLen = 0
         self._cork = 0
+        self._corked = _Corked(self)
         self._writePaused = False
         self._child: Any = None
         self._pullAdapter: Optional[_PullToPush] = None
@@ -615,26 +634,31 @@ class HTTP11Protocol(Protocol):
                     )
                     self._dispatch(self.protocolErrorReceived, exc)
                     break
-                if event is h11.NEED_DATA:
-                    break
-                if event is h11.PAUSED:
-                    # pipelined bytes after DONE, or a protocol switch pending
-                    self._readPauses.add(PAUSE_PIPELINE)
-                    self._checkSwitch()
-                    break
                 t = type(event)
-                if t is h11.Request or t is h11.Response:
-                    self._headPending = False
-                elif t is h11.ConnectionClosed:
-                    self._eofDelivered = True  # the core would repeat it forever
+                if t is not h11.Data:
+                    if event is h11.NEED_DATA:
+                        break
+                    if event is h11.PAUSED:
+                        # pipelined bytes after DONE, or a protocol switch pending
+                        self._readPauses.add(PAUSE_PIPELINE)
+                        self._checkSwitch()
+                        break
+                    if t is h11.Request or t is h11.Response:
+                        self._headPending = False
+                    elif t is h11.ConnectionClosed:
+                        self._eofDelivered = True  # the core would repeat it forever
                 self._dispatch(self.eventReceived, event)
-                self._checkCycle()
+                if t is h11.EndOfMessage or t is h11.ConnectionClosed:
+                    # A cycle ends only when a message does: the peer's (here)
+                    # or ours (sendEvent checks it).
+                    self._checkCycle()
         finally:
             self._draining = False
             self._cork -= 1
         if not self._lost:
             self._flush()
-            self._syncTransportPause()
+            if bool(self._readPauses) is not self._transportPaused:
+                self._syncTransportPause()
             self._updateTimers()
 
     def _checkSwitch(self) -> None:
@@ -654,6 +678,8 @@ class HTTP11Protocol(Protocol):
         self._dispatch(self.protocolSwitched, conn.trailing_data[0])
 
     def _dispatch(self, fn: Callable[[Any], None], arg: Any) -> None:
+        """Call a hook; an exception from it is logged and aborts."""
+        outer = self._dispatching  # a hook may trigger another (a switch)
         self._dispatching = True
         try:
             fn(arg)
@@ -661,7 +687,7 @@ class HTTP11Protocol(Protocol):
             self._log.failure("Unhandled error in {fn!r}; aborting", fn=fn)
             self.abortConnection()
         finally:
-            self._dispatching = False
+            self._dispatching = outer
 
     def _checkCycle(self) -> None:
         if self._cycleReported or self._lost or self._dispatching:
@@ -749,20 +775,22 @@ class HTTP11Protocol(Protocol):
         event delivery)."""
         if self._activeBody is not None:
             raise RuntimeError("sendEvent while a passthrough body is being sent")
-        data = self.conn.send(event)
+        data = self.conn.send(event)  # bytes, or None for ConnectionClosed
         if data:
-            self._append(data)
-        if self._cork == 0 or self._outLen >= self.coalesceLimit:
-            self._flush()
-        if type(event) is h11.ConnectionClosed:
+            self._out.append(data)
+            self._outLen += len(data)
+            if self._cork == 0 or self._outLen >= self.coalesceLimit:
+                self._flush()
+        t = type(event)
+        if t is h11.Data:
+            return
+        if t is h11.ConnectionClosed:
             self.loseConnection()
-            return
-        if self.conn.our_state is h11.SWITCHED_PROTOCOL:
-            self._checkSwitch()
-            return
-        if type(event) is h11.EndOfMessage:
+        elif self.conn.our_state is h11.SWITCHED_PROTOCOL:
+            self._checkSwitch()  # we accepted a switch (101, 2xx to CONNECT)
+        elif t is h11.EndOfMessage:
             self._checkCycle()
-        elif type(event) is h11.Request:
+        elif t is h11.Request:
             self._updateTimers()  # we are not idle any more
 
     def sendEvents(self, events: Iterable[Any]) -> None:
@@ -771,16 +799,10 @@ class HTTP11Protocol(Protocol):
             for event in events:
                 self.sendEvent(event)
 
-    @contextmanager
-    def corked(self) -> Iterator[None]:
-        """Hold output inside the block; write it as one writeSequence after."""
-        self._cork += 1
-        try:
-            yield
-        finally:
-            self._cork -= 1
-            if self._cork == 0:
-                self._flush()
+    def corked(self) -> "_Corked":
+        """Hold output inside the ``with`` block; write it as one
+        writeSequence after."""
+        return self._corked
 
     def write(self, data: bytes) -> None:
         """IConsumer: send ``data`` as a Data event."""
