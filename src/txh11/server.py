@@ -176,18 +176,6 @@ class IServerRequest(IConsumer):
         """Whether the connection is TLS."""
 
 
-def _body_framing(headers: Any) -> tuple[bool, Optional[int]]:
-    """(chunked, content_length) of a validated request head."""
-    chunked = False
-    length: Optional[int] = None
-    for name, value in headers:
-        if name == b"transfer-encoding":
-            chunked = True
-        elif name == b"content-length":
-            length = int(value)
-    return chunked, length
-
-
 @implementer(IPushProducer)
 class _BodyProducer:
     """The transport given to a request body protocol."""
@@ -255,11 +243,11 @@ class ServerRequest:
         self.headers = head.headers
         self.http_version = head.http_version
         self.trailers: Any = None
-        chunked, length = _body_framing(head.headers)
-        self._chunked = chunked
-        self._length = length
+        # the core's Headers know the framing of a validated head
+        length = head.headers.content_length
+        self._length: Optional[int] = length
         self._received = 0
-        hasBody = chunked or bool(length)
+        hasBody = head.headers.chunked or bool(length)
         self._bodyState = _UNCLAIMED if hasBody else _BODY_DONE
         self._bodyEnded = not hasBody  # EndOfMessage seen (or no body at all)
         self._bodyProtocol: Any = None
@@ -380,7 +368,8 @@ class ServerRequest:
             return
         t = type(event)
         if t is h11.Response:
-            extra = self._extraHeaders(event.headers)
+            # the core's Headers have lowercase names already
+            extra = self._extraHeaders(event.headers, [n for n, _ in event.headers])
             if extra:
                 event = h11.Response(
                     status_code=event.status_code,
@@ -389,15 +378,18 @@ class ServerRequest:
                 )
             self._sendHead(event)
         elif t is h11.EndOfMessage:
-            self.channel.sendEvent(event)
-            self._response = _DONE
-            self._afterResponse()
+            self._sendEnd(event)
         else:
             self.channel.sendEvent(event)
 
     def _sendHead(self, response: Any) -> None:
         self.channel.sendEvent(response)
         self._response = _HEAD
+
+    def _sendEnd(self, end: Any) -> None:
+        self.channel.sendEvent(end)
+        self._response = _DONE
+        self._afterResponse()
 
     def sendEvents(self, events: Iterable[Any]) -> None:
         with self.channel.corked():
@@ -413,26 +405,21 @@ class ServerRequest:
         self, status: int, headers: Iterable[Any] = (), body: Any = b"", reason: bytes = b""
     ) -> "defer.Deferred[None]":
         headers = list(headers)
-        isBytes = isinstance(body, (bytes, bytearray, memoryview))
-        framed = False
-        for n, _ in headers:
-            n = (n if type(n) is bytes else str(n).encode("ascii")).lower()
-            if n == b"content-length" or n == b"transfer-encoding":
-                framed = True
-                break
-        if not framed:
+        names = [n.lower() if type(n) is bytes else _lower(n) for n, _ in headers]
+        if b"content-length" not in names and b"transfer-encoding" not in names:
             headers.append((b"content-length", b"%d" % len(body)))
-        headers += self._extraHeaders(headers)
+        headers += self._extraHeaders(headers, names)
         response = h11.Response(status_code=status, headers=headers, reason=reason)
-        sendBody = self.method != b"HEAD" and status not in (204, 304) and len(body) > 0
         if self._abandoned:
             return defer.succeed(None)
-        if isBytes or not sendBody:
-            with self.channel.corked():
+        sendBody = len(body) > 0 and self.method != b"HEAD" and status != 204 and status != 304
+        channel = self.channel
+        if not sendBody or isinstance(body, (bytes, bytearray, memoryview)):
+            with channel.corked():
                 self._sendHead(response)
                 if sendBody:
-                    self.channel.sendEvent(h11.Data(data=bytes(body)))
-                self.send(h11.EndOfMessage())
+                    channel.sendEvent(h11.Data(data=bytes(body)))
+                self._sendEnd(h11.EndOfMessage())
             return defer.succeed(None)
         self._sendHead(response)
         d = self.sendBody(body)
@@ -476,11 +463,11 @@ class ServerRequest:
             return False
         return self._length - self._received <= self.channel.maxDiscardSize
 
-    def _extraHeaders(self, headers: Iterable[Any]) -> list[tuple[bytes, bytes]]:
+    def _extraHeaders(self, headers: Iterable[Any], names: list[bytes]) -> list[tuple[bytes, bytes]]:
         """
-        Headers to add to a response whose (lowercase-named) ``headers`` are
-        given: Date, and Connection: close if an unclaimed body will force a
-        close.
+        Headers to add to a response with these ``headers`` (``names``: their
+        names in lowercase): Date, and Connection: close if an unclaimed body
+        will force a close.
         """
         ch = self.channel
         extra = []
@@ -493,12 +480,8 @@ class ServerRequest:
             self._closeAfter = True
             if b"close" not in _tokens(headers, b"connection"):
                 extra.append((b"connection", b"close"))
-        if ch.addDateHeader:
-            for n, _ in headers:
-                if _lower(n) == b"date":
-                    break
-            else:
-                extra.append((b"date", ch._date()))
+        if ch.addDateHeader and b"date" not in names:
+            extra.append((b"date", ch._date()))
         return extra
 
     def _afterResponse(self) -> None:
@@ -602,6 +585,8 @@ class HTTP11ServerProtocol(HTTP11Protocol):
             self.pauseReading(PAUSE_UNCLAIMED)
         try:
             result = self._handle(request)
+            if result is None:
+                return
             if inspect.iscoroutine(result):
                 result = defer.Deferred.fromCoroutine(result)
         except BaseException:
