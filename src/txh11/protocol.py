@@ -777,10 +777,14 @@ class HTTP11Protocol(Protocol):
             raise RuntimeError("sendEvent while a passthrough body is being sent")
         data = self.conn.send(event)  # bytes, or None for ConnectionClosed
         if data:
-            self._out.append(data)
-            self._outLen += len(data)
-            if self._cork == 0 or self._outLen >= self.coalesceLimit:
-                self._flush()
+            if self._cork == 0 and not self._out:
+                if not self._lost:
+                    self.transport.write(data)  # nothing held back: write now
+            else:
+                self._out.append(data)
+                self._outLen += len(data)
+                if self._cork == 0 or self._outLen >= self.coalesceLimit:
+                    self._flush()
         t = type(event)
         if t is h11.Data:
             return
