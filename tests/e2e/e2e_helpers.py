@@ -62,12 +62,20 @@ def runTwistd(args: list[str], cwd: str, timeout: float = 30, twistdArgs=()) -> 
 class Twistd:
     """One ``twistd -n txh11 ...`` process and its output."""
 
-    def __init__(self, args: list[str], cwd: str, twistdArgs=(), env=None, python=None) -> None:
-        """``python``: run twistd with that interpreter, in its own environment."""
+    def __init__(
+        self, args: list[str], cwd: str, twistdArgs=(), env=None, python=None, prefix=(), passFds=()
+    ) -> None:
+        """
+        ``python``: run twistd with that interpreter, in its own environment.
+        ``prefix``: a command that ends by exec'ing the arguments after it
+        (twistd's command line); ``passFds``: descriptors it inherits.
+        """
         self.args = args
         self.cwd = cwd
         self.twistdArgs = list(twistdArgs)
         self.python = python
+        self.prefix = list(prefix)
+        self.passFds = list(passFds)
         if python is None:
             self.env = childEnv(env)
         else:
@@ -86,9 +94,10 @@ class Twistd:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            self.command,
+            [*self.prefix, *self.command],
             cwd=self.cwd,
             env=self.env,
+            pass_fds=self.passFds,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -151,6 +160,11 @@ class Twistd:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             raise AssertionError(f"twistd still running after {timeout}s:\n{self.output}")
+
+    def waitEOF(self, timeout: float = 10.0) -> None:
+        """Wait until all output is in (end of file on the pipe)."""
+        if self._reader is not None:
+            self._reader.join(timeout)
 
     def stop(self, timeout: float = 20.0) -> int:
         self.signal(signal.SIGTERM)

@@ -81,27 +81,26 @@ _ACTIVATE = (
 
 
 def _socketActivated(tmp_path, listener, *args):
-    """twistd as systemd starts it: the listening socket is fd 3, LISTEN_PID is its pid."""
-    import subprocess
+    """
+    twistd as systemd starts it: the listening socket is fd 3, LISTEN_PID is
+    its pid (the wrapper execs twistd, so the pid stays). Its output is read
+    all along: an unread pipe would fill up (a line per request) and block it.
+    """
     import sys
 
-    from e2e_helpers import Twistd, childEnv
+    from e2e_helpers import Twistd
 
-    command = Twistd(list(args), cwd=str(tmp_path)).command
-    return subprocess.Popen(
-        [sys.executable, "-c", _ACTIVATE, str(listener.fileno()), *command],
-        cwd=str(tmp_path), env=childEnv(), pass_fds=[listener.fileno()],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True,
+    fd = listener.fileno()
+    return Twistd(
+        list(args), cwd=str(tmp_path), prefix=[sys.executable, "-c", _ACTIVATE, str(fd)], passFds=[fd]
     )
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_systemd_socket_activation(tmp_path, workers):
     """``systemd:`` endpoints, also shared by --workers (the socket comes as fd 3)."""
-    import os
+    import re
     import signal
-    import subprocess
     import time
 
     from e2e_helpers import get
@@ -110,28 +109,36 @@ def test_systemd_socket_activation(tmp_path, workers):
     listener.bind(("127.0.0.1", 0))
     listener.listen()
     port = listener.getsockname()[1]
-    proc = _socketActivated(tmp_path, listener, "--echo", "--workers", workers,
-                            "--listen", "systemd:domain=INET:name=http")
-    listener.close()  # systemd would keep it; here twistd has its own copy
+    server = _socketActivated(tmp_path, listener, "--echo", "--workers", workers,
+                              "--listen", "systemd:domain=INET:name=http")
     try:
+        server.start()
+        listener.close()  # systemd would keep it; here twistd has its own copy
+        # Start-up (twistd, and the workers' interpreters) is slow on a busy
+        # machine: wait for every process that serves to say it listens, so
+        # that the requests below do not wait for it.
+        if workers == "1":
+            server.waitFor(r"txh11 listening on systemd:", timeout=60)
+            expected = {server.proc.pid}
+        else:
+            server.waitFor(r"worker \d+ \[\d+\] .*txh11 listening on systemd:", count=2, timeout=60)
+            expected = {int(m[1]) for m in re.finditer(r"worker \d+ started, pid (\d+)", server.output)}
+        assert len(expected) == int(workers), server.output
+        # both workers accept from the one shared socket: sooner or later each
+        # gets a connection
         pids = set()
-        deadline = time.monotonic() + 20
-        while len(pids) < int(workers) and time.monotonic() < deadline:
-            # connections queue in the backlog until twistd accepts them
+        deadline = time.monotonic() + 30
+        while pids != expected and time.monotonic() < deadline:
             try:
-                pids.add(json.loads(get(port, "/")[2])["server"]["pid"])
-            except OSError:
-                proc.kill()
-                raise AssertionError(proc.communicate(timeout=10)[0].decode())
-        assert len(pids) == int(workers)
+                status, _, body = get(port, "/")
+            except OSError as e:
+                raise AssertionError(f"request failed: {e!r}\n{server.output}")
+            assert status == 200, server.output
+            pids.add(json.loads(body)["server"]["pid"])
+        assert pids == expected, server.output
+        assert server.stop(timeout=30) in (0, -signal.SIGTERM)
+        server.waitEOF()
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
-        output = proc.stdout.read().decode()
-        proc.stdout.close()
-    assert "Traceback" not in output, output
+        listener.close()
+        server.kill()
+    assert "Traceback" not in server.output, server.output
