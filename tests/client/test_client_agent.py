@@ -83,7 +83,7 @@ def test_str_method_uri_and_header_forms():
     ],
 )
 def test_host_header(uri, host):
-    from txh11._client_request import prepareRequest
+    from txh11.client._request import prepareRequest
 
     p = prepareRequest(b"GET", uri)
     assert p.event.headers[0] == (b"host", host)

@@ -109,7 +109,7 @@ def test_header_name_types():
 
 
 def test_validated_heads_are_cached_but_not_credentials():
-    from txh11 import _client_request as cr
+    from txh11.client import _request as cr
 
     cr._EVENT_CACHE.clear()
     a = cr.prepareRequest(b"GET", URL, {b"X-A": b"1"})

@@ -80,7 +80,7 @@ def test_plugin_found_from_a_wheel_in_a_fresh_venv(tmp_path, twistd):
 
     names = zipfile.ZipFile(wheel).namelist()
     assert "twisted/plugins/txh11_plugin.py" in names
-    assert "txh11/tap.py" in names
+    assert "txh11/tap/__init__.py" in names
     assert not [n for n in names if n.endswith("dropin.cache")]
     assert "twisted/__init__.py" not in names and "twisted/plugins/__init__.py" not in names
 

@@ -10,7 +10,7 @@ from twisted.web.resource import IResource
 from twisted.web.static import File
 
 from txh11 import tap
-from txh11._tap_echo import EchoResource
+from txh11.tap._echo import EchoResource
 
 
 def parse(*args, reactor=None):

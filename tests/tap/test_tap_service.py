@@ -17,8 +17,8 @@ from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from txh11 import tap
-from txh11._tap_echo import EchoResource, describeRequest
-from txh11._tap_service import (
+from txh11.tap._echo import EchoResource, describeRequest
+from txh11.tap._service import (
     CannotListen,
     HTTPServerService,
     SequentialMultiService,
@@ -28,7 +28,7 @@ from txh11._tap_service import (
     formatAddress,
     isIdle,
 )
-from txh11._tap_site import AccessLog, SiteSettings, makeSite
+from txh11.tap._site import AccessLog, SiteSettings, makeSite
 from txh11.web import Site
 
 
@@ -110,7 +110,7 @@ def test_makeService_wsgi_pool_stops_after_the_server(tmp_path, monkeypatch):
 
 
 def test_makeService_workers():
-    from txh11._tap_workers import WorkerSupervisor
+    from txh11.tap._workers import WorkerSupervisor
 
     service = tap.makeService(options("--echo", "--workers", "2"))
     assert [type(s) for s in service] == [WorkerSupervisor, SignalGuard]

@@ -16,9 +16,9 @@ from twisted.python.failure import Failure
 from zope.interface.verify import verifyObject
 
 from txh11 import tap
-from txh11._tap_child import ParentWatcher
-from txh11._tap_service import CannotListen
-from txh11._tap_workers import AdoptingReactor, SocketRecorder, WorkerSupervisor, reactorName
+from txh11.worker import ParentWatcher
+from txh11.tap._service import CannotListen
+from txh11.tap._workers import AdoptingReactor, SocketRecorder, WorkerSupervisor, reactorName
 
 
 def test_reactorName():
@@ -123,7 +123,7 @@ def test_port_in_use_and_unshareable_endpoints():
 
 
 def test_adopting_reactor_adopts_inherited_sockets_and_adds_tls(monkeypatch):
-    import txh11._tap_workers as workers
+    import txh11.tap._workers as workers
 
     closed = []
     realClose = os.close
@@ -200,7 +200,7 @@ def test_supervisor_spawns_workers_with_the_sockets(supervisor):
     assert len(reactor.spawned) == 2
     fds = set()
     for number, (protocol, executable, args, env, path, childFDs) in enumerate(reactor.spawned, 1):
-        assert args[1:3] == ["-m", "txh11._tap_child"]
+        assert args[1:3] == ["-m", "txh11.worker"]
         config = json.loads(args[3])
         assert config["worker"] == number and config["sockets"] == [[3, socket.AF_INET]]
         assert args[4:] == s.options.argv
@@ -300,7 +300,7 @@ def test_parent_watcher_stops_at_end_of_file():
 
 
 def test_adopting_reactor_leaves_systemd_descriptors_to_the_endpoint(monkeypatch):
-    import txh11._tap_workers as workers
+    import txh11.tap._workers as workers
 
     closed = []
     monkeypatch.setattr(workers.os, "close", closed.append)
@@ -314,7 +314,7 @@ def test_adopting_reactor_leaves_systemd_descriptors_to_the_endpoint(monkeypatch
 
 
 def test_supervisor_keeps_systemd_descriptor_numbers(supervisor):
-    from txh11._tap_workers import RecordedSockets
+    from txh11.tap._workers import RecordedSockets
 
     s, reactor = supervisor
     tcp = socket.socket()

@@ -27,14 +27,14 @@ from twisted.python import reflect, usage
 from twisted.python.threadpool import ThreadPool
 from twisted.web.resource import IResource
 
-from txh11._tap_echo import EchoResource
-from txh11._tap_service import (
+from txh11.tap._echo import EchoResource
+from txh11.tap._service import (
     HTTPServerService,
     SequentialMultiService,
     SignalGuard,
     ThreadPoolService,
 )
-from txh11._tap_site import AccessLog, SiteSettings, makeSite
+from txh11.tap._site import AccessLog, SiteSettings, makeSite
 
 __all__ = ["Options", "makeService", "makeServerService", "parseSize", "parseSeconds"]
 
@@ -322,7 +322,7 @@ class Options(usage.Options):
         self["root"] = EchoResource()
 
     def settings(self) -> SiteSettings:
-        """The limits and timeouts, for :func:`txh11._tap_site.makeSite`."""
+        """The limits and timeouts, for :func:`txh11.tap._site.makeSite`."""
         return SiteSettings(
             idleTimeout=self["idle-timeout"],
             headerTimeout=self["header-timeout"],
@@ -368,11 +368,11 @@ def makeServerService(options: Options, endpointReactor: Any = None) -> IService
 def makeService(options: Options) -> IService:
     """
     twistd's entry point: one server, or a supervisor of ``--workers``; with
-    a :class:`~txh11._tap_service.SignalGuard` for repeated signals.
+    a :class:`~txh11.tap._service.SignalGuard` for repeated signals.
     """
     reactor = options._getReactor()
     if options["workers"] > 1:
-        from txh11._tap_workers import WorkerSupervisor
+        from txh11.tap._workers import WorkerSupervisor
 
         top = SequentialMultiService()
         WorkerSupervisor(options, reactor).setServiceParent(top)

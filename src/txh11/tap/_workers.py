@@ -13,7 +13,7 @@ The twistd process becomes a supervisor that serves nothing itself:
    the workers; UNIX sockets and sockets inherited from systemd are shared by
    all workers. The supervisor keeps them open, so connections queue while a
    worker restarts.
-2. **Workers** (``startService``): ``python -m txh11._tap_child`` with the
+2. **Workers** (``startService``): ``python -m txh11.worker`` with the
    same command line, the same reactor, and the sockets as inherited file
    descriptors (``spawnProcess`` ``childFDs``). The worker parses the
    endpoint strings again with an :class:`AdoptingReactor`, which adopts the
@@ -31,7 +31,7 @@ The twistd process becomes a supervisor that serves nothing itself:
    after a delay that doubles (up to 30 s) while workers keep dying young.
 4. **Stop** (``SIGTERM`` to the supervisor): it closes its copies of the
    sockets, sends ``SIGTERM`` to every worker (each shuts down gracefully,
-   see :mod:`txh11._tap_service`), and waits for them; after
+   see :mod:`txh11.tap._service`), and waits for them; after
    ``--shutdown-timeout`` plus a margin, ``SIGKILL``.
 """
 
@@ -57,7 +57,7 @@ from twisted.python import lockfile
 from twisted.python.failure import Failure
 from zope.interface import directlyProvides, implementer, providedBy
 
-from txh11._tap_service import CannotListen, formatAddress
+from txh11.tap._service import CannotListen, formatAddress
 
 __all__ = [
     "WorkerSupervisor",
@@ -443,7 +443,7 @@ class WorkerSupervisor(Service):
             childFDs[fd] = record.socketFor(number - 1).fileno()
             sockets.append([fd, int(record.family)])
         config = {"reactor": self._reactorName, "worker": number, "sockets": sockets}
-        argv = [sys.executable, "-m", "txh11._tap_child", json.dumps(config), *self._workerArgv()]
+        argv = [sys.executable, "-m", "txh11.worker", json.dumps(config), *self._workerArgv()]
         env = dict(os.environ)
         env["TXH11_WORKER"] = str(number)
         protocol = _WorkerProtocol(self, number)

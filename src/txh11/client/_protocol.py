@@ -4,7 +4,7 @@ The client side of one HTTP/1.1 connection: :class:`HTTP11ClientProtocol`.
 A subclass of the bridge (:class:`txh11.protocol.HTTP11Protocol`) with the
 client role.  It carries one request/response exchange at a time
 (``request(prepared) -> Deferred[Response]``); the pool
-(:mod:`txh11._client_pool`) hands it out again once the core says the cycle
+(:mod:`txh11.client._pool`) hands it out again once the core says the cycle
 ended cleanly.
 
 Request bodies
@@ -74,8 +74,8 @@ from twisted.web.iweb import UNKNOWN_LENGTH
 from zope.interface import implementer
 
 import txh11 as h11
-from txh11._client_request import BODY_CHUNKED, BODY_LENGTH, BODY_NONE, PreparedRequest
-from txh11._client_response import Response
+from txh11.client._request import BODY_CHUNKED, BODY_LENGTH, BODY_NONE, PreparedRequest
+from txh11.client._response import Response
 from txh11.protocol import PAUSE_CONSUMER, HTTP11Protocol
 
 __all__ = ["HTTP11ClientProtocol", "ProtocolSwitchNotSupported", "PAUSE_UNCLAIMED"]

@@ -19,7 +19,7 @@ endpointFactory, pool=None)`` connects through any ``IAgentEndpointFactory``
 What it does
 ============
 
-Requests (:mod:`txh11._client_request`)
+Requests (:mod:`txh11.client._request`)
     ``request(method, uri, headers=None, bodyProducer=None)``.  The method,
     URI and headers are checked before anything is connected or sent; a bad
     one (CR, LF, space, control characters, a non-token method, a header
@@ -35,7 +35,7 @@ Requests (:mod:`txh11._client_request`)
     seconds, then it is sent anyway); a final response arriving first means
     the body is never sent.
 
-Responses (:mod:`txh11._client_response`)
+Responses (:mod:`txh11.client._response`)
     ``IResponse``; the Deferred fires when the head arrives.  The body
     streams into ``deliverBody(protocol)`` with backpressure (the protocol's
     transport pauses the socket) and ends with ``ResponseDone``,
@@ -45,7 +45,7 @@ Responses (:mod:`txh11._client_response`)
     ``deliverBody`` is called at most ``unclaimedBodyLimit`` (64 KiB) bytes
     are read ahead, then the socket is paused.
 
-Connections (:mod:`txh11._client_pool`, :mod:`txh11._client_endpoints`)
+Connections (:mod:`txh11.client._pool`, :mod:`txh11.client._endpoints`)
     ``HTTPConnectionPool(reactor, persistent=True)`` like Twisted's.  A
     connection is reused only after a clean cycle, one whose body was not
     read to the end is closed.  A request that is idempotent
@@ -112,11 +112,11 @@ from twisted.web.client import (
 from twisted.web.iweb import IAgent, IAgentEndpointFactory, IBodyProducer, IPolicyForHTTPS, IResponse
 from zope.interface import implementer
 
-from txh11._client_endpoints import ALPN_PROTOCOLS, HTTP11OnlyCreator, StandardEndpointFactory
-from txh11._client_pool import HTTPConnectionPool
-from txh11._client_protocol import HTTP11ClientProtocol, ProtocolSwitchNotSupported
-from txh11._client_request import HeadersLike, InvalidRequest, PreparedRequest, prepareRequest
-from txh11._client_response import ClientRequest, Response
+from txh11.client._endpoints import ALPN_PROTOCOLS, HTTP11OnlyCreator, StandardEndpointFactory
+from txh11.client._pool import HTTPConnectionPool
+from txh11.client._protocol import HTTP11ClientProtocol, ProtocolSwitchNotSupported
+from txh11.client._request import HeadersLike, InvalidRequest, PreparedRequest, prepareRequest
+from txh11.client._response import ClientRequest, Response
 
 __all__ = [
     "Agent",

@@ -35,7 +35,7 @@ from twisted.web.http_headers import Headers
 from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer
 
 import txh11 as h11
-from txh11._client_response import ClientRequest
+from txh11.client._response import ClientRequest
 from txh11.bodies import FileBody, ProducerBody
 
 __all__ = ["InvalidRequest", "PreparedRequest", "prepareRequest", "HeadersLike"]

@@ -2,7 +2,7 @@
 The client's :class:`~twisted.web.iweb.IResponse` and the request it answers.
 
 :class:`Response` is what ``Agent.request()`` fires with.  It is fed by the
-connection (:mod:`txh11._client_protocol`) and hands the body to the
+connection (:mod:`txh11.client._protocol`) and hands the body to the
 protocol given to :meth:`Response.deliverBody`:
 
 - ``dataReceived`` for each piece, then ``connectionLost`` with
@@ -34,7 +34,7 @@ from twisted.web.iweb import UNKNOWN_LENGTH, IClientRequest, IResponse
 from zope.interface import implementer
 
 if TYPE_CHECKING:  # pragma: no cover
-    from txh11._client_protocol import HTTP11ClientProtocol
+    from txh11.client._protocol import HTTP11ClientProtocol
 
 __all__ = ["Response", "ClientRequest", "coreToTwistedHeaders"]
 

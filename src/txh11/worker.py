@@ -1,7 +1,7 @@
 """
-A ``--workers`` worker process: ``python -m txh11._tap_child CONFIG ARGS...``.
+A ``--workers`` worker process: ``python -m txh11.worker CONFIG ARGS...``.
 
-Started by :class:`txh11._tap_workers.WorkerSupervisor`, never by hand.
+Started by :class:`txh11.tap._workers.WorkerSupervisor`, never by hand.
 ``CONFIG`` is JSON: the reactor's short name, the worker's number, and the
 inherited listening sockets as ``[fd, family]`` pairs, one per ``--listen``
 endpoint in order; ``ARGS`` is the ``twistd txh11`` command line. The worker
@@ -79,8 +79,8 @@ def main(argv: list[str]) -> int:
     )
 
     from txh11 import tap
-    from txh11._tap_service import CannotListen, HTTPServerService, SignalGuard
-    from txh11._tap_workers import AdoptingReactor
+    from txh11.tap._service import CannotListen, HTTPServerService, SignalGuard
+    from txh11.tap._workers import AdoptingReactor
 
     adopting = AdoptingReactor(reactor, [(int(fd), int(family)) for fd, family in config["sockets"]])
     options = tap.Options(reactor=adopting)

@@ -35,7 +35,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime, IStreamClien
 from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 
-from txh11._client_protocol import HTTP11ClientProtocol
+from txh11.client._protocol import HTTP11ClientProtocol
 
 __all__ = ["HTTPConnectionPool"]
 
