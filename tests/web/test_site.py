@@ -260,6 +260,58 @@ class BasicTests(SynchronousTestCase):
         self.assertIs(request.site, site)
         self.assertIs(request.transport, transport)
 
+    def test_request_headers_as_twisted_would_store_them(self):
+        """The header copy fills requestHeaders exactly as addRawHeader
+        would: Twisted's name spelling, repeated fields in order, on the
+        fast path and on the fallback for a Headers subclass."""
+        import txh11.web as web
+        from twisted.web.http_headers import Headers
+
+        class MyHeaders(Headers):
+            pass
+
+        head = (
+            b"GET / HTTP/1.1\r\nHost: example.com\r\nX-Many: 1\r\n"
+            b"content-md5: abc\r\nDNT: 1\r\nx-many: 2\r\nWWW-Authenticate: x\r\n"
+            b"X-ODD-case: \xe9t\xe9\r\nX-Many: 3\r\nEmpty:\r\n\r\n"
+        )
+
+        class MyRequest(server.Request):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.requestHeaders = MyHeaders()
+
+        expected = Headers()
+        for name, value in h11.Request(
+            method=b"GET",
+            target=b"/",
+            headers=[
+                (b"host", b"example.com"),
+                (b"x-many", b"1"),
+                (b"content-md5", b"abc"),
+                (b"dnt", b"1"),
+                (b"x-many", b"2"),
+                (b"www-authenticate", b"x"),
+                (b"x-odd-case", b"\xe9t\xe9"),
+                (b"x-many", b"3"),
+                (b"empty", b""),
+            ],
+        ).headers:
+            expected.addRawHeader(name, value)
+        self.assertTrue(web._FAST_HEADERS)  # on the Twisted we test with
+        for factory in (server.Request, MyRequest):
+            rec = Recorder()
+            proto, transport, clock, site = serve(rec, requestFactory=factory)
+            proto.dataReceived(head)
+            (request,) = rec.requests
+            got = request.requestHeaders
+            self.assertEqual(list(got.getAllRawHeaders()), list(expected.getAllRawHeaders()))
+            self.assertEqual(got.getRawHeaders(b"x-many"), [b"1", b"2", b"3"])
+            self.assertEqual(got.getRawHeaders("X-Many"), ["1", "2", "3"])
+            self.assertEqual(got.getRawHeaders(b"Content-MD5"), [b"abc"])
+            self.assertEqual(request.getHeader(b"empty"), b"")
+            self.assertTrue(got.hasHeader(b"dnt"))
+
     def test_is_secure_on_tls_transport(self):
         res = Streaming()
         proto, transport, clock, site = serve(res)
