@@ -124,6 +124,7 @@ _PROTOCOL_SETTINGS = (
 )
 
 _RESPONDING = (h11.SEND_RESPONSE, h11.SEND_BODY)
+_END = h11.EndOfMessage()  # events are immutable: one will do
 _STATIC_PRODUCERS = (static.NoRangeStaticProducer, static.SingleRangeStaticProducer)
 
 
@@ -365,12 +366,6 @@ class WebChannel:
         if not getattr(request, "_disconnected", False) and not request.finished:
             request.connectionLost(reason)
 
-    def _enter(self) -> None:
-        self._calls += 1
-
-    def _exit(self) -> None:
-        self._calls -= 1
-
     # -- the channel interface used by twisted.web.http.Request -----------
 
     def writeHeaders(self, version: bytes, code: bytes, reason: bytes, headers: Any) -> None:
@@ -385,24 +380,25 @@ class WebChannel:
             # The core frames the body (it sees Transfer-Encoding: chunked);
             # the request must write plain bytes and no last-chunk.
             request.chunked = 0
-        self._enter()
+        self._calls += 1
         try:
             self._sreq.send(h11.Response(status_code=int(code), headers=items, reason=reason))
         except h11.LocalProtocolError:
             self._fail(request, Failure())
         finally:
-            self._exit()
+            self._calls -= 1
 
     def write(self, data: bytes) -> None:
-        if self._dead or not data or self._sreq is None:
+        sreq = self._sreq
+        if sreq is None or self._dead or not data:
             return
-        self._enter()
+        self._calls += 1
         try:
-            self._sreq.write(data)
+            sreq.write(data)
         except h11.LocalProtocolError:
             self._fail(self._request, Failure())
         finally:
-            self._exit()
+            self._calls -= 1
 
     def writeSequence(self, iovec: Any) -> None:
         self.write(b"".join(iovec))
@@ -412,14 +408,14 @@ class WebChannel:
         if request is not self._request:
             return
         if not self._dead:
-            self._enter()
+            self._calls += 1
             try:
-                self._sreq.send(h11.EndOfMessage())
+                self._sreq.send(_END)
             except h11.LocalProtocolError:
                 self._fail(request, Failure())
                 return
             finally:
-                self._exit()
+                self._calls -= 1
         self._done(request)
 
     def registerProducer(self, producer: Any, streaming: bool) -> None:
