@@ -647,7 +647,19 @@ class HTTP11Protocol(Protocol):
                         self._headPending = False
                     elif t is h11.ConnectionClosed:
                         self._eofDelivered = True  # the core would repeat it forever
-                self._dispatch(self.eventReceived, event)
+                # self._dispatch(self.eventReceived, event), inlined: the
+                # one call made for every event
+                outer = self._dispatching
+                self._dispatching = True
+                try:
+                    self.eventReceived(event)
+                except BaseException:
+                    self._log.failure(
+                        "Unhandled error in {fn!r}; aborting", fn=self.eventReceived
+                    )
+                    self.abortConnection()
+                finally:
+                    self._dispatching = outer
                 if t is h11.EndOfMessage or t is h11.ConnectionClosed:
                     # A cycle ends only when a message does: the peer's (here)
                     # or ours (sendEvent checks it).

@@ -570,6 +570,11 @@ class HTTP11ServerProtocol(HTTP11Protocol):
                 request._endOfMessage(event.headers)
         elif t is h11.ConnectionClosed:
             self._log.debug("{peer} closed its side", peer=self._peer())
+            self._peerClosed()
+
+    def _peerClosed(self) -> None:
+        """The peer closed its side (after the ConnectionClosed event was
+        handled); subclasses may take that as the client being gone."""
 
     def _requestReceived(self, head: Any) -> None:
         request = ServerRequest(self, head)

@@ -535,9 +535,8 @@ class WebProtocol(HTTP11ServerProtocol):
         self.webChannel = WebChannel(self, site)
         super().__init__(self.webChannel, reactor)
 
-    def eventReceived(self, event: Any) -> None:
-        super().eventReceived(event)
-        if type(event) is h11.ConnectionClosed and self.conn.our_state in _RESPONDING:
+    def _peerClosed(self) -> None:
+        if self.conn.our_state in _RESPONDING:
             # The client closed its side before we answered: like
             # HTTPChannel, take it as gone (request.connectionLost runs).
             self._log.info(
