@@ -125,6 +125,7 @@ _PROTOCOL_SETTINGS = (
 
 _RESPONDING = (h11.SEND_RESPONSE, h11.SEND_BODY)
 _END = h11.EndOfMessage()  # events are immutable: one will do
+_Data = h11.Data
 _STATIC_PRODUCERS = (static.NoRangeStaticProducer, static.SingleRangeStaticProducer)
 
 
@@ -390,11 +391,12 @@ class WebChannel:
 
     def write(self, data: bytes) -> None:
         sreq = self._sreq
-        if sreq is None or self._dead or not data:
+        if sreq is None or self._dead or not data or sreq._abandoned:
             return
         self._calls += 1
         try:
-            sreq.write(data)
+            # sreq.write(data), without the extra call per body write
+            self.protocol.sendEvent(_Data(data=data))
         except h11.LocalProtocolError:
             self._fail(self._request, Failure())
         finally:
