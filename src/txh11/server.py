@@ -235,28 +235,31 @@ class _Collector:
 class ServerRequest:
     """The request object handed to handlers; see the module docstring."""
 
+    # Starting values, as class attributes: a request sets only what differs.
+    trailers: Any = None
+    _received = 0
+    _bodyProtocol: Any = None
+    _bodyReason: Optional[Failure] = None
+    _response = _NOTHING
+    _closeAfter = False
+    _abandoned = False
+    _lostReason: Optional[Failure] = None
+    #: notifyFinish() Deferreds (a list of its own once there is one)
+    _finishDeferreds: "list[defer.Deferred[None]] | tuple[()]" = ()
+
     def __init__(self, proto: "HTTP11ServerProtocol", head: Any) -> None:
         self.channel = proto
         self.head = head
         self.method = head.method
         self.target = head.target
-        self.headers = head.headers
+        headers = self.headers = head.headers
         self.http_version = head.http_version
-        self.trailers: Any = None
         # the core's Headers know the framing of a validated head
-        length = head.headers.content_length
+        length = headers.content_length
         self._length: Optional[int] = length
-        self._received = 0
-        hasBody = head.headers.chunked or bool(length)
+        hasBody = headers.chunked or bool(length)
         self._bodyState = _UNCLAIMED if hasBody else _BODY_DONE
         self._bodyEnded = not hasBody  # EndOfMessage seen (or no body at all)
-        self._bodyProtocol: Any = None
-        self._bodyReason: Optional[Failure] = None
-        self._response = _NOTHING
-        self._closeAfter = False
-        self._abandoned = False
-        self._lostReason: Optional[Failure] = None
-        self._finishDeferreds: list[defer.Deferred[None]] = []
 
     def __repr__(self) -> str:
         return f"<ServerRequest {self.method.decode()} {self.target!r}>"
@@ -454,7 +457,10 @@ class ServerRequest:
         if self._lostReason is not None:
             return defer.fail(self._lostReason)
         d: defer.Deferred[None] = defer.Deferred()
-        self._finishDeferreds.append(d)
+        if self._finishDeferreds:
+            self._finishDeferreds.append(d)  # type: ignore[union-attr]
+        else:
+            self._finishDeferreds = [d]
         return d
 
     def _smallRest(self) -> bool:
@@ -485,9 +491,11 @@ class ServerRequest:
         return extra
 
     def _afterResponse(self) -> None:
-        finished, self._finishDeferreds = self._finishDeferreds, []
-        for d in finished:
-            d.callback(None)
+        finished = self._finishDeferreds
+        if finished:
+            self._finishDeferreds = ()
+            for d in finished:
+                d.callback(None)
         ch = self.channel
         if ch._lost or self._bodyEnded or self._bodyState == _STREAMING:
             return  # the cycle ends (or closes) when the body has ended
@@ -497,7 +505,7 @@ class ServerRequest:
         ch.loseConnection()
 
     def _afterSwitch(self) -> None:
-        finished, self._finishDeferreds = self._finishDeferreds, []
+        finished, self._finishDeferreds = self._finishDeferreds, ()
         for d in finished:
             d.callback(None)
 
@@ -507,7 +515,7 @@ class ServerRequest:
         if self._lostReason is None:
             self._lostReason = reason
         self._bodyFailed(reason)
-        finished, self._finishDeferreds = self._finishDeferreds, []
+        finished, self._finishDeferreds = self._finishDeferreds, ()
         for d in finished:
             d.errback(reason)
 
