@@ -142,7 +142,14 @@ _TIMEOUT_LINGER = "linger"
 _TIMEOUT_CLOSE = "close"
 
 _FINISHED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED)
+# module-level names for the per-event checks
 _Data = h11.Data
+_Request = h11.Request
+_Response = h11.Response
+_EndOfMessage = h11.EndOfMessage
+_ConnectionClosed = h11.ConnectionClosed
+_NEED_DATA = h11.NEED_DATA
+_PAUSED = h11.PAUSED
 _AWAITING_HEAD = (h11.IDLE, h11.SEND_RESPONSE)
 
 
@@ -615,6 +622,7 @@ class HTTP11Protocol(Protocol):
             return
         self._draining = True
         self._cork += 1
+        nextEvent = self.conn.next_event
         try:
             while (
                 self._readError is None
@@ -625,7 +633,7 @@ class HTTP11Protocol(Protocol):
                 if self._readPauses and not self._lost:
                     break
                 try:
-                    event = self.conn.next_event()
+                    event = nextEvent()
                 except h11.RemoteProtocolError as exc:
                     self._readError = exc
                     self._headPending = False
@@ -636,17 +644,17 @@ class HTTP11Protocol(Protocol):
                     self._dispatch(self.protocolErrorReceived, exc)
                     break
                 t = type(event)
-                if t is not h11.Data:
-                    if event is h11.NEED_DATA:
+                if t is not _Data:
+                    if event is _NEED_DATA:
                         break
-                    if event is h11.PAUSED:
+                    if event is _PAUSED:
                         # pipelined bytes after DONE, or a protocol switch pending
                         self._readPauses.add(PAUSE_PIPELINE)
                         self._checkSwitch()
                         break
-                    if t is h11.Request or t is h11.Response:
+                    if t is _Request or t is _Response:
                         self._headPending = False
-                    elif t is h11.ConnectionClosed:
+                    elif t is _ConnectionClosed:
                         self._eofDelivered = True  # the core would repeat it forever
                 # self._dispatch(self.eventReceived, event), inlined: the
                 # one call made for every event
@@ -661,7 +669,7 @@ class HTTP11Protocol(Protocol):
                     self.abortConnection()
                 finally:
                     self._dispatching = outer
-                if t is h11.EndOfMessage or t is h11.ConnectionClosed:
+                if t is _EndOfMessage or t is _ConnectionClosed:
                     # A cycle ends only when a message does: the peer's (here)
                     # or ours (sendEvent checks it).
                     self._checkCycle()
@@ -810,13 +818,13 @@ class HTTP11Protocol(Protocol):
         t = type(event)
         if t is _Data:
             return
-        if t is h11.ConnectionClosed:
+        if t is _ConnectionClosed:
             self.loseConnection()
         elif self.conn.our_state is h11.SWITCHED_PROTOCOL:
             self._checkSwitch()  # we accepted a switch (101, 2xx to CONNECT)
-        elif t is h11.EndOfMessage:
+        elif t is _EndOfMessage:
             self._checkCycle()
-        elif t is h11.Request:
+        elif t is _Request:
             self._updateTimers()  # we are not idle any more
 
     def sendEvents(self, events: Iterable[Any]) -> None:
