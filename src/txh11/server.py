@@ -246,6 +246,8 @@ class ServerRequest:
     _lostReason: Optional[Failure] = None
     #: notifyFinish() Deferreds (a list of its own once there is one)
     _finishDeferreds: "list[defer.Deferred[None]] | tuple[()]" = ()
+    #: (fn, args) from _whenAbandoned
+    _abandonWatch: Any = None
 
     def __init__(self, proto: "HTTP11ServerProtocol", head: Any) -> None:
         self.channel = proto
@@ -463,6 +465,19 @@ class ServerRequest:
             self._finishDeferreds = [d]
         return d
 
+    def _whenAbandoned(self, fn: Callable[..., Any], *args: Any) -> None:
+        """
+        ``notifyFinish().addErrback(fn, *args)`` without a Deferred, for one
+        watcher (txh11.web): ``fn(reason, *args)`` runs if the server or the
+        connection ends this exchange before the response is complete.
+        """
+        if self._response == _DONE:
+            return
+        if self._lostReason is not None:
+            fn(self._lostReason, *args)
+            return
+        self._abandonWatch = (fn, args)
+
     def _smallRest(self) -> bool:
         """Whether the unread rest of the body is announced and small."""
         if self._length is None:
@@ -491,6 +506,7 @@ class ServerRequest:
         return extra
 
     def _afterResponse(self) -> None:
+        self._abandonWatch = None
         finished = self._finishDeferreds
         if finished:
             self._finishDeferreds = ()
@@ -505,6 +521,7 @@ class ServerRequest:
         ch.loseConnection()
 
     def _afterSwitch(self) -> None:
+        self._abandonWatch = None
         finished, self._finishDeferreds = self._finishDeferreds, ()
         for d in finished:
             d.callback(None)
@@ -518,6 +535,9 @@ class ServerRequest:
         finished, self._finishDeferreds = self._finishDeferreds, ()
         for d in finished:
             d.errback(reason)
+        watch, self._abandonWatch = self._abandonWatch, None
+        if watch is not None:
+            watch[0](reason, *watch[1])
 
 
 def _lower(name: Any) -> bytes:
@@ -606,7 +626,10 @@ class HTTP11ServerProtocol(HTTP11Protocol):
             self._handlerFailed(request, Failure())
             return
         if isinstance(result, defer.Deferred):
-            result.addErrback(lambda f: self._handlerFailed(request, f))
+            result.addErrback(self._resultFailed, request)
+
+    def _resultFailed(self, failure: Failure, request: ServerRequest) -> None:
+        self._handlerFailed(request, failure)
 
     def _handlerFailed(self, request: ServerRequest, failure: Failure) -> None:
         self._log.failure(

@@ -238,7 +238,9 @@ class WebChannel:
         self._host: Any = None
         self._request: Any = None  # the twisted.web request being answered
         self._sreq: Any = None  # its txh11.server.ServerRequest
-        self._result: Optional[defer.Deferred[None]] = None
+        # requestReceived returned and the request is still being answered:
+        # a failure now goes to the server's _handlerFailed
+        self._pending = False
         self._syncFailure: Optional[Failure] = None
         self._dead = False  # failed: ignore what the request still writes
         self._staticProducer: Any = None
@@ -283,7 +285,7 @@ class WebChannel:
             request = self.requestFactory(self, False)
         self._request = request
         self._sreq = sreq
-        self._result = None
+        self._pending = False
         self._syncFailure = None
         self._dead = False
         self._staticProducer = None
@@ -301,17 +303,17 @@ class WebChannel:
         if self._syncFailure is not None:
             f, self._syncFailure = self._syncFailure, None
             if self._request is request:
-                sreq.notifyFinish().addErrback(self._lost, request)
+                sreq._whenAbandoned(self._lost, request)
             return defer.fail(f)  # the server answers 500 or aborts
         if self._request is not request:
             return None  # answered synchronously: nothing to wait for
-        # Still going: learn if the server or the connection ends it first.
-        sreq.notifyFinish().addErrback(self._lost, request)
-        if self._request is not request:
-            return None
-        d: defer.Deferred[None] = defer.Deferred()
-        self._result = d
-        return d
+        # Still going: learn if the server or the connection ends it first
+        # (sreq.notifyFinish().addErrback(self._lost, request), without the
+        # Deferred); a later failure is reported with _handlerFailed.
+        sreq._whenAbandoned(self._lost, request)
+        if self._request is request:
+            self._pending = True
+        return None
 
     def _process(self, request: Any) -> None:
         """The body is complete: hand the request to twisted.web."""
@@ -331,9 +333,7 @@ class WebChannel:
         self._request = None
         self._sreq = None
         self._staticProducer = None
-        d, self._result = self._result, None
-        if d is not None:
-            d.callback(None)
+        self._pending = False
 
     def _fail(self, request: Any, failure: Failure) -> None:
         """
@@ -345,9 +345,10 @@ class WebChannel:
             _log.failure("error after the response to {request} ended", failure, request=request)
             return
         self._dead = True
-        d, self._result = self._result, None
-        if d is not None:
-            d.errback(failure)
+        if self._pending:
+            # what errbacking the Deferred requestReceived returned did
+            self._pending = False
+            self.protocol._handlerFailed(self._sreq, failure)
         else:
             self._syncFailure = failure
 
