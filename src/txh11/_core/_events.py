@@ -211,9 +211,24 @@ class Data(Event):
     chunk_end: bool
 
     def __init__(self, *, data: Any, chunk_start: bool = False, chunk_end: bool = False) -> None:
-        _set(self, "data", data)
-        _set(self, "chunk_start", chunk_start)
-        _set(self, "chunk_end", chunk_end)
+        # One Data per body chunk: set the slots through their descriptors,
+        # which skips the attribute lookup object.__setattr__ would do.
+        _set_data(self, data)
+        _set_chunk_start(self, chunk_start)
+        _set_chunk_end(self, chunk_end)
+
+    @classmethod
+    def _parsed(cls, data: Any, chunk_start: bool = False, chunk_end: bool = False) -> "Data":
+        self = object.__new__(cls)
+        _set_data(self, data)
+        _set_chunk_start(self, chunk_start)
+        _set_chunk_end(self, chunk_end)
+        return self
+
+
+_set_data = Data.data.__set__  # type: ignore[attr-defined,misc]
+_set_chunk_start = Data.chunk_start.__set__  # type: ignore[attr-defined,misc]
+_set_chunk_end = Data.chunk_end.__set__  # type: ignore[attr-defined,misc]
 
 
 class EndOfMessage(Event):

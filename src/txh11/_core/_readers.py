@@ -241,12 +241,7 @@ class ResponseHeadReader(_HeadReader):
         return cls._parsed(status, headers, http_version, reason)
 
 
-def _data(data: bytes, start: bool = False, end: bool = False) -> Data:
-    ev = object.__new__(Data)
-    object.__setattr__(ev, "data", data)
-    object.__setattr__(ev, "chunk_start", start)
-    object.__setattr__(ev, "chunk_end", end)
-    return ev
+_data = Data._parsed
 
 
 # Events are immutable, so every received body without trailers can end with this one.
