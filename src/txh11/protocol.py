@@ -218,8 +218,8 @@ class _Timers:
     Named one-shot deadlines sharing one lazily moved DelayedCall.
 
     Starting, resetting and cancelling a deadline only touch a dict; the
-    DelayedCall is moved earlier when needed and otherwise left to fire, find
-    nothing due and re-arm for the next deadline.  A keep-alive connection
+    DelayedCall is replaced when a deadline comes earlier than it, and
+    otherwise left to fire, find nothing due and re-arm for the next deadline.  A keep-alive connection
     thus does not create and cancel DelayedCalls for every request.
     """
 
@@ -246,7 +246,12 @@ class _Timers:
         if call is None:
             self._call = clock.callLater(seconds, self._fire)
         elif call.getTime() > deadline:
-            call.reset(seconds)
+            # Never DelayedCall.reset() to an earlier time: the reactor does
+            # that with a linear search of all its pending calls, so every
+            # connection would pay for every other one.  A cancel is O(1) and
+            # a new call O(log n).
+            call.cancel()
+            self._call = clock.callLater(seconds, self._fire)
 
     def reset(self, kind: str, seconds: Optional[float]) -> None:
         if kind in self._deadlines and seconds is not None:
