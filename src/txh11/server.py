@@ -642,9 +642,10 @@ class HTTP11ServerProtocol(HTTP11Protocol):
             return
         if request._response == _NOTHING and self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
             self._refuse(request, 500, "internal server error")
-        elif request._response == _DONE:
-            pass
-        else:
+        elif request._response != _DONE:
+            # Part of the response is out: the client can only learn of the
+            # failure from the connection ending early.  (A failure after the
+            # whole response was sent is only logged.)
             self.abortConnection()
 
     def _refuse(self, request: Optional[ServerRequest], status: int, message: str) -> None:
