@@ -111,19 +111,6 @@ class Headers(Sequence):
         return [(raw, value) for raw, (_, value) in zip(self._raw, self._items)]
 
 
-def _empty() -> Headers:
-    h = Headers.__new__(Headers)
-    h._items = []
-    h._raw = []
-    h.content_length = None
-    h.chunked = False
-    h.connection = ()
-    h.expect_continue = False
-    h.upgrade = False
-    h.host_count = 0
-    return h
-
-
 def build_headers(raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> Headers:
     """Make Headers from names and values that are already valid.
 
@@ -246,7 +233,7 @@ def normalize_and_validate(headers: Any) -> Headers:
     return build_headers(raw_names, items)
 
 
-EMPTY_HEADERS = _empty()
+EMPTY_HEADERS = build_headers([], [])
 
 
 def with_connection_tokens(headers: Headers, add: bytes, drop: bytes) -> Headers:
