@@ -1,14 +1,12 @@
 """Shared pieces for the bridge tests: a recording protocol and feeders."""
 
-from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport, StringTransportWithDisconnection
 
-from twisted.web.iweb import IBodyProducer
-from zope.interface import implementer
 
 import txh11 as h11
 from txh11.protocol import HTTP11Protocol
+from testproducers import TickingProducer  # noqa: F401  (re-exported for the tests)
 
 GET = b"GET /%d HTTP/1.1\r\nHost: a\r\n\r\n"
 
@@ -97,52 +95,3 @@ def feed(proto, data, bytewise):
             proto.dataReceived(data[i : i + 1])
     else:
         proto.dataReceived(data)
-
-
-@implementer(IBodyProducer)
-class TickingProducer:
-    """An IBodyProducer writing ``data`` in ``size`` pieces, one per clock tick."""
-
-    def __init__(self, data, clock, size=4096):
-        self.data = data
-        self.length = len(data)
-        self.clock = clock
-        self.size = size
-        self.paused = False
-        self.call = None
-
-    def startProducing(self, consumer):
-        self.consumer = consumer
-        self.pos = 0
-        self.deferred = defer.Deferred()
-        self._schedule()
-        return self.deferred
-
-    def _schedule(self):
-        if self.call is None and not self.paused and self.deferred is not None:
-            self.call = self.clock.callLater(0.001, self._tick)
-
-    def _tick(self):
-        self.call = None
-        chunk = self.data[self.pos : self.pos + self.size]
-        self.pos += len(chunk)
-        self.consumer.write(chunk)
-        if self.pos >= len(self.data):
-            d, self.deferred = self.deferred, None
-            d.callback(None)
-        else:
-            self._schedule()
-
-    def pauseProducing(self):
-        self.paused = True
-        if self.call is not None:
-            self.call.cancel()
-            self.call = None
-
-    def resumeProducing(self):
-        self.paused = False
-        self._schedule()
-
-    def stopProducing(self):
-        self.pauseProducing()
-        self.deferred = None
