@@ -627,22 +627,6 @@ class HTTP11ClientProtocol(HTTP11Protocol):
         self._clUsable = False
         self.loseConnection()
 
-    def loseConnection(self) -> None:
-        # Work-around for the bridge: over TLS the transport's ``producer``
-        # is Twisted's _ProducerMembrane around this protocol, not the
-        # protocol itself, so the bridge does not unregister it, and
-        # TLSMemoryBIOProtocol postpones its shutdown until the producer is
-        # unregistered: every graceful close waited closeTimeout, then
-        # aborted.  Unregister here first.
-        t = self.transport
-        if not self._clGone and t is not None:
-            producer = getattr(t, "producer", None)
-            if producer is not None and producer is not self and getattr(
-                producer, "_producer", None
-            ) is self:
-                t.unregisterProducer()
-        super().loseConnection()
-
     def connectionLost(self, reason: Failure = Failure(Exception())) -> None:
         self._clGone = True
         self._clInInput = True
