@@ -72,7 +72,7 @@ def test_unsupported_scheme(uri):
 def test_header_values_with_cr_lf(headers):
     agent, reactor, _ = makeAgent()
     msg = _rejected(agent.request(b"GET", URL, headers), reactor)
-    assert "CR or LF" in msg
+    assert "header value" in msg and "CR, LF" in msg  # the core's message
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,6 @@ _BODY_METHODS = frozenset([b"POST", b"PUT", b"PATCH"])
 _FRAMING = frozenset([b"content-length", b"transfer-encoding"])
 _SENSITIVE = frozenset([b"authorization", b"proxy-authorization", b"cookie"])
 _BAD_URI = re.compile(rb"[\x00-\x20\x7f-\xff]")
-_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _DEFAULT_PORTS = {b"http": 80, b"https": 443}
 
 
@@ -198,10 +197,6 @@ def prepareRequest(
     method, URI or header (CR, LF, spaces, control characters...).
     """
     method = _bytes(method, "method")
-    if not _TOKEN.fullmatch(method):
-        raise InvalidRequest(
-            f"invalid method {method!r}: must be a token (no spaces, CR, LF or other separators)"
-        )
     uri = _bytes(uri, "URI").strip()
     parsed, key, target, defaultHost = _parseURI(uri)
     if headers is None and bodyProducer is None:
@@ -229,10 +224,7 @@ def prepareRequest(
             expect = any(v.strip().lower() == b"100-continue" for v in values)
         elif lname == b"connection":
             connectionGiven = True
-        for v in values:
-            if b"\r" in v or b"\n" in v:
-                raise InvalidRequest(f"header {name!r} has a value with CR or LF: {v!r}")
-            fields.append((name, v))
+        fields.extend([(name, v) for v in values])
     givenFields = None if givenHeaders is not None or headers is None else list(fields)
     host: Optional[bytes] = None
     if not hostGiven:
@@ -266,6 +258,8 @@ def prepareRequest(
     event = _EVENT_CACHE.get(fullKey) if fullKey is not None else None
     if event is None:
         try:
+            # the core's own checks: method token, header names and values
+            # (CR, LF, NUL...), target
             event = h11.Request(method=method, target=target, headers=fields)
         except h11.LocalProtocolError as e:
             raise InvalidRequest(f"cannot send {method!r} {uri!r}: {e}") from None
