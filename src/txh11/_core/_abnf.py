@@ -19,7 +19,6 @@ __all__ = [
     "host_re",
     "reason_re",
     "chunk_ext_re",
-    "hex_re",
 ]
 
 # tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
@@ -58,4 +57,3 @@ _QUOTED = rb'"(?:[\t\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t\x20-\x7e\x80-\xff
 chunk_ext_re = re.compile(
     rb"(?:[ \t]*;[ \t]*[" + TCHAR + rb"]+(?:[ \t]*=[ \t]*(?:[" + TCHAR + rb"]+|" + _QUOTED + rb"))?)*"
 )
-hex_re = re.compile(rb"[0-9A-Fa-f]{1,16}")

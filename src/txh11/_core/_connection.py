@@ -5,7 +5,7 @@ It never does I/O: :meth:`Connection.receive_data` takes bytes you read,
 turns your events into bytes for you to write.
 """
 
-from typing import Any, Dict, List, Optional, Tuple, Type, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ._errors import DataAfterEOFError, LocalProtocolError, RemoteProtocolError, make_sentinel
 from ._events import (
@@ -17,7 +17,7 @@ from ._events import (
     Request,
     Response,
 )
-from ._headers import Headers, with_connection_tokens, with_framing
+from ._headers import with_connection_tokens, with_framing
 from ._readers import (
     ChunkedReader,
     ContentLengthReader,
@@ -54,8 +54,6 @@ NEED_DATA = make_sentinel("NEED_DATA")
 PAUSED = make_sentinel("PAUSED")
 
 DEFAULT_MAX_INCOMPLETE_EVENT_SIZE = 16 * 1024
-
-_CONTINUE_CLEARING = (InformationalResponse, Response)
 
 
 def _keep_alive(event: Union[Request, Response]) -> bool:

@@ -1,6 +1,6 @@
 """Exceptions raised by the core, and the sentinel type used for its constants."""
 
-from typing import Any, NoReturn
+from typing import NoReturn
 
 __all__ = [
     "ProtocolError",

@@ -9,18 +9,12 @@ connection never has to look at a header list twice.
 """
 
 from collections.abc import Sequence
-from typing import Any, Iterable, Iterator, List, Optional, Tuple, Union, overload
+from typing import Any, Iterator, List, Optional, Tuple, overload
 
 from ._abnf import field_value_re, host_re, token_re
 from ._errors import LocalProtocolError
 
-__all__ = ["Headers", "normalize_and_validate", "bytesify", "HeaderTypes"]
-
-HeaderTypes = Union[
-    "Headers",
-    Iterable[Tuple[Union[bytes, str], Union[bytes, str]]],
-]
-
+__all__ = ["Headers", "normalize_and_validate", "bytesify"]
 
 def bytesify(value: Any) -> bytes:
     """Return ``value`` as bytes: str must be ASCII, bytes-likes are copied."""

@@ -46,10 +46,6 @@ def write_response_head(event: "Response | InformationalResponse") -> bytes:
     return line + _header_lines(event.headers) + b"\r\n"
 
 
-def _trailer_bytes(headers: Headers) -> bytes:
-    return _header_lines(headers)
-
-
 class ContentLengthWriter:
     __slots__ = ("remaining",)
 
@@ -87,7 +83,7 @@ class ChunkedWriter:
 
     def end(self, trailers: Headers) -> List[Any]:
         if trailers:
-            return [b"0\r\n" + _trailer_bytes(trailers) + b"\r\n"]
+            return [b"0\r\n" + _header_lines(trailers) + b"\r\n"]
         return [b"0\r\n\r\n"]
 
 
