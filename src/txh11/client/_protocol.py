@@ -187,7 +187,6 @@ class HTTP11ClientProtocol(HTTP11Protocol):
         onClosed: Optional[Callable[["HTTP11ClientProtocol"], None]] = None,
     ) -> None:
         super().__init__(reactor)
-        self._clReactor = reactor
         self._clExchange: Optional[_Exchange] = None
         self._clOnQuiescent = onQuiescent
         self._clOnClosed = onClosed
@@ -202,13 +201,6 @@ class HTTP11ClientProtocol(HTTP11Protocol):
 
     def __repr__(self) -> str:
         return f"<HTTP11ClientProtocol #{id(self):x} requests={self.requestCount}>"
-
-    def _clClock(self) -> IReactorTime:
-        if self._clReactor is None:
-            from twisted.internet import reactor
-
-            self._clReactor = reactor  # type: ignore[assignment]
-        return self._clReactor  # type: ignore[return-value]
 
     # -- for the pool ---------------------------------------------------
 
@@ -256,7 +248,7 @@ class HTTP11ClientProtocol(HTTP11Protocol):
                     self.sendEvent(prepared.event)
                     if prepared.expectContinue:
                         ex.bodyState = _B_WAIT100
-                        ex.continueCall = self._clClock().callLater(
+                        ex.continueCall = self.clock.callLater(
                             self.expectContinueTimeout, self._clContinueTimedOut, ex
                         )
                     else:
@@ -548,7 +540,7 @@ class HTTP11ClientProtocol(HTTP11Protocol):
             if proto is None or exchange is None or exchange.done:
                 return
             if exchange.response is None and not exchange.responseEnded:
-                proto._clClock().callLater(0, proto._clDroppedUnread, exchange)
+                proto.clock.callLater(0, proto._clDroppedUnread, exchange)
 
         return dropped
 
