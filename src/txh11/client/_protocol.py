@@ -136,6 +136,21 @@ class _Exchange:
         self.closeAfter = False
 
 
+def _cancelContinue(ex: _Exchange) -> None:
+    """Cancel the wait for ``100 Continue``, if one is pending."""
+    call, ex.continueCall = ex.continueCall, None
+    if call is not None and call.active():
+        call.cancel()
+
+
+def _responseOf(ex: _Exchange) -> Optional[Response]:
+    """The exchange's response: claimed, or unclaimed and still alive."""
+    r = ex.response
+    if r is None and ex.responseRef is not None:
+        r = ex.responseRef()
+    return r
+
+
 @implementer(IConsumer)
 class _ChunkedConsumer:
     """The consumer given to an ``UNKNOWN_LENGTH`` body producer."""
@@ -317,10 +332,7 @@ class HTTP11ClientProtocol(HTTP11Protocol):
 
     def _clStopBody(self, ex: _Exchange) -> None:
         """Stop a body still being produced (cancel/failure)."""
-        if ex.continueCall is not None:
-            if ex.continueCall.active():
-                ex.continueCall.cancel()
-            ex.continueCall = None
+        _cancelContinue(ex)
         if ex.bodyState == _B_SENDING:
             ex.bodyState = _B_FAILED
             p = ex.prepared
@@ -388,9 +400,7 @@ class HTTP11ClientProtocol(HTTP11Protocol):
         code = event.status_code
         if code == 100:
             if ex.bodyState == _B_WAIT100:
-                if ex.continueCall is not None:
-                    ex.continueCall.cancel()
-                    ex.continueCall = None
+                _cancelContinue(ex)
                 self._clStartBody(ex)
         elif code == 101:
             self._clUsable = False
@@ -447,9 +457,7 @@ class HTTP11ClientProtocol(HTTP11Protocol):
 
     def _clSkipBody(self, ex: _Exchange) -> None:
         """A final response arrived while the body waited for 100 Continue."""
-        if ex.continueCall is not None:
-            ex.continueCall.cancel()
-            ex.continueCall = None
+        _cancelContinue(ex)
         ex.bodyState = _B_SKIPPED
         self._clBodyCleanup(ex)
         if ex.prepared.bodyKind == BODY_CHUNKED:
@@ -461,9 +469,7 @@ class HTTP11ClientProtocol(HTTP11Protocol):
         if ex is None:
             return
         ex.responseEnded = True
-        r = ex.response
-        if r is None and ex.responseRef is not None:
-            r = ex.responseRef()
+        r = _responseOf(ex)
         conn = self.conn
         if conn.our_state is _DONE and conn.their_state is _DONE:
             self._clEndExchange(ex)
@@ -571,9 +577,7 @@ class HTTP11ClientProtocol(HTTP11Protocol):
             err = reason if wrap is None else Failure(wrap([reason]))
             d.errback(err)  # type: ignore[union-attr]
             return
-        r = ex.response
-        if r is None and ex.responseRef is not None:
-            r = ex.responseRef()
+        r = _responseOf(ex)
         if r is not None and not ex.responseEnded:
             ex.responseEnded = True
             r._bodyEnd(Failure(ResponseFailed([reason])))
