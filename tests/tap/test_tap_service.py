@@ -172,11 +172,28 @@ def test_TrackingFactory_passes_interfaces_and_calls_through():
 # -- graceful drain -------------------------------------------------------------
 
 
-def connected(service, clock):
+def connected(service):
     protocol = service.factory.buildProtocol(None)
     transport = StringTransport()
     protocol.makeConnection(transport)
     return protocol, transport
+
+
+def startedSlowService(shutdownTimeout):
+    """A started HTTPServerService whose Site answers /slow only when told."""
+    clock = Clock()
+    slow = Slow()
+    service = HTTPServerService(Site(slow, reactor=clock), [("fake", FakeEndpoint())], clock,
+                                shutdownTimeout=shutdownTimeout)
+    service.startService()
+    return clock, slow, service
+
+
+def busyConnection(service):
+    """A connection to ``service`` with a request to /slow in progress."""
+    busy, transport = connected(service)
+    busy.dataReceived(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+    return busy, transport
 
 
 def fired(d):
@@ -194,14 +211,9 @@ def lose(protocol):
 
 
 def test_drain_closes_idle_at_once_and_busy_when_done():
-    clock = Clock()
-    slow = Slow()
-    service = HTTPServerService(Site(slow, reactor=clock), [("fake", FakeEndpoint())], clock,
-                                shutdownTimeout=10)
-    service.startService()
-    idle, idleTransport = connected(service, clock)
-    busy, busyTransport = connected(service, clock)
-    busy.dataReceived(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+    clock, slow, service = startedSlowService(shutdownTimeout=10)
+    idle, idleTransport = connected(service)
+    busy, busyTransport = busyConnection(service)
     assert len(slow.pending) == 1
     assert isIdle(idle) and not isIdle(busy)
 
@@ -223,13 +235,8 @@ def test_drain_closes_idle_at_once_and_busy_when_done():
 
 
 def test_drain_aborts_what_is_left_at_the_deadline():
-    clock = Clock()
-    slow = Slow()
-    service = HTTPServerService(Site(slow, reactor=clock), [("fake", FakeEndpoint())], clock,
-                                shutdownTimeout=2)
-    service.startService()
-    busy, transport = connected(service, clock)
-    busy.dataReceived(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+    clock, slow, service = startedSlowService(shutdownTimeout=2)
+    busy, transport = busyConnection(service)
     d = service.stopService()
     clock.advance(1.9)
     assert not fired(d)
@@ -240,13 +247,8 @@ def test_drain_aborts_what_is_left_at_the_deadline():
 
 
 def test_hurry_aborts_now():
-    clock = Clock()
-    slow = Slow()
-    service = HTTPServerService(Site(slow, reactor=clock), [("fake", FakeEndpoint())], clock,
-                                shutdownTimeout=100)
-    service.startService()
-    busy, transport = connected(service, clock)
-    busy.dataReceived(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+    clock, slow, service = startedSlowService(shutdownTimeout=100)
+    busy, transport = busyConnection(service)
     d = service.stopService()
     service.hurry()
     clock.advance(0.1)
