@@ -145,12 +145,10 @@ _FINISHED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED)
 # module-level names for the per-event checks
 _Data = h11.Data
 _Request = h11.Request
-_Response = h11.Response
 _EndOfMessage = h11.EndOfMessage
 _ConnectionClosed = h11.ConnectionClosed
 _NEED_DATA = h11.NEED_DATA
 _PAUSED = h11.PAUSED
-_AWAITING_HEAD = (h11.IDLE, h11.SEND_RESPONSE)
 
 
 class BodyLengthError(Exception):
@@ -425,7 +423,6 @@ class HTTP11Protocol(Protocol):
         self._dispatching = False
         self._drainCall: Optional[IDelayedCall] = None
         self._cycleReported = False
-        self._headPending = False
         self._readError: Optional[BaseException] = None
         self._closing = False
         self._peerEOF = False
@@ -535,13 +532,11 @@ class HTTP11Protocol(Protocol):
             return
         if self._closing or self._readError is not None:
             return  # discarding
-        if not self._headPending and self.conn.their_state in _AWAITING_HEAD:
-            self._headPending = True
-            if self._readTimeout is TIMEOUT_IDLE:
-                # a head begins: no longer idle.  The header timeout starts
-                # once this delivery ends, if the head is still incomplete.
-                self._timers.cancel(TIMEOUT_IDLE)
-                self._readTimeout = None
+        if self._readTimeout is TIMEOUT_IDLE:
+            # a head begins: no longer idle.  The header timeout starts
+            # once this delivery ends, if the head is still incomplete.
+            self._timers.cancel(TIMEOUT_IDLE)
+            self._readTimeout = None
         elif self._readTimeout is TIMEOUT_BODY:
             self._timers.reset(TIMEOUT_BODY, self.bodyTimeout)
         try:
@@ -606,7 +601,6 @@ class HTTP11Protocol(Protocol):
         buffered (pipelined), then resume the transport."""
         self.conn.start_next_cycle()
         self._cycleReported = False
-        self._headPending = bool(self.conn.trailing_data[0])
         if PAUSE_PIPELINE in self._readPauses:
             self.resumeReading(PAUSE_PIPELINE)
         elif not self._draining:
@@ -641,7 +635,6 @@ class HTTP11Protocol(Protocol):
                     event = nextEvent()
                 except h11.RemoteProtocolError as exc:
                     self._readError = exc
-                    self._headPending = False
                     self._cancelTimers(keep=(_TIMEOUT_LINGER, _TIMEOUT_CLOSE))
                     self._log.info(
                         "protocol error from {peer}: {exc!r}", peer=self._peer(), exc=exc
@@ -657,9 +650,7 @@ class HTTP11Protocol(Protocol):
                         self._readPauses.add(PAUSE_PIPELINE)
                         self._checkSwitch()
                         break
-                    if t is _Request or t is _Response:
-                        self._headPending = False
-                    elif t is _ConnectionClosed:
+                    if t is _ConnectionClosed:
                         self._eofDelivered = True  # the core would repeat it forever
                 # self._dispatch(self.eventReceived, event), inlined: the
                 # one call made for every event
@@ -759,7 +750,9 @@ class HTTP11Protocol(Protocol):
         if theirs is h11.SEND_BODY:
             kind = None if self._readPauses else TIMEOUT_BODY
             seconds = self.bodyTimeout
-        elif self._headPending and (theirs is h11.IDLE or theirs is h11.SEND_RESPONSE):
+        elif (theirs is h11.IDLE or theirs is h11.SEND_RESPONSE) and conn.trailing_data[0]:
+            # part of a head is buffered (the core holds only that while
+            # it waits for a head): the slowloris deadline
             kind = TIMEOUT_HEADER
             seconds = self.headerTimeout
         elif theirs is h11.IDLE and conn.our_state is h11.IDLE and not self._readPauses:

@@ -66,6 +66,25 @@ def test_header_timeout_for_a_partial_pipelined_head():
     assert timeouts(proto) == [TIMEOUT_HEADER]
 
 
+def test_header_timeout_for_a_partial_pipelined_head_answered_synchronously():
+    # the cycle restarts inside the delivery; the partial head stays buffered
+    proto, transport, clock = connect(respond=True, **SETTINGS)
+    proto.dataReceived(get(1) + get(2) + b"GET /3 HTTP/1.1\r\n")
+    clock.advance(0)
+    clock.advance(5.1)
+    assert timeouts(proto) == [TIMEOUT_HEADER]
+
+
+def test_no_header_timeout_after_pipelined_heads_answered_synchronously():
+    proto, transport, clock = connect(respond=True, **SETTINGS)
+    proto.dataReceived(get(1) + get(2))
+    clock.advance(0)
+    clock.advance(9.9)
+    assert timeouts(proto) == []
+    clock.advance(0.2)
+    assert timeouts(proto) == [TIMEOUT_IDLE]
+
+
 def body_request():
     return b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n"
 
