@@ -62,6 +62,24 @@ def makeAgent(persistent: bool = True, **poolAttrs: Any) -> tuple[Agent, MemoryR
     return Agent(reactor, pool=pool), reactor, pool
 
 
+def startRequest(
+    *args: Any,
+) -> tuple[Agent, MemoryReactorClock, HTTPConnectionPool, "defer.Deferred[Any]", Conn]:
+    """``makeAgent()``, ``agent.request(*args)`` and the connection it made:
+    ``(agent, reactor, pool, d, c)``."""
+    agent, reactor, pool = makeAgent()
+    d = agent.request(*args)
+    return agent, reactor, pool, d, Conn(reactor)
+
+
+def collect(response: Any, reactor: MemoryReactorClock) -> "Collector":
+    """Deliver ``response``'s body into a new :class:`Collector`."""
+    col = Collector()
+    response.deliverBody(col)
+    reactor.advance(0)
+    return col
+
+
 def result(d: "defer.Deferred[Any]") -> Any:
     """The result of a fired Deferred (raises its failure)."""
     out: list[Any] = []

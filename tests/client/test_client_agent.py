@@ -22,7 +22,17 @@ from zope.interface.verify import verifyObject
 import txh11 as h11
 from txh11.client import Agent, HTTPConnectionPool, StandardEndpointFactory
 
-from clienthelp import OK, URL, Collector, Conn, failure, fired, makeAgent, result
+from clienthelp import (
+    Conn,
+    OK,
+    URL,
+    collect,
+    failure,
+    fired,
+    makeAgent,
+    result,
+    startRequest,
+)
 
 
 def test_verify_iagent():
@@ -32,9 +42,7 @@ def test_verify_iagent():
 
 
 def test_get_round_trip_and_iresponse():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL, Headers({b"X-Foo": [b"bar"]}))
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL, Headers({b"X-Foo": [b"bar"]}))
     assert (c.host, c.port) == ("127.0.0.1", 8080)
     wire = c.sent()
     assert wire == (
@@ -162,9 +170,7 @@ def test_using_endpoint_factory():
 
 
 def test_head_and_204_304_have_no_body():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"HEAD", URL)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"HEAD", URL)
     c.receive(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
     r = result(d)
     assert r.length == 0
@@ -180,15 +186,11 @@ def test_head_and_204_304_have_no_body():
 
 
 def test_chunked_response_with_trailers():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL)
     c.receive(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
     r = result(d)
     assert r.length is UNKNOWN_LENGTH
-    col = Collector()
-    r.deliverBody(col)
-    reactor.advance(0)
+    col = collect(r, reactor)
     assert r.trailers is None
     c.receive(b"3\r\nabc\r\n2\r\nde\r\n0\r\nX-Checksum: 42\r\n\r\n")
     assert col.body == b"abcde"
@@ -197,15 +199,11 @@ def test_chunked_response_with_trailers():
 
 
 def test_close_delimited_body_is_potential_data_loss():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL)
     c.receive(b"HTTP/1.1 200 OK\r\n\r\nsome")
     r = result(d)
     assert r.length is UNKNOWN_LENGTH
-    col = Collector()
-    r.deliverBody(col)
-    reactor.advance(0)
+    col = collect(r, reactor)
     c.receive(b" data")
     c.lose()
     assert col.body == b"some data"
@@ -213,9 +211,7 @@ def test_close_delimited_body_is_potential_data_loss():
 
 
 def test_http10_response():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL)
     c.receive(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi")
     r = result(d)
     assert r.version == (b"HTTP", 1, 0)
@@ -225,23 +221,17 @@ def test_http10_response():
 
 
 def test_truncated_body_is_response_failed():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL)
     c.receive(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
     r = result(d)
-    col = Collector()
-    r.deliverBody(col)
-    reactor.advance(0)
+    col = collect(r, reactor)
     c.lose()
     assert col.body == b"abc"
     assert col.reason.check(ResponseFailed)
 
 
 def test_protocol_error_before_head_is_response_failed():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL)
     c.receive(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
     f = failure(d)
     assert f.check(ResponseFailed)
@@ -250,31 +240,23 @@ def test_protocol_error_before_head_is_response_failed():
 
 
 def test_protocol_error_in_body_fails_the_body():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL)
     c.receive(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
-    col = Collector()
-    result(d).deliverBody(col)
-    reactor.advance(0)
+    col = collect(result(d), reactor)
     c.receive(b"zz\r\n")
     assert col.reason.check(ResponseFailed)
     assert isinstance(col.reason.value.reasons[0].value, h11.RemoteProtocolError)
 
 
 def test_connection_lost_before_response():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL)
     c.lose()
     f = failure(d)
     assert f.check(ResponseNeverReceived)
 
 
 def test_informational_responses_are_skipped():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL)
     c.receive(b"HTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\n")
     assert not fired(d)
     c.receive(OK)
@@ -282,9 +264,7 @@ def test_informational_responses_are_skipped():
 
 
 def test_response_headers_are_twisted_headers_and_settable():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL)
     c.receive(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n")
     r = result(d)
     assert isinstance(r.headers, Headers)
@@ -298,9 +278,9 @@ def test_response_headers_are_twisted_headers_and_settable():
 def test_protocol_switch_is_refused_clearly():
     from txh11.client import ProtocolSwitchNotSupported
 
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL, {b"Connection": b"upgrade", b"Upgrade": b"websocket"})
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(
+        b"GET", URL, {b"Connection": b"upgrade", b"Upgrade": b"websocket"}
+    )
     c.receive(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n")
     f = failure(d)
     assert f.check(ResponseFailed)
@@ -321,9 +301,7 @@ def test_optional_body_timeout_on_the_clock():
     d = agent.request(b"GET", URL)
     c = Conn(reactor)
     c.receive(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab")
-    col = Collector()
-    result(d).deliverBody(col)
-    reactor.advance(0)
+    col = collect(result(d), reactor)
     reactor.advance(4)
     c.receive(b"cd")
     reactor.advance(4.9)

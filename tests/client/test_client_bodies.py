@@ -11,15 +11,24 @@ from txh11 import bodies
 from txh11.bodies import FileBody
 from txh11.protocol import BodyLengthError
 
-from clienthelp import OK, URL, BytesProducer, Conn, ManualProducer, failure, fired, makeAgent, result
+from clienthelp import (
+    BytesProducer,
+    Conn,
+    ManualProducer,
+    OK,
+    URL,
+    failure,
+    fired,
+    makeAgent,
+    result,
+    startRequest,
+)
 
 KEY = (b"http", b"127.0.0.1", 8080)
 
 
 def test_known_length_body_uses_content_length():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"POST", URL, None, BytesProducer(b"hello body"))
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"POST", URL, None, BytesProducer(b"hello body"))
     wire = c.sent()
     head, body = wire.split(b"\r\n\r\n", 1)
     assert b"content-length: 10" in head.lower()
@@ -31,10 +40,8 @@ def test_known_length_body_uses_content_length():
 
 
 def test_unknown_length_body_is_chunked():
-    agent, reactor, pool = makeAgent()
     producer = ManualProducer()
-    d = agent.request(b"PUT", URL, None, producer)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"PUT", URL, None, producer)
     head = c.sent()
     assert b"transfer-encoding: chunked" in head.lower()
     assert b"content-length" not in head.lower()
@@ -86,10 +93,8 @@ def test_post_without_body_sends_content_length_zero():
 
 
 def test_zero_length_producer_is_not_started():
-    agent, reactor, pool = makeAgent()
     producer = ManualProducer(length=0)
-    d = agent.request(b"POST", URL, None, producer)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"POST", URL, None, producer)
     assert b"content-length: 0\r\n" in c.sent().lower()
     assert producer.events == []
     c.receive(OK)
@@ -97,10 +102,8 @@ def test_zero_length_producer_is_not_started():
 
 
 def test_producer_failure_fails_request_and_aborts():
-    agent, reactor, pool = makeAgent()
     producer = ManualProducer()
-    d = agent.request(b"POST", URL, None, producer)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"POST", URL, None, producer)
     producer.write(b"abc")
     producer.fail(ZeroDivisionError("boom"))
     f = failure(d)
@@ -112,10 +115,8 @@ def test_producer_failure_fails_request_and_aborts():
 
 
 def test_producer_writing_too_much_aborts():
-    agent, reactor, pool = makeAgent()
     producer = ManualProducer(length=3)
-    d = agent.request(b"POST", URL, None, producer)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"POST", URL, None, producer)
     producer.write(b"abcd")
     f = failure(d)
     assert f.check(RequestGenerationFailed)
@@ -124,10 +125,8 @@ def test_producer_writing_too_much_aborts():
 
 
 def test_producer_writing_too_little_aborts():
-    agent, reactor, pool = makeAgent()
     producer = ManualProducer(length=3)
-    d = agent.request(b"POST", URL, None, producer)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"POST", URL, None, producer)
     producer.write(b"ab")
     producer.finish()
     f = failure(d)
@@ -192,10 +191,8 @@ def test_file_body_producer_over_bytesio_is_wrapped():
 
 
 def test_early_response_while_body_streams_then_reuse():
-    agent, reactor, pool = makeAgent()
     producer = ManualProducer()
-    d = agent.request(b"POST", URL, None, producer)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"POST", URL, None, producer)
     c.sent()
     producer.write(b"abc")
     c.receive(OK)
@@ -216,10 +213,8 @@ def test_early_response_while_body_streams_then_reuse():
 def test_connection_lost_while_sending_body():
     from twisted.web.client import RequestTransmissionFailed
 
-    agent, reactor, pool = makeAgent()
     producer = ManualProducer(length=10)
-    d = agent.request(b"POST", URL, None, producer)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"POST", URL, None, producer)
     producer.write(b"abc")
     c.lose()
     f = failure(d)

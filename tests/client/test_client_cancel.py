@@ -7,7 +7,7 @@ from twisted.internet.error import ConnectingCancelledError
 from twisted.web.client import readBody
 from twisted.web.http_headers import Headers
 
-from clienthelp import OK, URL, Conn, ManualProducer, failure, makeAgent, result
+from clienthelp import Conn, ManualProducer, OK, URL, failure, makeAgent, result, startRequest
 
 KEY = (b"http", b"127.0.0.1", 8080)
 
@@ -27,9 +27,7 @@ def test_cancel_while_connecting():
 
 
 def test_cancel_while_waiting_for_the_response_head():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL)
     assert c.sent()
     d.cancel()
     assert failure(d).check(CancelledError)
@@ -40,10 +38,8 @@ def test_cancel_while_waiting_for_the_response_head():
 
 
 def test_cancel_while_the_body_is_streaming():
-    agent, reactor, pool = makeAgent()
     producer = ManualProducer()
-    d = agent.request(b"POST", URL, None, producer)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"POST", URL, None, producer)
     producer.write(b"abc")
     d.cancel()
     assert failure(d).check(CancelledError)
@@ -56,10 +52,8 @@ def test_cancel_while_the_body_is_streaming():
 
 
 def test_cancel_while_a_known_length_body_is_streaming():
-    agent, reactor, pool = makeAgent()
     producer = ManualProducer(length=10)
-    d = agent.request(b"POST", URL, None, producer)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"POST", URL, None, producer)
     producer.write(b"abc")
     d.cancel()
     assert failure(d).check(CancelledError)
@@ -69,10 +63,10 @@ def test_cancel_while_a_known_length_body_is_streaming():
 
 
 def test_cancel_while_waiting_for_100_continue():
-    agent, reactor, pool = makeAgent()
     producer = ManualProducer(length=3)
-    d = agent.request(b"PUT", URL, Headers({b"Expect": [b"100-continue"]}), producer)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(
+        b"PUT", URL, Headers({b"Expect": [b"100-continue"]}), producer
+    )
     assert _active_calls(reactor)  # the 100-continue timer
     d.cancel()
     assert failure(d).check(CancelledError)
@@ -84,9 +78,7 @@ def test_cancel_while_waiting_for_100_continue():
 
 
 def test_cancel_on_a_cached_connection_does_not_return_it():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL)
     c.receive(OK)
     result(readBody(result(d)))
     d = agent.request(b"GET", URL)
@@ -99,9 +91,7 @@ def test_cancel_on_a_cached_connection_does_not_return_it():
 
 
 def test_cancel_during_the_retry_connect():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL)
     c.receive(OK)
     result(readBody(result(d)))
     d = agent.request(b"GET", URL)
@@ -113,9 +103,7 @@ def test_cancel_during_the_retry_connect():
 
 
 def test_cancel_after_the_response_is_a_no_op():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL)
     c.receive(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
     r = result(d)
     d.cancel()

@@ -5,17 +5,25 @@ from __future__ import annotations
 from twisted.web.client import readBody
 from twisted.web.http_headers import Headers
 
-from clienthelp import OK, URL, BytesProducer, Conn, ManualProducer, fired, makeAgent, result
+from clienthelp import (
+    BytesProducer,
+    Conn,
+    ManualProducer,
+    OK,
+    URL,
+    fired,
+    makeAgent,
+    result,
+    startRequest,
+)
 
 KEY = (b"http", b"127.0.0.1", 8080)
 EXPECT = Headers({b"Expect": [b"100-continue"]})
 
 
 def test_body_waits_for_100_continue():
-    agent, reactor, pool = makeAgent()
     producer = ManualProducer(length=5)
-    d = agent.request(b"PUT", URL, EXPECT, producer)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"PUT", URL, EXPECT, producer)
     head = c.sent()
     assert head.endswith(b"\r\n\r\n") and b"expect: 100-continue" in head.lower()
     assert producer.events == []  # not started
@@ -31,10 +39,8 @@ def test_body_waits_for_100_continue():
 
 
 def test_final_response_first_means_body_never_sent_content_length():
-    agent, reactor, pool = makeAgent()
     producer = ManualProducer(length=5)
-    d = agent.request(b"PUT", URL, EXPECT, producer)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"PUT", URL, EXPECT, producer)
     c.sent()
     c.receive(b"HTTP/1.1 417 Expectation Failed\r\nContent-Length: 2\r\n\r\nno")
     r = result(d)
@@ -50,10 +56,8 @@ def test_final_response_first_means_body_never_sent_content_length():
 
 
 def test_final_response_first_chunked_body_ends_empty_and_keeps_connection():
-    agent, reactor, pool = makeAgent()
     producer = ManualProducer()
-    d = agent.request(b"POST", URL, EXPECT, producer)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"POST", URL, EXPECT, producer)
     c.sent()
     c.receive(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")
     r = result(d)
@@ -93,9 +97,7 @@ def test_other_1xx_keep_waiting():
 
 
 def test_expect_without_body_is_just_a_header():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL, EXPECT)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL, EXPECT)
     assert b"expect: 100-continue" in c.sent().lower()
     c.receive(OK)
     assert result(d).code == 200

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from twisted.web.client import ResponseFailed, ResponseNeverReceived, readBody
 
-from clienthelp import OK, URL, BytesProducer, Conn, failure, fired, makeAgent, result
+from clienthelp import (
+    BytesProducer,
+    Conn,
+    OK,
+    URL,
+    failure,
+    fired,
+    makeAgent,
+    result,
+    startRequest,
+)
 
 KEY = (b"http", b"127.0.0.1", 8080)
 
@@ -208,9 +218,7 @@ def test_connection_close_response_is_not_reused():
 
 
 def test_caller_connection_close_is_honoured():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL, {b"Connection": b"close"})
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL, {b"Connection": b"close"})
     c.receive(OK)
     result(readBody(result(d)))
     assert c.closing and pool.cachedConnections(KEY) == []

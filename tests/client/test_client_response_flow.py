@@ -9,7 +9,7 @@ from twisted.web.client import ResponseDone, ResponseFailed, readBody
 
 from txh11.client import HTTP11ClientProtocol
 
-from clienthelp import URL, Collector, Conn, makeAgent, result
+from clienthelp import Collector, Conn, URL, collect, makeAgent, result, startRequest
 
 KEY = (b"http", b"127.0.0.1", 8080)
 
@@ -24,9 +24,7 @@ def _response(agent, reactor, head):
 def test_consumer_pause_pauses_the_socket():
     agent, reactor, pool = makeAgent()
     r, c = _response(agent, reactor, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
-    col = Collector()
-    r.deliverBody(col)
-    reactor.advance(0)
+    col = collect(r, reactor)
     assert c.transport.producerState == "producing"
     c.receive(b"3\r\nabc\r\n")
     assert col.body == b"abc"
@@ -52,9 +50,7 @@ def test_large_body_before_deliver_body_is_held_with_socket_paused():
     assert c.transport.producerState == "paused"
     c.receive(b"x" * 1000)
     assert r._pending == []  # held in the core, not parsed
-    col = Collector()
-    r.deliverBody(col)
-    reactor.advance(0)
+    col = collect(r, reactor)
     assert col.body == b"x" * 1000
     assert c.transport.producerState == "producing"
     c.receive(b"y" * (size - 1000))
@@ -75,9 +71,7 @@ def test_chunked_body_read_ahead_is_bounded():
     c.receive(chunk * 4)
     assert r._pendingLen == held  # nothing more parsed while paused
     assert held <= limit + 16384
-    col = Collector()
-    r.deliverBody(col)
-    reactor.advance(0)
+    col = collect(r, reactor)
     assert len(col.body) == 16384 * (limit // 16384 + 5)
     assert c.transport.producerState == "producing"
 
@@ -91,9 +85,7 @@ def test_small_body_read_ahead_frees_the_connection():
 
 
 def test_unclaimed_body_never_returns_connection_and_gc_closes_it():
-    agent, reactor, pool = makeAgent()
-    d = agent.request(b"GET", URL)
-    c = Conn(reactor)
+    agent, reactor, pool, d, c = startRequest(b"GET", URL)
     c.receive(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\nabc")
     seen = []
     d.addCallback(lambda r: seen.append(r.code))  # drops the response
@@ -110,9 +102,7 @@ def test_unclaimed_body_never_returns_connection_and_gc_closes_it():
 def test_stop_producing_aborts_and_reports():
     agent, reactor, pool = makeAgent()
     r, c = _response(agent, reactor, b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
-    col = Collector()
-    r.deliverBody(col)
-    reactor.advance(0)
+    col = collect(r, reactor)
     c.receive(b"abc")
     col.transport.stopProducing()
     assert c.transport.disconnected
