@@ -20,6 +20,8 @@ from zope.interface import implementer
 from txh11.client import Agent, HTTPConnectionPool
 
 URL = b"http://127.0.0.1:8080/path?q=1"
+#: the pool key of URL
+KEY = (b"http", b"127.0.0.1", 8080)
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
 
 

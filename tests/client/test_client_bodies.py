@@ -12,6 +12,7 @@ from txh11.bodies import FileBody
 from txh11.protocol import BodyLengthError
 
 from clienthelp import (
+    KEY,
     BytesProducer,
     Conn,
     ManualProducer,
@@ -24,7 +25,6 @@ from clienthelp import (
     startRequest,
 )
 
-KEY = (b"http", b"127.0.0.1", 8080)
 
 
 def test_known_length_body_uses_content_length():

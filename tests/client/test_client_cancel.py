@@ -7,9 +7,8 @@ from twisted.internet.error import ConnectingCancelledError
 from twisted.web.client import readBody
 from twisted.web.http_headers import Headers
 
-from clienthelp import Conn, ManualProducer, OK, URL, failure, makeAgent, result, startRequest
+from clienthelp import KEY, Conn, ManualProducer, OK, URL, failure, makeAgent, result, startRequest
 
-KEY = (b"http", b"127.0.0.1", 8080)
 
 
 def _active_calls(reactor):

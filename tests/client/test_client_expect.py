@@ -6,6 +6,7 @@ from twisted.web.client import readBody
 from twisted.web.http_headers import Headers
 
 from clienthelp import (
+    KEY,
     BytesProducer,
     Conn,
     ManualProducer,
@@ -17,7 +18,6 @@ from clienthelp import (
     startRequest,
 )
 
-KEY = (b"http", b"127.0.0.1", 8080)
 EXPECT = Headers({b"Expect": [b"100-continue"]})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from twisted.web.client import ResponseFailed, ResponseNeverReceived, readBody
 
 from clienthelp import (
+    KEY,
     BytesProducer,
     Conn,
     OK,
@@ -16,7 +17,6 @@ from clienthelp import (
     startRequest,
 )
 
-KEY = (b"http", b"127.0.0.1", 8080)
 
 
 def _get(agent, reactor, conn=None):

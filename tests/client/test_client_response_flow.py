@@ -9,9 +9,8 @@ from twisted.web.client import ResponseDone, ResponseFailed, readBody
 
 from txh11.client import HTTP11ClientProtocol
 
-from clienthelp import Collector, Conn, URL, collect, makeAgent, result, startRequest
+from clienthelp import KEY, Collector, Conn, URL, collect, makeAgent, result, startRequest
 
-KEY = (b"http", b"127.0.0.1", 8080)
 
 
 def _response(agent, reactor, head):
