@@ -125,7 +125,6 @@ _PROTOCOL_SETTINGS = (
 
 _RESPONDING = (h11.SEND_RESPONSE, h11.SEND_BODY)
 _END = h11.EndOfMessage()  # events are immutable: one will do
-_Data = h11.Data
 _STATIC_PRODUCERS = (static.NoRangeStaticProducer, static.SingleRangeStaticProducer)
 
 
@@ -392,12 +391,11 @@ class WebChannel:
 
     def write(self, data: bytes) -> None:
         sreq = self._sreq
-        if sreq is None or self._dead or not data or sreq._abandoned:
+        if sreq is None or self._dead:
             return
         self._calls += 1
         try:
-            # sreq.write(data), without the extra call per body write
-            self.protocol.sendEvent(_Data(data=data))
+            sreq.write(data)  # nothing for b"" or once the exchange is abandoned
         except h11.LocalProtocolError:
             self._fail(self._request, Failure())
         finally:
