@@ -134,6 +134,7 @@ __all__ = [
 _log = Logger()
 
 _RETRY_ON = (RequestNotSent, RequestTransmissionFailed, ResponseNeverReceived)
+_NOT_SENT = (RequestNotSent,)
 
 
 @implementer(IAgent)
@@ -231,19 +232,14 @@ class Agent:
     ) -> "defer.Deferred[IResponse]":
         proto.expectContinueTimeout = self.expectContinueTimeout
         d: defer.Deferred[Any] = proto.request(prepared)
-        if cached and prepared.retryable and self._pool.retryAutomatically:
-            d.addErrback(self._retry, prepared)
-        elif cached and self._pool.retryAutomatically:
-            d.addErrback(self._retryNotSent, prepared)
+        if cached and self._pool.retryAutomatically:
+            # a request that may have reached the server is retried only
+            # when it is idempotent and has no body
+            d.addErrback(self._retry, prepared, _RETRY_ON if prepared.retryable else _NOT_SENT)
         return d
 
-    def _retry(self, f: Failure, prepared: PreparedRequest) -> Any:
-        if not f.check(*_RETRY_ON):
-            return f
-        return self._fresh(f, prepared)
-
-    def _retryNotSent(self, f: Failure, prepared: PreparedRequest) -> Any:
-        if not f.check(RequestNotSent):
+    def _retry(self, f: Failure, prepared: PreparedRequest, retryOn: tuple[type, ...]) -> Any:
+        if not f.check(*retryOn):
             return f
         return self._fresh(f, prepared)
 
