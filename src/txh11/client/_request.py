@@ -316,15 +316,14 @@ def _parseURI(uri: bytes) -> tuple[URI, tuple[bytes, bytes, int], bytes, bytes]:
     hit = _URI_CACHE.get(uri)
     if hit is not None:
         return hit
-    stripped = uri
-    bad = _BAD_URI.search(stripped)
+    bad = _BAD_URI.search(uri)
     if bad is not None:
         raise InvalidRequest(
             f"invalid URI {uri!r}: byte {bad.group()!r} at {bad.start()} "
             "(spaces, CR, LF, control and non-ASCII bytes must be percent-encoded)"
         )
     try:
-        parsed = URI.fromBytes(stripped)
+        parsed = URI.fromBytes(uri)
     except Exception as e:
         raise InvalidRequest(f"invalid URI {uri!r}: {e}") from None
     if not parsed.host:
