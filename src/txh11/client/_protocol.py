@@ -421,15 +421,14 @@ class HTTP11ClientProtocol(HTTP11Protocol):
         length: Any
         if p.method == b"HEAD" or code in _NO_BODY_STATUS:
             length = 0
+        elif raw.chunked:
+            length = UNKNOWN_LENGTH
+        elif raw.content_length is not None:
+            # the core parsed and checked the framing headers already
+            length = raw.content_length
         else:
             length = UNKNOWN_LENGTH
             closeDelimited = True
-            for name, value in raw:
-                if name == b"content-length":
-                    length = int(value)
-                    closeDelimited = False
-                elif name == b"transfer-encoding":
-                    closeDelimited = False
         version = _VERSIONS.get(event.http_version)
         if version is None:
             v = event.http_version
