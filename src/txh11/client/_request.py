@@ -209,7 +209,6 @@ def prepareRequest(
     fields: list[tuple[bytes, bytes]] = []
     hostGiven = False
     sensitive = False
-    expect = False
     connectionGiven = False
     givenHeaders: Optional[Headers] = headers if isinstance(headers, Headers) else None
     for name, values in _pairs(headers):
@@ -220,8 +219,6 @@ def prepareRequest(
             sensitive = True
         elif lname == b"host":
             hostGiven = True
-        elif lname == b"expect":
-            expect = any(v.strip().lower() == b"100-continue" for v in values)
         elif lname == b"connection":
             connectionGiven = True
         fields.extend([(name, v) for v in values])
@@ -274,7 +271,7 @@ def prepareRequest(
         _EVENT_CACHE[(method, uri, persistent)] = event
     return _prepared(
         method, uri, parsed, key, event, kind, bodyProducer, placeholder, closeFile,
-        expect and kind != BODY_NONE, givenHeaders if givenFields is None else givenFields,
+        kind != BODY_NONE and event.headers.expect_continue, givenHeaders if givenFields is None else givenFields,
         host,
     )
 
