@@ -373,8 +373,10 @@ class ServerRequest:
             return
         t = type(event)
         if t is h11.Response:
-            # the core's Headers have lowercase names already
-            extra = self._extraHeaders(event.headers, [n for n, _ in event.headers])
+            # the core's Headers have lowercase names and the Connection
+            # tokens already
+            headers = event.headers
+            extra = self._extraHeaders([n for n, _ in headers], headers.connection)
             if extra:
                 event = h11.Response(
                     status_code=event.status_code,
@@ -413,7 +415,8 @@ class ServerRequest:
         names = [n.lower() if type(n) is bytes else _lower(n) for n, _ in headers]
         if b"content-length" not in names and b"transfer-encoding" not in names:
             headers.append((b"content-length", b"%d" % len(body)))
-        headers += self._extraHeaders(headers, names)
+        connection = _connectionTokens(headers) if b"connection" in names else ()
+        headers += self._extraHeaders(names, connection)
         response = h11.Response(status_code=status, headers=headers, reason=reason)
         if self._abandoned:
             return defer.succeed(None)
@@ -484,11 +487,13 @@ class ServerRequest:
             return False
         return self._length - self._received <= self.channel.maxDiscardSize
 
-    def _extraHeaders(self, headers: Iterable[Any], names: list[bytes]) -> list[tuple[bytes, bytes]]:
+    def _extraHeaders(
+        self, names: list[bytes], connection: Iterable[bytes]
+    ) -> list[tuple[bytes, bytes]]:
         """
-        Headers to add to a response with these ``headers`` (``names``: their
-        names in lowercase): Date, and Connection: close if an unclaimed body
-        will force a close.
+        Headers to add to a response whose header names (lowercase) are
+        ``names`` and whose Connection tokens (lowercase) are ``connection``:
+        Date, and Connection: close if an unclaimed body will force a close.
         """
         ch = self.channel
         extra = []
@@ -499,7 +504,7 @@ class ServerRequest:
         ):
             # A response while the body is unclaimed is a refusal of the body.
             self._closeAfter = True
-            if b"close" not in _tokens(headers, b"connection"):
+            if b"close" not in connection:
                 extra.append((b"connection", b"close"))
         if ch.addDateHeader and b"date" not in names:
             extra.append((b"date", ch._date()))
@@ -544,10 +549,12 @@ def _lower(name: Any) -> bytes:
     return (name if type(name) is bytes else str(name).encode("ascii")).lower()
 
 
-def _tokens(headers: Any, name: bytes) -> set[bytes]:
+def _connectionTokens(headers: Iterable[Any]) -> set[bytes]:
+    """The Connection tokens of a header list not yet normalised by the core
+    (the core's Headers carry them as ``.connection``)."""
     out: set[bytes] = set()
     for n, v in headers:
-        if n == name or _lower(n) == name:
+        if _lower(n) == b"connection":
             if not isinstance(v, bytes):
                 v = str(v).encode("latin-1")
             out.update(t.strip().lower() for t in v.split(b","))

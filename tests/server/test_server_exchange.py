@@ -149,6 +149,29 @@ def test_refusing_a_100_continue_body_closes(bytewise):
     assert transport.disconnecting
 
 
+@pytest.mark.parametrize("via", ["respond", "send"])
+def test_refusing_a_body_with_its_own_connection_close_adds_no_second_one(via):
+    def handler(request):
+        headers = [(b"Connection", b"keep-alive, Close"), (b"content-length", b"2")]
+        if via == "respond":
+            request.respond(413, headers, b"no")
+        else:
+            request.sendEvents(
+                [
+                    h11.Response(status_code=413, headers=headers),
+                    h11.Data(data=b"no"),
+                    h11.EndOfMessage(),
+                ]
+            )
+
+    proto, transport, clock = serve(handler)
+    proto.dataReceived(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n")
+    wire = transport.value()
+    assert statuses(wire) == [413]
+    assert wire.lower().count(b"close") == 1
+    assert transport.disconnecting
+
+
 def test_refusing_a_small_body_discards_it_and_keeps_the_connection():
     def handler(request):
         request.respond(401, [], b"who are you")
