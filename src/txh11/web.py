@@ -299,19 +299,16 @@ class WebChannel:
         else:
             sreq.deliverBody(_ContentReceiver(self, request))
 
+        if self._request is request:
+            # Not answered synchronously: learn if the server or the
+            # connection ends it first (sreq.notifyFinish().addErrback(
+            # self._lost, request), without the Deferred).
+            sreq._whenAbandoned(self._lost, request)
         if self._syncFailure is not None:
             f, self._syncFailure = self._syncFailure, None
-            if self._request is request:
-                sreq._whenAbandoned(self._lost, request)
             return defer.fail(f)  # the server answers 500 or aborts
-        if self._request is not request:
-            return None  # answered synchronously: nothing to wait for
-        # Still going: learn if the server or the connection ends it first
-        # (sreq.notifyFinish().addErrback(self._lost, request), without the
-        # Deferred); a later failure is reported with _handlerFailed.
-        sreq._whenAbandoned(self._lost, request)
         if self._request is request:
-            self._pending = True
+            self._pending = True  # a later failure goes to _handlerFailed
         return None
 
     def _process(self, request: Any) -> None:
