@@ -79,7 +79,7 @@ def main(argv: list[str]) -> int:
     )
 
     from txh11 import tap
-    from txh11.tap._service import CannotListen, HTTPServerService, SignalGuard
+    from txh11.tap._service import CannotListen
     from txh11.tap._workers import AdoptingReactor
 
     adopting = AdoptingReactor(reactor, [(int(fd), int(family)) for fd, family in config["sockets"]])
@@ -90,9 +90,7 @@ def main(argv: list[str]) -> int:
         print(f"txh11 worker: {e}", file=sys.stderr)
         return 2
     service = tap.makeServerService(options, endpointReactor=adopting)
-    servers = [s for s in service if isinstance(s, HTTPServerService)]  # type: ignore[attr-defined]
-    guard = SignalGuard(reactor, hurry=lambda: [s.hurry() for s in servers])
-    guard.setServiceParent(service)
+    guard = tap.addSignalGuard(service, reactor)
     reactor.addReader(ParentWatcher(reactor, guard))  # type: ignore[attr-defined]
     try:
         service.privilegedStartService()

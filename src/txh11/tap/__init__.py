@@ -379,6 +379,16 @@ def makeService(options: Options) -> IService:
         SignalGuard(reactor).setServiceParent(top)
         return top
     top = makeServerService(options)
-    servers = [s for s in top if isinstance(s, HTTPServerService)]  # type: ignore[attr-defined]
-    SignalGuard(reactor, hurry=lambda: [s.hurry() for s in servers]).setServiceParent(top)
+    addSignalGuard(top, reactor)
     return top
+
+
+def addSignalGuard(top: IService, reactor: Any) -> SignalGuard:
+    """
+    Add a :class:`~txh11.tap._service.SignalGuard` to ``top`` (from
+    :func:`makeServerService`) whose repeated ``SIGINT`` hurries its server.
+    """
+    servers = [s for s in top if isinstance(s, HTTPServerService)]  # type: ignore[attr-defined]
+    guard = SignalGuard(reactor, hurry=lambda: [s.hurry() for s in servers])
+    guard.setServiceParent(top)
+    return guard
