@@ -151,6 +151,12 @@ _NEED_DATA = h11.NEED_DATA
 _PAUSED = h11.PAUSED
 
 
+def _isTLS(transport: Any) -> bool:
+    """Whether ``transport`` is TLS: it declares ``ISSLTransport``, or is a
+    ``TLSMemoryBIOProtocol``-style wrapper that says so with ``TLS``."""
+    return ISSLTransport.providedBy(transport) or bool(getattr(transport, "TLS", False))
+
+
 class BodyLengthError(Exception):
     """
     A body producer wrote more or fewer bytes than its length promised.
@@ -962,9 +968,7 @@ class HTTP11Protocol(Protocol):
 
     def _zeroCopyTransport(self) -> Optional[abstract.FileDescriptor]:
         t = self.transport
-        if self._lost or not isinstance(t, abstract.FileDescriptor):
-            return None
-        if ISSLTransport.providedBy(t) or getattr(t, "TLS", False):
+        if self._lost or not isinstance(t, abstract.FileDescriptor) or _isTLS(t):
             return None
         if not hasattr(t, "_tempDataLen") or not hasattr(t, "dataBuffer"):
             return None
@@ -1071,7 +1075,7 @@ class HTTP11Protocol(Protocol):
 
     def _canHalfClose(self) -> bool:
         t = self.transport
-        if ISSLTransport.providedBy(t) or getattr(t, "TLS", False):
+        if _isTLS(t):
             return False
         return IHalfCloseableDescriptor.providedBy(t) and hasattr(t, "loseWriteConnection")
 
