@@ -511,12 +511,7 @@ class ServerRequest:
         return extra
 
     def _afterResponse(self) -> None:
-        self._abandonWatch = None
-        finished = self._finishDeferreds
-        if finished:
-            self._finishDeferreds = ()
-            for d in finished:
-                d.callback(None)
+        self._fireFinished()
         ch = self.channel
         if ch._lost or self._bodyEnded or self._bodyState == _STREAMING:
             return  # the cycle ends (or closes) when the body has ended
@@ -525,11 +520,15 @@ class ServerRequest:
             return
         ch.loseConnection()
 
-    def _afterSwitch(self) -> None:
+    def _fireFinished(self) -> None:
+        """The exchange completed (response sent, or protocol switched):
+        fire notifyFinish(); nothing can abandon it any more."""
         self._abandonWatch = None
-        finished, self._finishDeferreds = self._finishDeferreds, ()
-        for d in finished:
-            d.callback(None)
+        finished = self._finishDeferreds
+        if finished:
+            self._finishDeferreds = ()
+            for d in finished:
+                d.callback(None)
 
     def _abandon(self, reason: Failure) -> None:
         """The server answers/closes instead of the handler from now on."""
@@ -719,7 +718,7 @@ class HTTP11ServerProtocol(HTTP11Protocol):
         request, self._current = self._current, None
         if request is not None:
             request._response = _DONE
-            request._afterSwitch()
+            request._fireFinished()
         target, self._switchTarget = self._switchTarget, None
         if target is None:
             self._log.warn("protocol switched but no protocol to switch to; closing")
