@@ -580,8 +580,7 @@ class HTTP11Protocol(Protocol):
             self.stopProducing()
         if self._readError is None and not self._closing:
             self.conn.receive_data(b"")
-            self._readPauses.discard(PAUSE_CONSUMER)
-            self._drain()
+            self._drain()  # ignores pause reasons now that we are lost
         self.connectionClosed(reason)
 
     def pauseReading(self, reason: str) -> None:
