@@ -18,11 +18,18 @@ from clienthelp import (
 )
 
 
-
 def _get(agent, reactor, conn=None):
     d = agent.request(b"GET", URL)
     c = conn or Conn(reactor)
     return d, c
+
+
+def _cached(agent, reactor):
+    """A connection that answered one GET and went back to the pool."""
+    d, c = _get(agent, reactor)
+    c.receive(OK)
+    result(readBody(result(d)))
+    return c
 
 
 def test_sequential_requests_reuse_one_connection():
@@ -56,9 +63,7 @@ def test_request_from_connection_lost_reuses_the_connection():
 
 def test_keys_are_per_scheme_host_port():
     agent, reactor, pool = makeAgent()
-    d, c = _get(agent, reactor)
-    c.receive(OK)
-    result(readBody(result(d)))
+    _cached(agent, reactor)
     agent.request(b"GET", b"http://127.0.0.1:8081/")
     assert len(reactor.tcpClients) == 1
     agent.request(b"GET", b"http://127.0.0.2:8080/")
@@ -81,9 +86,7 @@ def test_bounded_per_host():
 
 def test_idle_expiry_on_the_clock():
     agent, reactor, pool = makeAgent(cachedConnectionTimeout=10)
-    d, c = _get(agent, reactor)
-    c.receive(OK)
-    result(readBody(result(d)))
+    c = _cached(agent, reactor)
     reactor.advance(9)
     assert not c.closing and pool.cachedConnections(KEY) == [c.proto]
     reactor.advance(1)
@@ -109,9 +112,7 @@ def test_expiry_is_per_connection_idle_time():
 
 def test_server_closing_a_cached_connection():
     agent, reactor, pool = makeAgent()
-    d, c = _get(agent, reactor)
-    c.receive(OK)
-    result(readBody(result(d)))
+    c = _cached(agent, reactor)
     assert pool.cachedConnections(KEY) == [c.proto]
     c.lose()  # the server closed it while idle
     assert pool.cachedConnections(KEY) == []
@@ -123,9 +124,7 @@ def test_server_closing_a_cached_connection():
 
 def test_server_half_closing_a_cached_connection():
     agent, reactor, pool = makeAgent()
-    d, c = _get(agent, reactor)
-    c.receive(OK)
-    result(readBody(result(d)))
+    c = _cached(agent, reactor)
     c.wrapper.readConnectionLost()  # FIN seen, socket not yet gone
     assert c.closing
     agent.request(b"GET", URL)
@@ -134,20 +133,11 @@ def test_server_half_closing_a_cached_connection():
 
 def test_garbage_on_an_idle_connection_closes_it():
     agent, reactor, pool = makeAgent()
-    d, c = _get(agent, reactor)
-    c.receive(OK)
-    result(readBody(result(d)))
+    c = _cached(agent, reactor)
     c.receive(b"HTTP/1.1 200 OK\r\n\r\n")
     assert c.transport.disconnected
     agent.request(b"GET", URL)
     assert len(reactor.tcpClients) == 1
-
-
-def _cached(agent, reactor):
-    d, c = _get(agent, reactor)
-    c.receive(OK)
-    result(readBody(result(d)))
-    return c
 
 
 def test_dead_cached_connection_retries_idempotent_once():
