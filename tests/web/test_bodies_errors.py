@@ -12,7 +12,7 @@ from twisted.web.server import NOT_DONE_YET
 
 import txh11 as h11
 
-from web_testlib import get, parse, serve
+from web_testlib import feed, get, parse, serve
 
 
 class Echo(Resource):
@@ -41,16 +41,6 @@ def post(path, body, *headers, chunked=False, method=b"POST"):
         framed = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in body if c) + b"0\r\n\r\n"
         return get(path, b"Transfer-Encoding: chunked", *headers, method=method) + framed
     return get(path, b"Content-Length: %d" % len(body), *headers, method=method) + body
-
-
-def feed(proto, clock, data, bytewise=False):
-    if bytewise:
-        for i in range(len(data)):
-            proto.dataReceived(data[i : i + 1])
-            clock.advance(0)
-    else:
-        proto.dataReceived(data)
-        clock.advance(0)
 
 
 class BodyTests(SynchronousTestCase):

@@ -16,17 +16,7 @@ import random
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.web.resource import Resource
 
-from web_testlib import Later, Now, get, parse, serve
-
-
-def feed(proto, clock, data, bytewise):
-    if bytewise:
-        for i in range(len(data)):
-            proto.dataReceived(data[i : i + 1])
-            clock.advance(0)
-    else:
-        proto.dataReceived(data)
-        clock.advance(0)
+from web_testlib import Later, Now, feed, get, parse, serve
 
 
 class PipeliningTests(SynchronousTestCase):

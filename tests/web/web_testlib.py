@@ -68,6 +68,17 @@ def parse(data: bytes, methods: list[bytes], closed: bool = False) -> list[Parse
     return out
 
 
+def feed(proto: Any, clock: Clock, data: bytes, bytewise: bool = False) -> None:
+    """Deliver ``data`` in one piece or a byte at a time, turning the clock after each."""
+    if bytewise:
+        for i in range(len(data)):
+            proto.dataReceived(data[i : i + 1])
+            clock.advance(0)
+    else:
+        proto.dataReceived(data)
+        clock.advance(0)
+
+
 def get(path: bytes, *headers: bytes, method: bytes = b"GET") -> bytes:
     lines = [method + b" " + path + b" HTTP/1.1", b"Host: example.com", *headers]
     return b"\r\n".join(lines) + b"\r\n\r\n"
