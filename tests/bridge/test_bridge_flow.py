@@ -1,8 +1,10 @@
 """Input flow control, pipelining and non-reentrancy of HTTP11Protocol."""
 
 import pytest
+from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import IConsumer, IHalfCloseableProtocol, IPushProducer
 from twisted.internet.testing import StringTransportWithDisconnection
+from twisted.python.failure import Failure
 from zope.interface.verify import verifyObject
 
 import txh11 as h11
@@ -93,6 +95,19 @@ def test_paused_consumer_pauses_transport_and_delivery():
     clock.advance(0)
     assert proto.types() == [h11.Request, h11.Data, h11.Data, h11.EndOfMessage]
     assert b"".join(e.data for e in proto.log if type(e) is h11.Data) == b"abcdef"
+
+
+@pytest.mark.parametrize("reason", ["consumer", "other"])
+def test_connection_lost_delivers_buffered_events_despite_pauses(reason):
+    proto, transport, clock = connect(cls=PausingConsumer)
+    proto.dataReceived(
+        b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n"
+    )
+    proto.pauseReading(reason)
+    assert proto.types() == [h11.Request, h11.Data]
+    proto.connectionLost(Failure(ConnectionDone()))
+    assert proto.types()[:4] == [h11.Request, h11.Data, h11.Data, h11.EndOfMessage]
 
 
 def test_head_and_small_body_coalesced_into_one_write():
