@@ -259,9 +259,8 @@ class ServerRequest:
         # the core's Headers know the framing of a validated head
         length = headers.content_length
         self._length: Optional[int] = length
-        hasBody = headers.chunked or bool(length)
-        self._bodyState = _UNCLAIMED if hasBody else _BODY_DONE
-        self._bodyEnded = not hasBody  # EndOfMessage seen (or no body at all)
+        # _BODY_DONE: EndOfMessage seen, or no body at all
+        self._bodyState = _UNCLAIMED if headers.chunked or length else _BODY_DONE
 
     def __repr__(self) -> str:
         return f"<ServerRequest {self.method.decode()} {self.target!r}>"
@@ -285,10 +284,7 @@ class ServerRequest:
         self._bodyProtocol = protocol
         protocol.makeConnection(_BodyProducer(self))
         if self._bodyState == _BODY_DONE:
-            if self._bodyEnded:
-                protocol.connectionLost(Failure(RequestBodyDone()))
-                return
-            self._bodyState = _STREAMING  # EndOfMessage (of an empty body) to come
+            protocol.connectionLost(Failure(RequestBodyDone()))
             return
         if self._bodyState in (_BODY_FAILED, _DISCARDING) or self._lostReason is not None:
             protocol.connectionLost(
@@ -346,7 +342,6 @@ class ServerRequest:
 
     def _endOfMessage(self, trailers: Any) -> None:
         self.trailers = trailers
-        self._bodyEnded = True
         state = self._bodyState
         if state == _UNCLAIMED or state == _DISCARDING:
             self._bodyState = _BODY_DONE
@@ -498,8 +493,7 @@ class ServerRequest:
         ch = self.channel
         extra = []
         if (
-            not self._bodyEnded
-            and self._bodyState in (_UNCLAIMED, _DISCARDING)
+            self._bodyState in (_UNCLAIMED, _DISCARDING)
             and (ch.conn.they_are_waiting_for_100_continue or not self._smallRest())
         ):
             # A response while the body is unclaimed is a refusal of the body.
@@ -513,7 +507,7 @@ class ServerRequest:
     def _afterResponse(self) -> None:
         self._fireFinished()
         ch = self.channel
-        if ch._lost or self._bodyEnded or self._bodyState == _STREAMING:
+        if ch._lost or self._bodyState == _BODY_DONE or self._bodyState == _STREAMING:
             return  # the cycle ends (or closes) when the body has ended
         if not self._closeAfter and self._smallRest():
             self.discardBody()
