@@ -142,6 +142,25 @@ def test_listens_in_privilegedStartService_and_stops_listening():
     assert fired(d) and not endpoint.ports[0].listening
 
 
+def test_an_endpoint_that_listens_later_gets_its_port_recorded():
+    late = defer.Deferred()
+
+    @implementer(IStreamServerEndpoint)
+    class LateEndpoint:
+        def listen(self, factory):
+            self.factory = factory
+            return late
+
+    endpoint = LateEndpoint()
+    service = HTTPServerService(Site(EchoResource()), [("late", endpoint)], Clock())
+    service.startService()
+    assert service.ports == []
+    port = FakePort(endpoint.factory)
+    late.callback(port)
+    assert service.ports == [("late", port)]
+    assert fired(service.stopService()) and not port.listening
+
+
 def test_listen_failure_is_a_one_line_SystemExit():
     from twisted.internet.error import CannotListenError
 

@@ -238,11 +238,13 @@ class HTTPServerService(Service):
         for description, endpoint in self.endpoints:
             results: list[Any] = []
             d = endpoint.listen(self.factory)
-            d.addBoth(results.append)
+            # see the result if it is there now, and pass it on if it is not
+            d.addBoth(lambda result: results.append(result) or result)
             if not results:  # an endpoint that listens later
                 d.addCallback(self._listened, description)
                 d.addErrback(self._listenFailed, description)
                 continue
+            d.addErrback(lambda _: None)  # reported right here
             result = results[0]
             if isinstance(result, Failure):
                 self._stopPorts()
