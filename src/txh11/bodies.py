@@ -147,7 +147,8 @@ class FileBody:
         if self._deferred is not None:
             raise RuntimeError("FileBody can only be produced once")
         self._consumer = consumer
-        self._deferred = defer.Deferred(lambda d: self.stopProducing())
+        # kept here: _finish() clears self._deferred, maybe before we return
+        d = self._deferred = defer.Deferred(lambda d: self.stopProducing())
         zc = IZeroCopyConsumer(consumer, None)
         transport = zc.zeroCopyTransport() if zc is not None else None
         if (
@@ -157,11 +158,9 @@ class FileBody:
             and self._remaining > 0
         ):
             self._driver = _SendfileDriver(self, zc, transport)
-            d = self._deferred
             zc.startZeroCopy(self._driver)
-            return d
-        d = self._deferred
-        self._pump()
+        else:
+            self._pump()
         return d
 
     def pauseProducing(self) -> None:
