@@ -228,16 +228,10 @@ class _Timers:
     """
 
     def __init__(self, getClock: Callable[[], IReactorTime], fn: Callable[[str], Any]) -> None:
-        self._getClock = getClock
-        self._clock: Optional[IReactorTime] = None  # resolved on first use
+        self.clock = getClock  # the protocol's _getReactor: resolved (and kept) on first use
         self._fn = fn
         self._deadlines: dict[str, float] = {}
         self._call: Optional[IDelayedCall] = None
-
-    def clock(self) -> IReactorTime:
-        if self._clock is None:
-            self._clock = self._getClock()
-        return self._clock
 
     def start(self, kind: str, seconds: Optional[float]) -> None:
         if seconds is None:
