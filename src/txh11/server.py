@@ -90,7 +90,6 @@ from txh11.protocol import (
     PAUSE_CONSUMER,
     TIMEOUT_BODY,
     TIMEOUT_HEADER,
-    TIMEOUT_IDLE,
     HTTP11Protocol,
 )
 
@@ -693,15 +692,13 @@ class HTTP11ServerProtocol(HTTP11Protocol):
     def timeoutReached(self, kind: str) -> None:
         request = self._current
         self._log.info("{kind} timeout for {peer}", kind=kind, peer=self._peer())
-        if kind == TIMEOUT_IDLE:
-            self.loseConnection()
-        elif kind == TIMEOUT_HEADER:
+        if kind == TIMEOUT_HEADER:
             self._refuse(None, 408, "request header timeout")
         elif kind == TIMEOUT_BODY:
             if request is not None:
                 request._bodyFailed(Failure(ConnectionLost("request body timeout")))
             self._refuse(request, 408, "request body timeout")
-        else:
+        else:  # TIMEOUT_IDLE: nothing to answer
             self.loseConnection()
 
     def cycleCompleted(self, reusable: bool) -> None:
