@@ -529,7 +529,6 @@ class WebProtocol(HTTP11ServerProtocol):
 
     def __init__(self, site: "Site", reactor: Any = None) -> None:
         self.site = site
-        self.requestFactory = site.requestFactory
         self.webChannel = WebChannel(self, site)
         super().__init__(self.webChannel, reactor)
 
