@@ -941,10 +941,7 @@ class HTTP11Protocol(Protocol):
         if self._child is body:
             self._child = None
         if not consumer.finished:
-            try:
-                self.conn.send_failed()
-            except Exception:
-                pass
+            self.conn.send_failed()  # only marks our side ERROR; cannot raise
         if abort:
             self._log.error(
                 "passthrough body failed ({reason}); aborting {peer}",
@@ -954,7 +951,7 @@ class HTTP11Protocol(Protocol):
             try:
                 body.stopProducing()
             except Exception:
-                pass
+                self._log.failure("stopProducing of {body!r} failed", body=body)
             self.abortConnection()
         if not result.called:
             result.errback(reason)
