@@ -429,8 +429,8 @@ class ServerRequest:
         return d
 
     def write(self, data: bytes) -> None:
-        if data and not self._abandoned:
-            self.channel.sendEvent(h11.Data(data=data))
+        if not self._abandoned:
+            self.channel.write(data)
 
     def registerProducer(self, producer: Any, streaming: bool) -> None:
         if self._abandoned:
