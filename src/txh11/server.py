@@ -201,8 +201,7 @@ class _BodyProducer:
 class _Collector:
     """Protocol for readBody."""
 
-    def __init__(self, request: "ServerRequest", maxSize: Optional[int]) -> None:
-        self.request = request
+    def __init__(self, maxSize: Optional[int]) -> None:
         self.maxSize = maxSize
         self.parts: list[bytes] = []
         self.size = 0
@@ -294,7 +293,7 @@ class ServerRequest:
         self._claim()
 
     def readBody(self, maxSize: Optional[int] = None) -> "defer.Deferred[bytes]":
-        collector = _Collector(self, maxSize)
+        collector = _Collector(maxSize)
         self.deliverBody(collector)
         return collector.deferred
 
