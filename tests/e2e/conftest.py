@@ -1,17 +1,14 @@
 """Make ``src/`` importable when txh11 is not installed; the ``twistd`` fixture."""
 
-import os
 import sys
 
 import pytest
+from e2e_helpers import SRC, Twistd
 
-_SRC = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "src")
 try:
     import txh11  # noqa: F401
 except ImportError:
-    sys.path.insert(0, os.path.abspath(_SRC))
-
-from e2e_helpers import Twistd  # noqa: E402
+    sys.path.insert(0, SRC)
 
 
 @pytest.fixture
