@@ -404,6 +404,8 @@ class ServerRequest:
     def respond(
         self, status: int, headers: Iterable[Any] = (), body: Any = b"", reason: bytes = b""
     ) -> "defer.Deferred[None]":
+        if self._abandoned:
+            return defer.succeed(None)  # like send(): ignored, nothing built
         headers = list(headers)
         names = [n.lower() if type(n) is bytes else _lower(n) for n, _ in headers]
         if b"content-length" not in names and b"transfer-encoding" not in names:
@@ -411,8 +413,6 @@ class ServerRequest:
         connection = _connectionTokens(headers) if b"connection" in names else ()
         headers += self._extraHeaders(names, connection)
         response = h11.Response(status_code=status, headers=headers, reason=reason)
-        if self._abandoned:
-            return defer.succeed(None)
         sendBody = len(body) > 0 and self.method != b"HEAD" and status != 204 and status != 304
         channel = self.channel
         if not sendBody or isinstance(body, (bytes, bytearray, memoryview)):
