@@ -1,14 +1,7 @@
-"""Make ``src/`` importable when txh11 is not installed; the ``twistd`` fixture."""
-
-import sys
+"""The ``twistd`` fixture."""
 
 import pytest
-from e2e_helpers import SRC, Twistd
-
-try:
-    import txh11  # noqa: F401
-except ImportError:
-    sys.path.insert(0, SRC)
+from e2e_helpers import Twistd
 
 
 @pytest.fixture
