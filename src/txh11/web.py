@@ -104,6 +104,7 @@ from zope.interface import implementer
 
 import txh11 as h11
 from txh11.bodies import FileBody
+from txh11.headers import copyToTwistedHeaders
 from txh11.server import HTTP11ServerProtocol, IRequestHandler, RequestBodyDone
 
 __all__ = ["Site", "WebChannel", "WebProtocol"]
@@ -126,71 +127,6 @@ _PROTOCOL_SETTINGS = (
 _RESPONDING = (h11.SEND_RESPONSE, h11.SEND_BODY)
 _END = h11.EndOfMessage()  # events are immutable: one will do
 _STATIC_PRODUCERS = (static.NoRangeStaticProducer, static.SingleRangeStaticProducer)
-
-
-def _rawHeadersUsable() -> bool:
-    """
-    Whether :func:`_copyHeaders` may fill a Twisted ``Headers`` through its
-    ``_rawHeaders`` dict (private): only if this Twisted keeps the values of
-    a name in a list under one key and reads them back from there.
-    """
-    try:
-        probe = Headers()
-        probe.addRawHeader(b"x-txh11-probe", b"1")
-        raw = probe._rawHeaders
-        if type(raw) is not dict or len(raw) != 1:
-            return False
-        (key,) = raw
-        if raw[key] != [b"1"]:
-            return False
-        raw[key].append(b"2")
-        return (
-            probe.getRawHeaders(b"x-txh11-probe") == [b"1", b"2"]
-            and list(probe.getAllRawHeaders()) == [(key, [b"1", b"2"])]
-        )
-    except Exception:
-        return False
-
-
-_FAST_HEADERS = _rawHeadersUsable()
-
-#: core (lowercase) header name -> the key Twisted's Headers files it under
-_twistedKeys: dict[bytes, bytes] = {}
-_TWISTED_KEYS_LIMIT = 1024
-
-
-def _twistedKey(name: bytes) -> bytes:
-    probe = Headers()
-    probe.addRawHeader(name, b"")
-    (key,) = probe._rawHeaders
-    if len(_twistedKeys) < _TWISTED_KEYS_LIMIT:
-        _twistedKeys[name] = key
-    return key
-
-
-def _copyHeaders(fields: Any, headers: Any) -> None:
-    """
-    Add the core's request header ``fields`` to the Twisted ``headers``, as
-    ``addRawHeader`` would, in one pass.  The core validated every name (a
-    token) and value (no CR, LF or NUL), so Twisted's checks and line
-    folding have nothing to do: the values go straight into their lists.
-    """
-    raw = headers._rawHeaders if _FAST_HEADERS and type(headers) is Headers else None
-    if raw is None:
-        add = headers.addRawHeader
-        for name, value in fields:
-            add(name, value)
-        return
-    keys = _twistedKeys
-    for name, value in fields:
-        key = keys.get(name)
-        if key is None:
-            key = _twistedKey(name)
-        values = raw.get(key)
-        if values is None:
-            raw[key] = [value]
-        else:
-            values.append(value)
 
 
 class _ContentReceiver:
@@ -290,7 +226,7 @@ class WebChannel:
         self._staticProducer = None
 
         fields = sreq.headers
-        _copyHeaders(fields, request.requestHeaders)
+        copyToTwistedHeaders(fields, request.requestHeaders)
         length: Optional[int] = None if fields.chunked else (fields.content_length or 0)
         request.parseCookies()
         request.gotLength(length)

@@ -466,7 +466,7 @@ def test_sphinx_build(tmp_path: Path):
     _check_every_public_name_documented(html / "objects.inv")
 
 
-PUBLIC_MODULES = ["txh11", "txh11.protocol", "txh11.bodies", "txh11.server", "txh11.web", "txh11.client", "txh11.tap"]
+PUBLIC_MODULES = ["txh11", "txh11.protocol", "txh11.bodies", "txh11.headers", "txh11.server", "txh11.web", "txh11.client", "txh11.tap"]
 
 
 def _check_every_public_name_documented(inventory: Path) -> None:

@@ -28,6 +28,7 @@ from zope.interface import alsoProvides
 from zope.interface.verify import verifyObject
 
 import txh11 as h11
+from txh11 import headers as headers_mod
 from txh11.server import HTTP11ServerProtocol, IRequestHandler
 from txh11.web import Site, WebChannel, WebProtocol
 
@@ -264,7 +265,6 @@ class BasicTests(SynchronousTestCase):
         """The header copy fills requestHeaders exactly as addRawHeader
         would: Twisted's name spelling, repeated fields in order, on the
         fast path and on the fallback for a Headers subclass."""
-        import txh11.web as web
         from twisted.web.http_headers import Headers
 
         class MyHeaders(Headers):
@@ -298,7 +298,7 @@ class BasicTests(SynchronousTestCase):
             ],
         ).headers:
             expected.addRawHeader(name, value)
-        self.assertTrue(web._FAST_HEADERS)  # on the Twisted we test with
+        self.assertTrue(headers_mod._FAST_HEADERS)  # on the Twisted we test with
         for factory in (server.Request, MyRequest):
             rec = Recorder()
             proto, transport, clock, site = serve(rec, requestFactory=factory)

@@ -33,19 +33,12 @@ from twisted.web.http_headers import Headers
 from twisted.web.iweb import UNKNOWN_LENGTH, IClientRequest, IResponse
 from zope.interface import implementer
 
+from txh11.headers import toTwistedHeaders
+
 if TYPE_CHECKING:  # pragma: no cover
     from txh11.client._protocol import HTTP11ClientProtocol
 
-__all__ = ["Response", "ClientRequest", "coreToTwistedHeaders"]
-
-
-def coreToTwistedHeaders(fields: Any) -> Headers:
-    """A Twisted ``Headers`` from the core's (lower-cased) header list."""
-    headers = Headers()
-    add = headers.addRawHeader
-    for name, value in fields:
-        add(name, value)
-    return headers
+__all__ = ["Response", "ClientRequest"]
 
 
 @implementer(IClientRequest)
@@ -146,7 +139,7 @@ class Response:
     def headers(self) -> Headers:
         h = self._headers
         if h is None:
-            h = self._headers = coreToTwistedHeaders(self._rawHeaders)
+            h = self._headers = toTwistedHeaders(self._rawHeaders)
         return h
 
     @headers.setter
@@ -171,7 +164,7 @@ class Response:
         none came); ``None`` before."""
         t = self._trailers
         if t is None and self._rawTrailers is not None:
-            t = self._trailers = coreToTwistedHeaders(self._rawTrailers)
+            t = self._trailers = toTwistedHeaders(self._rawTrailers)
         return t
 
     @trailers.setter
