@@ -1,7 +1,7 @@
 """Root of the test suite.
 
 - Makes ``src/`` importable when txh11 is not installed (CI installs it).
-- Makes helpers at tests/ (e.g. testproducers.py) importable from every test
+- Makes helpers at tests/ (testlib.py) importable from every test
   directory: pytest puts this file's directory on ``sys.path``.
 """
 

@@ -6,7 +6,7 @@ from twisted.internet.testing import StringTransport, StringTransportWithDisconn
 
 import txh11 as h11
 from txh11.protocol import HTTP11Protocol
-from testproducers import TickingProducer  # noqa: F401  (re-exported for the tests)
+from testlib import TickingProducer, feed  # noqa: F401  (re-exported for the tests)
 
 GET = b"GET /%d HTTP/1.1\r\nHost: a\r\n\r\n"
 
@@ -87,11 +87,3 @@ def connect(respond=False, transport=None, cls=Recorder, **attrs):
         transport.protocol = proto
     proto.makeConnection(transport)
     return proto, transport, clock
-
-
-def feed(proto, data, bytewise):
-    if bytewise:
-        for i in range(len(data)):
-            proto.dataReceived(data[i : i + 1])
-    else:
-        proto.dataReceived(data)

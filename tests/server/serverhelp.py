@@ -6,7 +6,7 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport, StringTransportWithDisconnection
 
 from txh11.server import HTTP11ServerFactory
-from testproducers import TickingProducer  # noqa: F401  (re-exported for the tests)
+from testlib import TickingProducer, feed  # noqa: F401  (re-exported for the tests)
 
 
 def serve(handler, transport=None, **settings):
@@ -18,14 +18,6 @@ def serve(handler, transport=None, **settings):
         transport.protocol = proto
     proto.makeConnection(transport)
     return proto, transport, clock
-
-
-def feed(proto, data, bytewise):
-    if bytewise:
-        for i in range(len(data)):
-            proto.dataReceived(data[i : i + 1])
-    else:
-        proto.dataReceived(data)
 
 
 def statuses(wire):

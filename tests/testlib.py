@@ -1,8 +1,17 @@
-"""Test doubles for IBodyProducer shared by the bridge, server and other suites."""
+"""Helpers shared by the bridge and server suites: feeding bytes, a ticking IBodyProducer."""
 
 from twisted.internet import defer
 from twisted.web.iweb import IBodyProducer
 from zope.interface import implementer
+
+
+def feed(proto, data, bytewise):
+    """Deliver ``data`` to ``proto`` in one piece, or one byte at a time."""
+    if bytewise:
+        for i in range(len(data)):
+            proto.dataReceived(data[i : i + 1])
+    else:
+        proto.dataReceived(data)
 
 
 @implementer(IBodyProducer)
