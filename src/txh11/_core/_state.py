@@ -153,29 +153,23 @@ class ConnectionState:
 
     def _settle(self) -> None:
         states = self.states
+        client = states[CLIENT]
+        server = states[SERVER]
+        keep_alive = self.keep_alive
+        no_switch = not self.pending_switch_proposals
+        # Mid-cycle on a keep-alive connection nothing can move: skip the memo.
         if (
-            self.keep_alive
-            and not self.pending_switch_proposals
-            and states[CLIENT] is not MIGHT_SWITCH_PROTOCOL
-            and (states[CLIENT], states[SERVER]) not in STATE_TRIGGERED
+            keep_alive
+            and no_switch
+            and client is not MIGHT_SWITCH_PROTOCOL
+            and (client, server) not in STATE_TRIGGERED
         ):
             return
-        while True:
-            before = (states[CLIENT], states[SERVER])
-            if self.pending_switch_proposals:
-                if states[CLIENT] is DONE:
-                    states[CLIENT] = MIGHT_SWITCH_PROTOCOL
-            elif states[CLIENT] is MIGHT_SWITCH_PROTOCOL:
-                states[CLIENT] = DONE
-            if not self.keep_alive:
-                for role in (CLIENT, SERVER):
-                    if states[role] is DONE:
-                        states[role] = MUST_CLOSE
-            changes = STATE_TRIGGERED.get((states[CLIENT], states[SERVER]))
-            if changes:
-                states.update(changes)
-            if (states[CLIENT], states[SERVER]) == before:
-                return
+        key = (client, server, keep_alive, no_switch)
+        settled = _SETTLED.get(key)
+        if settled is None:
+            settled = _SETTLED[key] = _settled(*key)
+        states[CLIENT], states[SERVER] = settled
 
     def start_next_cycle(self) -> None:
         if self.states[CLIENT] is not DONE or self.states[SERVER] is not DONE:
@@ -186,3 +180,31 @@ class ConnectionState:
         # Keep-alive off or a pending switch would have moved us off DONE.
         self.states[CLIENT] = IDLE
         self.states[SERVER] = IDLE
+
+
+# (client state, server state, keep_alive, no switch pending) -> the states
+# after every state-triggered transition: filled in on first use, so each
+# joint situation runs _settled() once per process.
+_SETTLED: Dict[Tuple[object, object, bool, bool], Tuple[object, object]] = {}
+
+
+def _settled(client: object, server: object, keep_alive: bool, no_switch: bool) -> Tuple[object, object]:
+    """Apply state-triggered transitions until nothing changes."""
+    while True:
+        before = (client, server)
+        if not no_switch:
+            if client is DONE:
+                client = MIGHT_SWITCH_PROTOCOL
+        elif client is MIGHT_SWITCH_PROTOCOL:
+            client = DONE
+        if not keep_alive:
+            if client is DONE:
+                client = MUST_CLOSE
+            if server is DONE:
+                server = MUST_CLOSE
+        changes = STATE_TRIGGERED.get((client, server))
+        if changes:
+            client = changes.get(CLIENT, client)
+            server = changes.get(SERVER, server)
+        if (client, server) == before:
+            return before
