@@ -8,6 +8,9 @@
    next_event() raise anything but RemoteProtocolError; after an error
    their_state is ERROR, next_event() keeps raising, and a server can still
    send its error response.
+3. Edited headers: the Connection and framing edits a server makes to a
+   response keep the same facts (Content-Length, Connection tokens...) that
+   building the edited list from scratch would find.
 """
 
 import string
@@ -17,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import txh11 as h11
+from txh11._core import _headers
 
 from core_testlib import drain, receive_in_pieces, summarize
 
@@ -311,3 +315,41 @@ def test_mutated_messages_only_remote_protocol_error(role, eof, data):
     # at most one request/response head per cycle is ever delivered
     heads = [e for e in events if type(e) in (h11.Request, h11.Response)]
     assert len(heads) <= 1
+
+
+HEADER_FACTS = ("content_length", "chunked", "connection", "expect_continue", "upgrade", "host_count")
+connection_value = st.lists(
+    st.sampled_from([b"", b"close", b"Keep-Alive", b"upgrade", b"x", b" ", b"\t"]), max_size=4
+).map(lambda parts: b",".join(parts).strip(b" \t"))
+facts_headers = st.lists(
+    st.one_of(
+        st.tuples(st.just(b"Connection"), connection_value),
+        st.sampled_from(
+            [
+                (b"Content-Length", b"7"),
+                (b"Transfer-Encoding", b"chunked"),
+                (b"Upgrade", b"h2c"),
+                (b"Expect", b"100-continue"),
+                (b"Host", b"example.com"),
+                (b"X-Other", b"1"),
+            ]
+        ),
+    ),
+    max_size=6,
+)
+
+
+@SETTINGS
+@given(pairs=facts_headers, add_close=st.booleans(), chunked=st.booleans())
+def test_edited_headers_keep_the_facts_a_rebuild_finds(pairs, add_close, chunked):
+    try:
+        headers = _headers.normalize_and_validate(pairs)
+    except h11.LocalProtocolError:
+        return
+    add, drop = (b"close", b"keep-alive") if add_close else (b"keep-alive", b"close")
+    for edited in (
+        _headers.with_connection_tokens(headers, add, drop),
+        _headers.with_framing(headers, chunked),
+    ):
+        rebuilt = _headers.build_headers(list(edited._raw), list(edited._items))
+        assert [getattr(edited, f) for f in HEADER_FACTS] == [getattr(rebuilt, f) for f in HEADER_FACTS]

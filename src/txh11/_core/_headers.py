@@ -230,6 +230,21 @@ def normalize_and_validate(headers: Any) -> Headers:
 EMPTY_HEADERS = build_headers([], [])
 
 
+def _edited(headers: Headers, raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> Headers:
+    """Headers for an edited copy of ``headers``, with the same facts: the
+    caller updates the facts of whatever fields it changed."""
+    h = Headers.__new__(Headers)
+    h._items = items
+    h._raw = raw_names
+    h.content_length = headers.content_length
+    h.chunked = headers.chunked
+    h.connection = headers.connection
+    h.expect_continue = headers.expect_continue
+    h.upgrade = headers.upgrade
+    h.host_count = headers.host_count
+    return h
+
+
 def with_connection_tokens(headers: Headers, add: bytes, drop: bytes) -> Headers:
     """Return ``headers`` whose Connection header includes ``add`` and not ``drop``."""
     tokens = [t for t in headers.connection if t not in (add, drop)]
@@ -242,7 +257,11 @@ def with_connection_tokens(headers: Headers, add: bytes, drop: bytes) -> Headers
             items.append(item)
     raw_names.append(b"Connection")
     items.append((b"connection", b", ".join(tokens)))
-    return build_headers(raw_names, items)
+    edited = _edited(headers, raw_names, items)
+    # What parsing the joined value would give: the tokens are already
+    # lowercase and stripped, and an empty one (from an empty header) vanishes.
+    edited.connection = tuple([t for t in tokens if t])
+    return edited
 
 
 def with_framing(headers: Headers, chunked: bool) -> Headers:
@@ -256,4 +275,7 @@ def with_framing(headers: Headers, chunked: bool) -> Headers:
     if chunked:
         raw_names.append(b"Transfer-Encoding")
         items.append((b"transfer-encoding", b"chunked"))
-    return build_headers(raw_names, items)
+    edited = _edited(headers, raw_names, items)
+    edited.content_length = None
+    edited.chunked = chunked
+    return edited
