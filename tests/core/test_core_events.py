@@ -115,6 +115,31 @@ def test_headers_accept_any_iterable_of_pairs():
     assert req.headers[1] == (b"accept", b"*/*")
 
 
+def test_a_header_list_given_again_gives_the_same_headers():
+    headers = [("Content-Type", "text/plain"), (b"Content-Length", b"3")]
+    first = h11.Response(status_code=200, headers=headers)
+    again = h11.Response(status_code=200, headers=list(headers))
+    assert again.headers == first.headers
+    assert again.headers.raw_items() == [(b"Content-Type", b"text/plain"), (b"Content-Length", b"3")]
+    assert again.headers.content_length == 3
+
+
+def test_a_mutable_value_is_read_afresh_each_time():
+    value = bytearray(b"1")
+    first = h11.Response(status_code=200, headers=[(b"X-N", value)])
+    value[:] = b"2"
+    again = h11.Response(status_code=200, headers=[(b"X-N", value)])
+    assert list(first.headers) == [(b"x-n", b"1")]
+    assert list(again.headers) == [(b"x-n", b"2")]
+
+
+def test_a_list_that_failed_validation_fails_again():
+    headers = [(b"Content-Length", b"3"), (b"Content-Length", b"4")]
+    for _ in range(2):
+        with pytest.raises(h11.LocalProtocolError):
+            h11.Response(status_code=200, headers=headers)
+
+
 def test_repeated_headers_keep_order():
     req = make_request([("Accept", "a"), ("X", "1"), ("accept", "b")])
     assert list(req.headers)[1:] == [(b"accept", b"a"), (b"x", b"1"), (b"accept", b"b")]

@@ -9,7 +9,7 @@ connection never has to look at a header list twice.
 """
 
 from collections.abc import Sequence
-from typing import Any, Iterator, List, Optional, Tuple, overload
+from typing import Any, Dict, Iterator, List, Optional, Tuple, overload
 
 from ._abnf import field_value_re, host_re, token_re
 from ._errors import LocalProtocolError
@@ -208,10 +208,46 @@ def _normalize_pair(pair: Any) -> Tuple[bytes, Tuple[bytes, bytes]]:
     return result
 
 
+# tuple of the pairs as given -> their Headers, for whole lists of bytes/str
+# pairs already validated: a server often answers with equal header lists.
+_list_cache: Dict[tuple, Headers] = {}
+_LIST_CACHE_LIMIT = 256
+
+
 def normalize_and_validate(headers: Any) -> Headers:
     """Turn any iterable of (name, value) pairs into validated :class:`Headers`."""
     if type(headers) is Headers:
         return headers
+    key = None
+    if type(headers) is list or type(headers) is tuple:
+        key = tuple(headers)
+        try:
+            cached = _list_cache.get(key)
+        except TypeError:  # an unhashable pair such as a list, or a bytearray inside
+            key = None
+        else:
+            if cached is not None:
+                return cached
+    result = _normalize_all(headers)
+    if key is not None and _all_plain(key):
+        if len(_list_cache) >= _LIST_CACHE_LIMIT:
+            _list_cache.clear()
+        _list_cache[key] = result
+    return result
+
+
+def _all_plain(pairs: tuple) -> bool:
+    """Whether every pair is a tuple of two bytes or str (safe to remember)."""
+    for pair in pairs:
+        if type(pair) is not tuple or len(pair) != 2:
+            return False
+        name, value = pair
+        if type(name) not in (bytes, str) or type(value) not in (bytes, str):
+            return False
+    return True
+
+
+def _normalize_all(headers: Any) -> Headers:
     raw_names: List[bytes] = []
     items: List[Tuple[bytes, bytes]] = []
     cache_get = _pair_cache.get
