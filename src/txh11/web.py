@@ -103,6 +103,7 @@ from twisted.web.iweb import INonQueuedRequestFactory
 from zope.interface import implementer
 
 import txh11 as h11
+from txh11._core._writers import REASONS as _CORE_REASONS
 from txh11.bodies import FileBody
 from txh11.headers import copyToTwistedHeaders
 from txh11.server import HTTP11ServerProtocol, IRequestHandler, RequestBodyDone
@@ -314,9 +315,12 @@ class WebChannel:
             # The core frames the body (it sees Transfer-Encoding: chunked);
             # the request must write plain bytes and no last-chunk.
             request.chunked = 0
+        status = int(code)
+        if reason == _CORE_REASONS.get(status):
+            reason = b""  # the core writes the same phrase from its table, unchecked
         self._calls += 1
         try:
-            self._sreq.send(h11.Response(status_code=int(code), headers=items, reason=reason))
+            self._sreq.send(h11.Response(status_code=status, headers=items, reason=reason))
         except h11.LocalProtocolError:
             self._fail(request, Failure())
         finally:

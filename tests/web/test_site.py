@@ -230,6 +230,33 @@ class BasicTests(SynchronousTestCase):
         self.assertEqual(r2.status, 302)
         self.assertEqual(r2.headers["location"], b"/elsewhere")
 
+    def test_status_lines_carry_twisteds_reason_phrases(self):
+        # 200/404 have the core's phrases, 408/504 twisted's own spelling,
+        # 299 no phrase at all in twisted
+        class R(Resource):
+            isLeaf = True
+
+            def render_GET(self, request):
+                request.setResponseCode(int(request.args[b"c"][0]))
+                return b"x\r\n"
+
+        proto, transport, clock, site = serve(R())
+        codes = (200, 404, 408, 504, 299)
+        for code in codes:
+            proto.dataReceived(get(b"/?c=%d" % code))
+            clock.advance(0)
+        lines = [line for line in transport.value().split(b"\r\n") if line.startswith(b"HTTP/")]
+        self.assertEqual(
+            lines,
+            [
+                b"HTTP/1.1 200 OK",
+                b"HTTP/1.1 404 Not Found",
+                b"HTTP/1.1 408 Request Time-out",
+                b"HTTP/1.1 504 Gateway Time-out",
+                b"HTTP/1.1 299 Unknown Status",
+            ],
+        )
+
     def test_request_attributes(self):
         rec = Recorder()
         proto, transport, clock, site = serve(rec)
