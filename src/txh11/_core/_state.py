@@ -9,7 +9,7 @@ here so that the docs can draw the diagrams from the same tables the code runs:
   machines is X, a machine moves; applied until nothing changes.
 """
 
-from typing import Dict, Set, Tuple
+from typing import Any, Dict, Set, Tuple
 
 from ._errors import LocalProtocolError, make_sentinel
 from ._events import ConnectionClosed, Data, EndOfMessage, InformationalResponse, Request, Response
@@ -122,34 +122,24 @@ class ConnectionState:
         self._settle()
 
     def process_event(self, role: object, event_type: type, switch: object = None) -> None:
-        states = self.states
+        pending = self.pending_switch_proposals
         if switch is None:
             trigger: object = event_type
             if event_type is Response:
                 # Any final response that is not an accepted switch denies them all.
-                self.pending_switch_proposals.clear()
+                pending.clear()
         else:
-            if switch not in self.pending_switch_proposals:
+            if switch not in pending:
                 raise LocalProtocolError(
                     f"the server accepted a protocol switch ({switch!r}) the client never proposed"
                 )
             trigger = (event_type, switch)
-        state = states[role]
-        new = EVENT_TRIGGERED[role][state].get(trigger)
-        if new is None:
-            raise LocalProtocolError(
-                f"can't handle event type {event_type.__name__} when role={role!r} and state={state!r}"
-            )
-        states[role] = new
-        if event_type is Request:
-            server_state = states[SERVER]
-            new = EVENT_TRIGGERED[SERVER][server_state].get((Request, CLIENT))
-            if new is None:
-                raise LocalProtocolError(
-                    f"a request arrived while the server is in state {server_state!r}"
-                )
-            states[SERVER] = new
-        self._settle()
+        states = self.states
+        key = (role, trigger, states[CLIENT], states[SERVER], self.keep_alive, not pending)
+        moved = _STEPS.get(key)
+        if moved is None:
+            moved = _STEPS[key] = _step(*key)
+        states[CLIENT], states[SERVER] = moved
 
     def _settle(self) -> None:
         states = self.states
@@ -180,6 +170,36 @@ class ConnectionState:
         # Keep-alive off or a pending switch would have moved us off DONE.
         self.states[CLIENT] = IDLE
         self.states[SERVER] = IDLE
+
+
+# (role, trigger, client state, server state, keep_alive, no switch pending)
+# -> the states after the event and every state-triggered transition it
+# causes: like _SETTLED, each legal step is worked out once per process.
+_STEPS: Dict[Tuple[object, object, object, object, bool, bool], Tuple[object, object]] = {}
+
+
+def _step(
+    role: object, trigger: Any, client: object, server: object, keep_alive: bool, no_switch: bool
+) -> Tuple[object, object]:
+    """The states after ``role`` sends an event (``trigger`` as in
+    EVENT_TRIGGERED) and they settle; raises LocalProtocolError if illegal."""
+    event_type = trigger[0] if type(trigger) is tuple else trigger
+    state = client if role is CLIENT else server
+    new = EVENT_TRIGGERED[role][state].get(trigger)
+    if new is None:
+        raise LocalProtocolError(
+            f"can't handle event type {event_type.__name__} when role={role!r} and state={state!r}"
+        )
+    if role is CLIENT:
+        client = new
+    else:
+        server = new
+    if event_type is Request:
+        new = EVENT_TRIGGERED[SERVER][server].get((Request, CLIENT))
+        if new is None:
+            raise LocalProtocolError(f"a request arrived while the server is in state {server!r}")
+        server = new
+    return _settled(client, server, keep_alive, no_switch)
 
 
 # (client state, server state, keep_alive, no switch pending) -> the states
