@@ -36,6 +36,8 @@ _version_re = re.compile(rb"HTTP/([0-9])\.([0-9])")
 # A NUL, a CR not followed by LF, or an LF not preceded by CR: never valid in a head.
 _bad_ctl_re = re.compile(rb"\x00|\r(?=[^\n])|(?<!\r)\n")
 _chunk_line_re = re.compile(rb"([0-9A-Fa-f]{1,16})(" + chunk_ext_re.pattern + rb")")
+# Every byte a header name may hold, plus the colon the names are joined with.
+_NAME_BYTES = TCHAR_BYTES + b":"
 _COMMON_METHODS = frozenset([b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"OPTIONS", b"PATCH", b"CONNECT", b"TRACE"])
 
 
@@ -107,16 +109,19 @@ def parse_header_block(block: bytes, obs_fold_ok: bool = False) -> Headers:
         values = [p[1].strip(b" \t") for p in parts]
     except IndexError:  # a line without a colon
         parts = None
-    if (
-        parts is None
-        or b"".join([p[0] for p in parts]).translate(None, TCHAR_BYTES)
-        or b"".join(values).translate(None, FIELD_VALUE_BYTES)
-        or not all([p[0] for p in parts])
-    ):
-        pairs = _unfold_and_pinpoint(block[:-2] if block[-2:] == b"\r\n" else block, obs_fold_ok)
-        return build_headers([n for n, _ in pairs], [(n.lower(), v) for n, v in pairs])
-    names = [p[0] for p in parts]
-    return build_headers(names, list(zip([n.lower() for n in names], values)))
+    if parts is not None:
+        names = [p[0] for p in parts]
+        # A name never holds the colon it was split at, so joined with colons
+        # the names can be checked and lowercased in one go each.
+        joined = b":".join(names)
+        if (
+            not joined.translate(None, _NAME_BYTES)
+            and not b"".join(values).translate(None, FIELD_VALUE_BYTES)
+            and all(names)
+        ):
+            return build_headers(names, list(zip(joined.lower().split(b":"), values)))
+    pairs = _unfold_and_pinpoint(block[:-2] if block[-2:] == b"\r\n" else block, obs_fold_ok)
+    return build_headers([n for n, _ in pairs], [(n.lower(), v) for n, v in pairs])
 
 
 class _HeadReader:
