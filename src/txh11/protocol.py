@@ -60,7 +60,9 @@ and drive the connection with:
   core already buffered, then resume the transport.
 - ``loseConnection()``: graceful close (flush, half-close when the transport
   supports it, read and discard for ``lingerTimeout``, close; abort after
-  ``closeTimeout`` if that stalls).  ``abortConnection()``: now.
+  ``closeTimeout`` if that stalls).  When the peer said ``Connection: close``
+  and nothing it sent is unread, a full close is as safe and skips the
+  linger.  ``abortConnection()``: now.
 - ``conn``: the core Connection, for reading states.  Do not call its
   ``receive_data``/``next_event``/``send*`` directly.
 - ``clock``: the ``IReactorTime`` given to the constructor
@@ -142,6 +144,7 @@ _TIMEOUT_LINGER = "linger"
 _TIMEOUT_CLOSE = "close"
 
 _FINISHED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED)
+_PEER_DONE = (h11.MUST_CLOSE, h11.CLOSED)
 # module-level names for the per-event checks
 _Data = h11.Data
 _Request = h11.Request
@@ -1053,7 +1056,7 @@ class HTTP11Protocol(Protocol):
         t = self.transport
         self._timers.start(_TIMEOUT_CLOSE, self.closeTimeout)
         self._unregisterFromTransport()
-        if self._peerEOF or not self._canHalfClose():
+        if self._peerEOF or not self._canHalfClose() or self._peerSentAll():
             t.loseConnection()
             return
         t.loseWriteConnection()
@@ -1062,6 +1065,29 @@ class HTTP11Protocol(Protocol):
             self._transportPaused = False
             t.resumeProducing()
         self._timers.start(_TIMEOUT_LINGER, self.lingerTimeout)
+
+    def _peerSentAll(self) -> bool:
+        """
+        Whether a full close is as safe as the staged one: the peer declared
+        its last message (``Connection: close``, so its side is MUST_CLOSE or
+        CLOSED), nothing of its is left unparsed and the socket holds no
+        unread byte.  Closing a socket with unread input resets the
+        connection, which can destroy our response in flight; that is what
+        the half-close and linger guard against (RFC 9112 9.6).
+        """
+        conn = self.conn
+        if conn.their_state not in _PEER_DONE or conn.trailing_data[0]:
+            return False
+        t = self._zeroCopyTransport()
+        if t is None:
+            return False
+        try:
+            pending = t.getHandle().recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return True  # nothing unread
+        except OSError:
+            return False
+        return not pending  # b"": the peer's EOF is all that is left
 
     def _canHalfClose(self) -> bool:
         t = self.transport

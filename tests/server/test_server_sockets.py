@@ -328,6 +328,69 @@ class LingerTests(SocketTestBase):
         self.assertTrue(data.startswith(b"HTTP/1.1 400 "))
         self.assertTrue(ok)
 
+    def holdOpenAfterResponse(self, request):
+        """A client that sends ``request``, reads to EOF and then keeps its
+        socket open until the server's side is gone (or 3 s pass)."""
+        import threading
+
+        closed = threading.Event()
+        port = self.portnum
+
+        def client():
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(request)
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+            ok = closed.wait(3)
+            s.close()
+            return data, ok
+
+        return threads.deferToThread(client), closed
+
+    @defer.inlineCallbacks
+    def connectionGone(self):
+        """Wait until the server's one connection has been lost."""
+        while not self.factory.lost:
+            yield deferLater(0.01)
+
+    @defer.inlineCallbacks
+    def test_connection_close_request_is_closed_at_once(self):
+        # The client said Connection: close and sent nothing more: nothing
+        # unread can turn our close into a reset, so there is no half-close
+        # and no lingering for the client's EOF.
+        self.factory.settings.update(lingerTimeout=20.0, closeTimeout=25.0)
+        start = reactor.seconds()
+        waiting, closed = self.holdOpenAfterResponse(
+            b"GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+        )
+        yield self.connectionGone()
+        closed.set()
+        self.assertLess(reactor.seconds() - start, 3.0)
+        data, ok = yield waiting
+        self.assertTrue(data.startswith(b"HTTP/1.1 200 "), data)
+        self.assertTrue(data.endswith(b"\r\n\r\nhello"), data)
+        self.assertTrue(ok)
+
+    @defer.inlineCallbacks
+    def test_bytes_after_a_closing_request_keep_the_staged_close(self):
+        # Bytes after the Connection: close request are unread: a full close
+        # would reset the connection, so the server half-closes and lingers
+        # (here until lingerTimeout) and the client still gets its response.
+        self.factory.settings.update(lingerTimeout=0.5, closeTimeout=25.0)
+        start = reactor.seconds()
+        waiting, closed = self.holdOpenAfterResponse(
+            b"GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+            b"GET /hello HTTP/1.1\r\nHost: a\r\n\r\n"
+        )
+        yield self.connectionGone()
+        closed.set()
+        self.assertGreaterEqual(reactor.seconds() - start, 0.4)
+        data, ok = yield waiting
+        self.assertTrue(data.startswith(b"HTTP/1.1 200 "), data)
+        self.assertTrue(data.endswith(b"\r\n\r\nhello"), data)
+        self.assertEqual(data.count(b"HTTP/1.1"), 1)
+
 
 def deferLater(seconds):
     from twisted.internet.task import deferLater as _later
