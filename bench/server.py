@@ -100,6 +100,10 @@ def serve(kind: str, port: int, directory: str) -> None:
         factory.log = lambda request: None  # no access log in either
     reactor.listenTCP(port, factory, interface="127.0.0.1", backlog=1024)
 
+    if os.environ.get("BENCH_NOGC"):
+        import gc
+
+        gc.disable()
     profile = os.environ.get("BENCH_PROFILE")
     if profile:
         import cProfile
