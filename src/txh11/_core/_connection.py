@@ -221,7 +221,8 @@ class Connection:
             self._peer_wants_keep_alive_header = True
 
     def _start_body(self, role: Any, event: Union[Request, Response]) -> None:
-        if not _keep_alive(event):
+        # Without Connection tokens an HTTP/1.1 message keeps the connection.
+        if (event.headers.connection or event.http_version != b"1.1") and not _keep_alive(event):
             self._cstate.process_keep_alive_disabled()
         kind, length = _body_framing(self._request_method, event)
         if role is self.our_role:
@@ -359,10 +360,12 @@ class Connection:
             return response  # the state machine will refuse it
         headers = response.headers
         method = self._request_method
-        # A HEAD response carries the headers a GET would have had.
-        kind, _ = _body_framing(b"GET" if method == b"HEAD" else method, response)
         need_close = False
-        if kind != "cl":
+        # A HEAD response carries the headers a GET would have had.
+        if (
+            headers.content_length is None
+            and _body_framing(b"GET" if method == b"HEAD" else method, response)[0] != "cl"
+        ):
             version = self.their_http_version
             if version is None or version < b"1.1":
                 # No chunked for HTTP/1.0: the body ends when we close.
