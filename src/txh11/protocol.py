@@ -201,25 +201,6 @@ class IZeroCopyConsumer(IConsumer):
         """Give the transport back to the protocol."""
 
 
-class _Corked:
-    """``with protocol.corked():`` -- one reusable object per protocol (the
-    cork is a counter, so nesting works)."""
-
-    __slots__ = ("_proto",)
-
-    def __init__(self, proto: "HTTP11Protocol") -> None:
-        self._proto = proto
-
-    def __enter__(self) -> None:
-        self._proto._cork += 1
-
-    def __exit__(self, *exc_info: Any) -> None:
-        proto = self._proto
-        proto._cork -= 1
-        if proto._cork == 0:
-            proto._flush()
-
-
 class _Timers:
     """
     Named one-shot deadlines sharing one lazily moved DelayedCall.
@@ -269,6 +250,13 @@ class _Timers:
             self._call.cancel()
             self._call = None
 
+    def detach(self) -> None:
+        """Cancel everything and drop the references to the protocol (its
+        bound methods), so that a closed protocol is freed by reference
+        counting instead of waiting for the garbage collector."""
+        self.cancelAll()
+        self.clock = self._fn = _detached
+
     def _fire(self) -> None:
         self._call = None
         clock = self.clock()
@@ -280,6 +268,10 @@ class _Timers:
             self._call = clock.callLater(min(self._deadlines.values()) - now, self._fire)
         for kind in due:
             self._fn(kind)
+
+
+def _detached(*args: Any) -> Any:
+    raise RuntimeError("timer used after its connection was lost")
 
 
 #: Delay for "the next reactor turn" in repeating loops.  Not 0: a task.Clock
@@ -435,7 +427,6 @@ class HTTP11Protocol(Protocol):
         self._out: list[bytes] = []
         self._outLen = 0
         self._cork = 0
-        self._corked = _Corked(self)
         self._writePaused = False
         self._child: Any = None
         self._pullAdapter: Optional[_PullToPush] = None
@@ -564,7 +555,8 @@ class HTTP11Protocol(Protocol):
     def connectionLost(self, reason: Failure = Failure(Exception())) -> None:
         self._lost = True
         self.connected = 0
-        self._cancelTimers()
+        self._readTimeout = None
+        self._timers.detach()
         if self._drainCall is not None:
             self._drainCall.cancel()
             self._drainCall = None
@@ -833,10 +825,21 @@ class HTTP11Protocol(Protocol):
             for event in events:
                 self.sendEvent(event)
 
-    def corked(self) -> "_Corked":
-        """Hold output inside the ``with`` block; write it as one
-        writeSequence after."""
-        return self._corked
+    def corked(self) -> "HTTP11Protocol":
+        """``with protocol.corked():`` holds output inside the block and
+        writes it as one writeSequence after.  The protocol is its own
+        context manager (the cork is a counter, so blocks nest): a helper
+        object would be a reference cycle, left for the garbage collector
+        on every connection."""
+        return self
+
+    def __enter__(self) -> None:
+        self._cork += 1
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._cork -= 1
+        if self._cork == 0:
+            self._flush()
 
     def write(self, data: bytes) -> None:
         """IConsumer: send ``data`` as a Data event."""
