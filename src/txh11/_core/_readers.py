@@ -153,10 +153,9 @@ class _HeadReader:
 
     def _take_head(self, buf: ReceiveBuffer) -> Optional[bytes]:
         # RFC 9112 2.2: ignore empty lines before the start line.
-        data = buf.raw()
-        while data.startswith(b"\r\n"):
+        while buf.startswith(b"\r\n"):
             buf.discard(2)
-        n = len(data)
+        n = len(buf)
         if n == 0:
             return None
         searched = buf.searched

@@ -61,7 +61,9 @@ class ReceiveBuffer:
         return bytes(self.raw()[:n])
 
     def startswith(self, prefix: bytes) -> bool:
-        return self.raw().startswith(prefix)
+        if self._whole is not None:
+            return self._whole.startswith(prefix)
+        return self._data.startswith(prefix)
 
     def find(self, needle: bytes, start: int = 0) -> int:
         return self.raw().find(needle, start)
@@ -100,13 +102,19 @@ class ReceiveBuffer:
         Returns None, remembering how far it looked, if the terminator has not
         arrived yet.
         """
-        data = self.raw()
+        whole = self._whole
+        data: "bytes | bytearray" = self._data if whole is None else whole
         start = self._searched - len(terminator) + 1
         idx = data.find(terminator, start if start > 0 else 0)
         if idx < 0:
             self._searched = len(data)
             return None
-        out = bytes(data[: idx + keep])
-        del data[: idx + len(terminator)]
+        end = idx + len(terminator)
         self._searched = 0
+        if whole is not None:
+            # Slices of bytes: no bytearray round trip for a message that came whole.
+            self._whole = whole[end:] if end < len(whole) else None
+            return whole[: idx + keep]
+        out = bytes(self._data[: idx + keep])
+        del self._data[:end]
         return out
