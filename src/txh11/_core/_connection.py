@@ -221,9 +221,15 @@ class Connection:
             self._peer_wants_keep_alive_header = True
 
     def _start_body(self, role: Any, event: Union[Request, Response]) -> None:
-        # Without Connection tokens an HTTP/1.1 message keeps the connection.
-        if (event.headers.connection or event.http_version != b"1.1") and not _keep_alive(event):
-            self._cstate.process_keep_alive_disabled()
+        # Without Connection tokens an HTTP/1.1 message keeps the connection;
+        # and once off, keep-alive stays off.
+        cstate = self._cstate
+        if (
+            cstate.keep_alive
+            and (event.headers.connection or event.http_version != b"1.1")
+            and not _keep_alive(event)
+        ):
+            cstate.process_keep_alive_disabled()
         kind, length = _body_framing(self._request_method, event)
         if role is self.our_role:
             if kind == "cl":
