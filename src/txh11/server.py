@@ -624,6 +624,8 @@ class HTTP11ServerProtocol(HTTP11Protocol):
             self._handlerFailed(request, Failure())
             return
         if isinstance(result, defer.Deferred):
+            if result.called and not isinstance(result.result, Failure):
+                return  # answered synchronously (respond() returns such a Deferred)
             result.addErrback(self._resultFailed, request)
 
     def _resultFailed(self, failure: Failure, request: ServerRequest) -> None:
