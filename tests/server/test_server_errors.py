@@ -118,6 +118,14 @@ def test_failed_deferred_before_response_is_500(logged):
     assert transport.disconnecting
 
 
+def test_already_failed_deferred_is_500(logged):
+    proto, transport, clock = serve(lambda request: defer.fail(KeyError("at once")))
+    proto.dataReceived(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert statuses(transport.value()) == [500]
+    assert transport.disconnecting
+    assert any(e.get("log_failure") and e["log_failure"].check(KeyError) for e in logged)
+
+
 def test_coroutine_handler_failure_is_500(logged):
     async def handler(request):
         raise RuntimeError("async oops")
