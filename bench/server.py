@@ -16,8 +16,8 @@ Scenarios:
   twisted.web.server.Site; an equivalent h11 protocol): keep-alive,
   ``Connection: close``, and pipelined (16 requests per write, wrk+lua);
 - a 100 MiB static file (``static.File``) on txh11.web.Site (sendfile) and
-  on twisted.web.server.Site, one download at a time (wrk -c 1) and four
-  (-c 4): MB/s, the server's CPU use and CPU seconds per GiB (from
+  on twisted.web.server.Site, one download at a time (wrk -c 1, and curl,
+  which reads in bigger pieces than wrk's 8 KiB) and four (wrk -c 4): MB/s, the server's CPU use and CPU seconds per GiB (from
   /proc/PID/stat) and its resident memory before and after.  With two
   cores, one for each side, a sendfile server is faster than the client
   can read: compare the server CPU figures.
@@ -281,26 +281,45 @@ def bench_hello(kinds, duration, results):
 
 
 def bench_file(duration, results, directory):
-    for conns in (1, 4):
+    clients = [("c1", 1), ("c4", 4)] + ([("curl", 0)] if shutil.which("curl") else [])
+    for client, conns in clients:
         for kind in ("txh11-file", "twisted-file"):
             server = Server(kind, directory)
             try:
                 url = f"http://127.0.0.1:{server.port}/big.bin"
-                wrk(url, 1, conns)  # warm-up
+                wrk(url, 1, conns or 1)  # warm-up
                 rss0 = server.rss()
                 cpu0 = server.cpu()
-                r = wrk(url, duration, conns)
+                r = curl_downloads(url, duration) if client == "curl" else wrk(url, duration, conns)
                 r["cpu"] = server.cpu() - cpu0
                 r["rss0"], r["rss1"] = rss0, server.rss()
             finally:
                 server.stop()
             r["mbps"] = r["bytes"] / r["secs"] / 1e6
             r["cpu_per_gib"] = r["cpu"] / (r["bytes"] / 1024**3)
-            results[(f"file c{conns}", kind)] = r
-            print(f"  {kind:12s} -c {conns}  {r['mbps']:8.0f} MB/s   server cpu "
+            results[(f"file {client}", kind)] = r
+            label = "curl, one by one" if client == "curl" else f"wrk -c {conns}"
+            print(f"  {kind:12s} {label:16s} {r['mbps']:8.0f} MB/s   server cpu "
                   f"{r['cpu'] / r['secs'] * 100:3.0f}%, {r['cpu_per_gib']:.3f} s/GiB   "
                   f"rss {r['rss0'] / 2**20:.0f} -> {r['rss1'] / 2**20:.0f} MiB  {r['errors']}",
                   flush=True)
+
+
+def curl_downloads(url: str, duration: float) -> dict:
+    """Download ``url`` with curl, one after the other, for about
+    ``duration`` seconds: wrk reads 8 KiB at a time, curl 16 KiB and more,
+    so a sendfile server saturates wrk well before curl."""
+    import time
+
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < duration or count == 0:
+        argv = pinned(1, ["curl", "-sS", "-o", "/dev/null", "-w", "%{size_download}", url])
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True).stdout
+        if int(out) != FILE_SIZE:
+            raise SystemExit(f"curl got {out} bytes, not {FILE_SIZE}")
+        count += 1
+    secs = time.perf_counter() - start
+    return {"count": count, "secs": secs, "bytes": float(count * FILE_SIZE), "errors": ""}
 
 
 def profile(kind, duration, directory):
@@ -526,6 +545,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="2 s per measurement")
     ap.add_argument("--profile", help="profile one server: txh11 or txh11-file")
     ap.add_argument("--skip-file", action="store_true")
+    ap.add_argument("--skip-hello", action="store_true")
     ap.add_argument("--layers", action="store_true", help="in-process cost per layer only")
     args = ap.parse_args()
     if args.serve:
@@ -555,10 +575,11 @@ def main() -> None:
             print("(h11 not installed: pip install h11 -- skipping the h11 baseline)")
             kinds = ["txh11", "twisted"]
         results: dict = {}
-        print(f"hello world, {duration:g} s each, server on CPU 0, wrk on CPU 1")
-        bench_hello(kinds, duration, results)
+        if not args.skip_hello:
+            print(f"hello world, {duration:g} s each, server on CPU 0, wrk on CPU 1")
+            bench_hello(kinds, duration, results)
         if not args.skip_file:
-            print(f"static.File, 100 MiB, wrk -c 1 (one download) and -c 4, {duration:g} s")
+            print(f"static.File, 100 MiB: wrk -c 1, wrk -c 4, curl one download after another; {duration:g} s each")
             bench_file(duration, results, directory)
     finally:
         shutil.rmtree(directory)
@@ -566,18 +587,21 @@ def main() -> None:
     print()
     print("summary (ratio = txh11 / other)")
     for name in ("keep-alive", "Connection: close", "pipelined x16"):
+        if (name, "txh11") not in results:
+            continue
         t = results[(name, "txh11")]["rps"]
         line = f"  {name:18s} txh11 {t:8.0f} req/s | twisted.web {results[(name, 'twisted')]['rps']:8.0f} " \
                f"({t / results[(name, 'twisted')]['rps']:.2f}x)"
         if (name, "h11") in results:
             line += f" | h11 {results[(name, 'h11')]['rps']:8.0f} ({t / results[(name, 'h11')]['rps']:.2f}x)"
         print(line)
-    for conns in (1, 4):
-        key = f"file c{conns}"
+    for client in ("c1", "c4", "curl"):
+        key = f"file {client}"
         if (key, "txh11-file") not in results:
             continue
         a, b = results[(key, "txh11-file")], results[(key, "twisted-file")]
-        print(f"  {'100 MiB file -c ' + str(conns):18s} txh11 {a['mbps']:8.0f} MB/s  | twisted.web "
+        label = "100 MiB file curl" if client == "curl" else f"100 MiB file -{client}"
+        print(f"  {label:18s} txh11 {a['mbps']:8.0f} MB/s  | twisted.web "
               f"{b['mbps']:8.0f} MB/s ({a['mbps'] / b['mbps']:.2f}x); server CPU per GiB "
               f"{a['cpu_per_gib']:.3f} s vs {b['cpu_per_gib']:.3f} s "
               f"({b['cpu_per_gib'] / max(a['cpu_per_gib'], 1e-9):.1f}x less)")
