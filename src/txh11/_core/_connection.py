@@ -31,9 +31,11 @@ from ._state import (
     CLOSED,
     DONE,
     ERROR,
+    IDLE,
     MIGHT_SWITCH_PROTOCOL,
     MUST_CLOSE,
     SEND_BODY,
+    SEND_RESPONSE,
     SERVER,
     SWITCH_CONNECT,
     SWITCH_UPGRADE,
@@ -261,8 +263,9 @@ class Connection:
         else:
             self._receive_buffer_closed = True
 
-    def _extract_next_receive_event(self) -> Any:
-        state = self._states[self.their_role]
+    def _event_between_messages(self, state: Any) -> Any:
+        """The next event while the peer is DONE, MUST_CLOSE, CLOSED or
+        switching protocols: no reader applies."""
         buf = self._receive_buffer
         if state is DONE:
             if buf:
@@ -270,23 +273,17 @@ class Connection:
             return ConnectionClosed() if self._receive_buffer_closed else NEED_DATA
         if state is MIGHT_SWITCH_PROTOCOL or state is SWITCHED_PROTOCOL:
             return PAUSED
-        if state is MUST_CLOSE or state is CLOSED:
-            if buf:
-                raise RemoteProtocolError(
-                    "peer sent data after a message that ended the connection's reuse"
-                )
-            return ConnectionClosed() if self._receive_buffer_closed else NEED_DATA
-        reader = self._body_reader if state is SEND_BODY else self._head_reader
-        event = reader(buf)
-        if event is None:
-            if not self._receive_buffer_closed:
-                return NEED_DATA
-            if state is SEND_BODY:
-                return reader.read_eof()
-            if buf:
-                raise RemoteProtocolError("peer closed the connection in the middle of a message head")
-            return ConnectionClosed()
-        return event
+        if buf:  # MUST_CLOSE or CLOSED
+            raise RemoteProtocolError("peer sent data after a message that ended the connection's reuse")
+        return ConnectionClosed() if self._receive_buffer_closed else NEED_DATA
+
+    def _event_at_eof(self, state: Any, reader: Any) -> Any:
+        """The next event once the peer closed and ``reader`` found nothing more."""
+        if state is SEND_BODY:
+            return reader.read_eof()
+        if self._receive_buffer:
+            raise RemoteProtocolError("peer closed the connection in the middle of a message head")
+        return ConnectionClosed()
 
     def next_event(self) -> Any:
         """Return the next event from the peer, or :data:`NEED_DATA` / :data:`PAUSED`.
@@ -294,19 +291,37 @@ class Connection:
         Raises :exc:`RemoteProtocolError` if the peer broke the protocol; their
         state is then ERROR and every later call raises too.
         """
-        if self._states[self.their_role] is ERROR:
+        their_role = self.their_role
+        state = self._states[their_role]
+        if state is ERROR:
             raise RemoteProtocolError("can't receive data when the peer's state is ERROR")
         try:
-            event = self._extract_next_receive_event()
-            if type(event) is Data:
-                # Only a body reader makes Data, so the state is SEND_BODY already.
-                if self.their_role is CLIENT:
+            if state is SEND_BODY:
+                reader = self._body_reader
+            elif state is IDLE or state is SEND_RESPONSE:
+                reader = self._head_reader
+            else:
+                reader = None
+            if reader is None:
+                event = self._event_between_messages(state)
+            else:
+                event = reader(self._receive_buffer)
+                if event is None:
+                    event = self._event_at_eof(state, reader) if self._receive_buffer_closed else NEED_DATA
+            t = type(event)
+            # Only a body reader makes Data and EndOfMessage, so the state is SEND_BODY.
+            if t is Data:
+                if their_role is CLIENT:
+                    self.client_is_waiting_for_100_continue = False
+            elif t is EndOfMessage:
+                self._cstate.process_event(their_role, EndOfMessage)
+                if their_role is CLIENT:
                     self.client_is_waiting_for_100_continue = False
             elif event is not NEED_DATA and event is not PAUSED:
-                self._process_event(self.their_role, event)
+                self._process_event(their_role, event)
             return event
         except BaseException as exc:
-            self._cstate.process_error(self.their_role)
+            self._cstate.process_error(their_role)
             if isinstance(exc, LocalProtocolError):
                 exc._reraise_as_remote_protocol_error()
             raise
