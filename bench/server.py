@@ -13,7 +13,8 @@ after a 1 s warm-up.
 Scenarios:
 
 - hello world (the same ``Resource`` on txh11.web.Site and
-  twisted.web.server.Site; an equivalent h11 protocol): keep-alive,
+  twisted.web.server.Site; the same answer from a txh11.server handler
+  ("native"); an equivalent h11 protocol): keep-alive,
   ``Connection: close``, and pipelined (16 requests per write, wrk+lua);
 - a 100 MiB static file (``static.File``) on txh11.web.Site (sendfile) and
   on twisted.web.server.Site, one download at a time (wrk -c 1, and curl,
@@ -83,7 +84,14 @@ def serve(kind: str, port: int, directory: str) -> None:
 
         root = File(directory)
 
-    if kind.startswith("txh11"):
+    if kind == "native":
+        from txh11.server import HTTP11ServerFactory
+
+        def hello(request):
+            return request.respond(200, [(b"content-type", b"text/plain")], HELLO)
+
+        factory = HTTP11ServerFactory(hello)
+    elif kind.startswith("txh11"):
         from txh11.web import Site
 
         factory = Site(root)
@@ -570,10 +578,10 @@ def main() -> None:
         try:
             import h11  # noqa: F401
 
-            kinds = ["txh11", "twisted", "h11"]
+            kinds = ["txh11", "native", "twisted", "h11"]
         except ImportError:
             print("(h11 not installed: pip install h11 -- skipping the h11 baseline)")
-            kinds = ["txh11", "twisted"]
+            kinds = ["txh11", "native", "twisted"]
         results: dict = {}
         if not args.skip_hello:
             print(f"hello world, {duration:g} s each, server on CPU 0, wrk on CPU 1")
@@ -585,15 +593,22 @@ def main() -> None:
         shutil.rmtree(directory)
 
     print()
-    print("summary (ratio = txh11 / other)")
+    print("summary (ratio = txh11 / other; native = txh11.server's own handler API)")
     for name in ("keep-alive", "Connection: close", "pipelined x16"):
         if (name, "txh11") not in results:
             continue
-        t = results[(name, "txh11")]["rps"]
-        line = f"  {name:18s} txh11 {t:8.0f} req/s | twisted.web {results[(name, 'twisted')]['rps']:8.0f} " \
-               f"({t / results[(name, 'twisted')]['rps']:.2f}x)"
+        tw = results[(name, "twisted")]["rps"]
+        line = f"  {name:18s}"
+        for kind, label in (("txh11", "txh11.web"), ("native", "native")):
+            if (name, kind) in results:
+                t = results[(name, kind)]["rps"]
+                line += f" {label} {t:7.0f} req/s ({t / tw:.2f}x twisted.web"
+                if (name, "h11") in results:
+                    line += f", {t / results[(name, 'h11')]['rps']:.2f}x h11"
+                line += ") |"
+        line += f" twisted.web {tw:7.0f}"
         if (name, "h11") in results:
-            line += f" | h11 {results[(name, 'h11')]['rps']:8.0f} ({t / results[(name, 'h11')]['rps']:.2f}x)"
+            line += f" | h11 {results[(name, 'h11')]['rps']:7.0f}"
         print(line)
     for client in ("c1", "c4", "curl"):
         key = f"file {client}"
