@@ -341,24 +341,29 @@ class Connection:
         """Like :meth:`send`, but return a list of parts in which a ``Data``
         payload appears as the very object given (a placeholder with
         ``__len__`` for ``sendfile()``, say), framed as the body needs."""
-        if self._states[self.our_role] is ERROR:
+        our_role = self.our_role
+        state = self._states[our_role]
+        if state is ERROR:
             raise LocalProtocolError("can't send data when our state is ERROR: close the connection")
         try:
             t = type(event)
             if t is Data:
-                if self._states[self.our_role] is not SEND_BODY:
-                    self._process_event(self.our_role, event)  # raises: Data not allowed now
-                elif self.our_role is CLIENT:
+                if state is not SEND_BODY:
+                    self._process_event(our_role, event)  # raises: Data not allowed now
+                elif our_role is CLIENT:
                     self.client_is_waiting_for_100_continue = False
                 return self._writer.data(event.data)  # type: ignore[attr-defined]
             if t is Response:
                 if event.http_version != b"1.1":  # type: ignore[attr-defined]
                     raise LocalProtocolError("txh11 only speaks HTTP/1.1: leave http_version at its default")
                 event = self._prepare_response(event)  # type: ignore[arg-type]
-                self._process_event(self.our_role, event)
+                self._process_event(our_role, event)
                 return [write_response_head(event)]  # type: ignore[arg-type]
             if t is EndOfMessage:
-                self._process_event(self.our_role, event)
+                # What _process_event would do for it, without the dispatch.
+                self._cstate.process_event(our_role, EndOfMessage)
+                if our_role is CLIENT:
+                    self.client_is_waiting_for_100_continue = False
                 return self._writer.end(event.headers)  # type: ignore[attr-defined]
             if t is Request or t is InformationalResponse:
                 if event.http_version != b"1.1":  # type: ignore[attr-defined]
