@@ -60,6 +60,7 @@ class Headers(Sequence):
         "expect_continue",
         "upgrade",
         "host_count",
+        "_wire",
     )
 
     _items: List[Tuple[bytes, bytes]]
@@ -73,6 +74,8 @@ class Headers(Sequence):
     expect_continue: bool
     upgrade: bool
     host_count: int
+    #: The header lines as sent, once a writer has needed them.
+    _wire: Optional[bytes]
 
     def __len__(self) -> int:
         return len(self._items)
@@ -120,6 +123,7 @@ def build_headers(raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> H
     h.expect_continue = False
     h.upgrade = False
     h.host_count = 0
+    h._wire = None
     for name, value in items:
         if name in _SPECIAL:
             _note_special(h, name, value)
@@ -278,6 +282,7 @@ def _edited(headers: Headers, raw_names: List[bytes], items: List[Tuple[bytes, b
     h.expect_continue = headers.expect_continue
     h.upgrade = headers.upgrade
     h.host_count = headers.host_count
+    h._wire = None
     return h
 
 

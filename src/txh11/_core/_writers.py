@@ -28,9 +28,14 @@ _STATUS_LINES: Dict[int, bytes] = {
 
 
 def _header_lines(headers: Headers) -> bytes:
-    return b"".join(
-        [raw + b": " + value + b"\r\n" for raw, (_, value) in zip(headers._raw, headers._items)]
-    )
+    # Headers are immutable and often reused (a cached list, a repeated
+    # response), so their wire form is worked out once.
+    wire = headers._wire
+    if wire is None:
+        wire = headers._wire = b"".join(
+            [raw + b": " + value + b"\r\n" for raw, (_, value) in zip(headers._raw, headers._items)]
+        )
+    return wire
 
 
 def write_request_head(event: Request) -> bytes:
