@@ -172,6 +172,7 @@ class WebChannel:
         self._nonQueued = INonQueuedRequestFactory.providedBy(self.requestFactory)
         self._peer: Any = None
         self._host: Any = None
+        self._secure: Optional[bool] = None
         self._request: Any = None  # the twisted.web request being answered
         self._sreq: Any = None  # its txh11.server.ServerRequest
         # requestReceived returned and the request is still being answered:
@@ -207,7 +208,11 @@ class WebChannel:
         return self._host
 
     def isSecure(self) -> bool:
-        return ISSLTransport(self.protocol.transport, None) is not None
+        # asked for by every request of some applications (Klein, sessions,
+        # prePathURL); a connection does not become TLS half-way
+        if self._secure is None:
+            self._secure = ISSLTransport(self.protocol.transport, None) is not None
+        return self._secure
 
     def loseConnection(self) -> None:
         self.protocol.loseConnection()

@@ -350,6 +350,19 @@ class BasicTests(SynchronousTestCase):
         self.assertEqual(request.prePathURL(), b"https://example.com/")
         self.assertTrue(proto.webChannel.isSecure())
 
+    def test_is_secure_answered_for_every_request_of_a_plain_connection(self):
+        res = Streaming()
+        proto, transport, clock, site = serve(res)
+        for _ in range(2):
+            proto.dataReceived(get(b"/"))
+            request = res.requests[-1]
+            self.assertFalse(request.isSecure())
+            self.assertFalse(request.isSecure())
+            self.assertTrue(request.prePathURL().startswith(b"http://example.com"))
+            request.finish()
+            clock.advance(0)
+        self.assertEqual(len(res.requests), 2)
+
     def test_sessions(self):
         class S(Resource):
             isLeaf = True
