@@ -61,6 +61,7 @@ class Headers(Sequence):
         "upgrade",
         "host_count",
         "_wire",
+        "_edits",
     )
 
     _items: List[Tuple[bytes, bytes]]
@@ -76,6 +77,8 @@ class Headers(Sequence):
     host_count: int
     #: The header lines as sent, once a writer has needed them.
     _wire: Optional[bytes]
+    #: Edited copies already made of these headers, by edit (see _remembered).
+    _edits: Optional[Dict[tuple, "Headers"]]
 
     def __len__(self) -> int:
         return len(self._items)
@@ -124,6 +127,7 @@ def build_headers(raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> H
     h.upgrade = False
     h.host_count = 0
     h._wire = None
+    h._edits = None
     for name, value in items:
         if name in _SPECIAL:
             _note_special(h, name, value)
@@ -283,11 +287,30 @@ def _edited(headers: Headers, raw_names: List[bytes], items: List[Tuple[bytes, b
     h.upgrade = headers.upgrade
     h.host_count = headers.host_count
     h._wire = None
+    h._edits = None
     return h
+
+
+def _remembered(headers: Headers, edit: tuple) -> Optional[Headers]:
+    edits = headers._edits
+    return None if edits is None else edits.get(edit)
+
+
+def _remember(headers: Headers, edit: tuple, edited: Headers) -> Headers:
+    # Headers are immutable, and a server that reuses a header list (see
+    # _list_cache) makes the same edit of it for every response.
+    if headers._edits is None:
+        headers._edits = {}
+    headers._edits[edit] = edited
+    return edited
 
 
 def with_connection_tokens(headers: Headers, add: bytes, drop: bytes) -> Headers:
     """Return ``headers`` whose Connection header includes ``add`` and not ``drop``."""
+    edit = (b"connection", add, drop)
+    known = _remembered(headers, edit)
+    if known is not None:
+        return known
     tokens = [t for t in headers.connection if t not in (add, drop)]
     tokens.append(add)
     raw_names = []
@@ -302,11 +325,15 @@ def with_connection_tokens(headers: Headers, add: bytes, drop: bytes) -> Headers
     # What parsing the joined value would give: the tokens are already
     # lowercase and stripped, and an empty one (from an empty header) vanishes.
     edited.connection = tuple([t for t in tokens if t])
-    return edited
+    return _remember(headers, edit, edited)
 
 
 def with_framing(headers: Headers, chunked: bool) -> Headers:
     """Return ``headers`` without framing headers, plus TE: chunked if asked."""
+    edit = (b"framing", chunked)
+    known = _remembered(headers, edit)
+    if known is not None:
+        return known
     raw_names = []
     items = []
     for raw, item in zip(headers._raw, headers._items):
@@ -319,4 +346,4 @@ def with_framing(headers: Headers, chunked: bool) -> Headers:
     edited = _edited(headers, raw_names, items)
     edited.content_length = None
     edited.chunked = chunked
-    return edited
+    return _remember(headers, edit, edited)
