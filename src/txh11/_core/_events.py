@@ -101,20 +101,28 @@ class Request(Event):
         headers = normalize_and_validate(headers)
         http_version = _version(http_version)
         _check_host(headers, http_version)
-        _set(self, "method", method)
-        _set(self, "target", target)
-        _set(self, "headers", headers)
-        _set(self, "http_version", http_version)
+        _set_method(self, method)
+        _set_target(self, target)
+        _set_request_headers(self, headers)
+        _set_request_version(self, http_version)
 
     @classmethod
     def _parsed(cls, method: bytes, target: bytes, headers: Headers, http_version: bytes) -> "Request":
         _check_host(headers, http_version)
         self = object.__new__(cls)
-        _set(self, "method", method)
-        _set(self, "target", target)
-        _set(self, "headers", headers)
-        _set(self, "http_version", http_version)
+        _set_method(self, method)
+        _set_target(self, target)
+        _set_request_headers(self, headers)
+        _set_request_version(self, http_version)
         return self
+
+
+# The events made for every message set their slots through the slot
+# descriptors, which skips the attribute lookup object.__setattr__ does.
+_set_method = Request.method.__set__  # type: ignore[attr-defined,misc]
+_set_target = Request.target.__set__  # type: ignore[attr-defined,misc]
+_set_request_headers = Request.headers.__set__  # type: ignore[attr-defined,misc]
+_set_request_version = Request.http_version.__set__  # type: ignore[attr-defined,misc]
 
 
 def _check_host(headers: Headers, http_version: bytes) -> None:
@@ -162,19 +170,25 @@ class _ResponseBase(Event):
             reason = bytesify(reason)
             if reason_re.fullmatch(reason) is None:
                 raise LocalProtocolError(f"illegal reason phrase {reason!r}")
-        _set(self, "status_code", status_code)
-        _set(self, "headers", normalize_and_validate(headers))
-        _set(self, "http_version", b"1.1" if http_version == b"1.1" else _version(http_version))
-        _set(self, "reason", reason)
+        _set_status_code(self, status_code)
+        _set_response_headers(self, normalize_and_validate(headers))
+        _set_response_version(self, b"1.1" if http_version == b"1.1" else _version(http_version))
+        _set_reason(self, reason)
 
     @classmethod
     def _parsed(cls, status_code: int, headers: Headers, http_version: bytes, reason: bytes) -> Any:
         self = object.__new__(cls)
-        _set(self, "status_code", status_code)
-        _set(self, "headers", headers)
-        _set(self, "http_version", http_version)
-        _set(self, "reason", reason)
+        _set_status_code(self, status_code)
+        _set_response_headers(self, headers)
+        _set_response_version(self, http_version)
+        _set_reason(self, reason)
         return self
+
+
+_set_status_code = _ResponseBase.status_code.__set__  # type: ignore[attr-defined,misc]
+_set_response_headers = _ResponseBase.headers.__set__  # type: ignore[attr-defined,misc]
+_set_response_version = _ResponseBase.http_version.__set__  # type: ignore[attr-defined,misc]
+_set_reason = _ResponseBase.reason.__set__  # type: ignore[attr-defined,misc]
 
 
 class InformationalResponse(_ResponseBase):
@@ -211,8 +225,6 @@ class Data(Event):
     chunk_end: bool
 
     def __init__(self, *, data: Any, chunk_start: bool = False, chunk_end: bool = False) -> None:
-        # One Data per body chunk: set the slots through their descriptors,
-        # which skips the attribute lookup object.__setattr__ would do.
         _set_data(self, data)
         _set_chunk_start(self, chunk_start)
         _set_chunk_end(self, chunk_end)
@@ -241,13 +253,16 @@ class EndOfMessage(Event):
     headers: Headers
 
     def __init__(self, *, headers: Any = ()) -> None:
-        _set(self, "headers", EMPTY_HEADERS if headers == () else normalize_and_validate(headers))
+        _set_trailers(self, EMPTY_HEADERS if headers == () else normalize_and_validate(headers))
 
     @classmethod
     def _parsed(cls, headers: Headers = EMPTY_HEADERS) -> "EndOfMessage":
         self = object.__new__(cls)
-        _set(self, "headers", headers)
+        _set_trailers(self, headers)
         return self
+
+
+_set_trailers = EndOfMessage.headers.__set__  # type: ignore[attr-defined,misc]
 
 
 class ConnectionClosed(Event):
