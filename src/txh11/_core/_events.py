@@ -100,7 +100,8 @@ class Request(Event):
             )
         headers = normalize_and_validate(headers)
         http_version = _version(http_version)
-        _check_host(headers, http_version)
+        if headers.host_count != 1:
+            _check_host(headers, http_version)
         _set_method(self, method)
         _set_target(self, target)
         _set_request_headers(self, headers)
@@ -108,7 +109,8 @@ class Request(Event):
 
     @classmethod
     def _parsed(cls, method: bytes, target: bytes, headers: Headers, http_version: bytes) -> "Request":
-        _check_host(headers, http_version)
+        if headers.host_count != 1:
+            _check_host(headers, http_version)
         self = object.__new__(cls)
         _set_method(self, method)
         _set_target(self, target)
@@ -126,6 +128,7 @@ _set_request_version = Request.http_version.__set__  # type: ignore[attr-defined
 
 
 def _check_host(headers: Headers, http_version: bytes) -> None:
+    """Raise unless the Host count suits the version (callers skip it for exactly one)."""
     count = headers.host_count
     if count == 1:
         return

@@ -155,13 +155,11 @@ class _HeadReader:
         # RFC 9112 2.2: ignore empty lines before the start line.
         while buf.startswith(b"\r\n"):
             buf.discard(2)
-        n = len(buf)
-        if n == 0:
-            return None
         searched = buf.searched
         head = buf.take_until(b"\r\n\r\n", keep=2)
         if head is None:
-            if n == 1 and buf.startswith(b"\r"):
+            n = len(buf)
+            if n == 0 or (n == 1 and buf.startswith(b"\r")):
                 return None
             self._check_partial(buf, searched)
             if n > self.max_size:
@@ -209,7 +207,7 @@ class RequestHeadReader(_HeadReader):
             raise RemoteProtocolError(f"illegal method {method[:32]!r}")
         if target_re.fullmatch(target) is None:
             raise RemoteProtocolError(f"illegal request target {target[:80]!r}")
-        http_version = _parse_version(version)
+        http_version = b"1.1" if version == b"HTTP/1.1" else _parse_version(version)
         headers = self._headers(block)
         return Request._parsed(method, target, headers, http_version)
 

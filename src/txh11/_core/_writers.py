@@ -71,7 +71,7 @@ class ContentLengthWriter:
             raise LocalProtocolError(
                 f"EndOfMessage with {self.remaining} bytes of the declared Content-Length unsent"
             )
-        if trailers:
+        if trailers._items:
             raise LocalProtocolError("trailers need Transfer-Encoding: chunked, not Content-Length")
         return []
 
