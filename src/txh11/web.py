@@ -151,7 +151,8 @@ class _ContentReceiver:
             self.channel._fail(self.request, Failure())
 
     def connectionLost(self, reason: Failure) -> None:
-        if reason.check(RequestBodyDone):
+        # the type test first: Failure.check walks the class hierarchy by name
+        if reason.type is RequestBodyDone or reason.check(RequestBodyDone):
             self.channel._process(self.request)
         else:
             self.channel._lost(reason, self.request)
