@@ -58,6 +58,12 @@ PAUSED = make_sentinel("PAUSED")
 DEFAULT_MAX_INCOMPLETE_EVENT_SIZE = 16 * 1024
 
 
+# Shared by every message without a body: with nothing left to count they
+# never change (the writer only ever subtracts 0).
+_EMPTY_BODY_READER = ContentLengthReader(0)
+_EMPTY_BODY_WRITER = ContentLengthWriter(0)
+
+
 def _keep_alive(event: Union[Request, Response]) -> bool:
     """Whether the sender of this message lets the connection persist."""
     tokens = event.headers.connection
@@ -235,14 +241,14 @@ class Connection:
         kind, length = _body_framing(self._request_method, event)
         if role is self.our_role:
             if kind == "cl":
-                self._writer = ContentLengthWriter(length)
+                self._writer = ContentLengthWriter(length) if length else _EMPTY_BODY_WRITER
             elif kind == "chunked":
                 self._writer = ChunkedWriter()
             else:
                 self._writer = Http10Writer()
         else:
             if kind == "cl":
-                self._body_reader = ContentLengthReader(length)
+                self._body_reader = ContentLengthReader(length) if length else _EMPTY_BODY_READER
             elif kind == "chunked":
                 self._body_reader = ChunkedReader(self._max_incomplete_event_size, self._obs_fold_ok)
             else:
