@@ -190,7 +190,9 @@ class Connection:
             cstate.process_event(role, t)
             self._request_method = event.method  # type: ignore[attr-defined]
             if role is not self.our_role:
-                self._received_head(event)  # type: ignore[arg-type]
+                self.their_http_version = version = event.http_version  # type: ignore[attr-defined]
+                if version < b"1.1":
+                    self._received_http10_head(event)  # type: ignore[arg-type]
             if event.headers.expect_continue and event.http_version >= b"1.1":  # type: ignore[attr-defined]
                 self.client_is_waiting_for_100_continue = True
             self._start_body(role, event)  # type: ignore[arg-type]
@@ -206,7 +208,9 @@ class Connection:
             cstate.process_event(role, t, switch)
             self.client_is_waiting_for_100_continue = False
             if role is not self.our_role:
-                self._received_head(event)  # type: ignore[arg-type]
+                self.their_http_version = version = event.http_version  # type: ignore[attr-defined]
+                if version < b"1.1":
+                    self._received_http10_head(event)  # type: ignore[arg-type]
             if switch is None:
                 self._start_body(role, event)  # type: ignore[arg-type]
         elif t is InformationalResponse:
@@ -220,12 +224,11 @@ class Connection:
         else:
             raise LocalProtocolError(f"not an event: {event!r}")
 
-    def _received_head(self, event: Union[Request, Response]) -> None:
-        self.their_http_version = event.http_version
-        if event.http_version < b"1.1" and event.headers.chunked:
+    def _received_http10_head(self, event: Union[Request, Response]) -> None:
+        if event.headers.chunked:
             # RFC 9112 6.1: TE in an HTTP/1.0 message means faulty framing.
             raise RemoteProtocolError("Transfer-Encoding in an HTTP/1.0 message")
-        if type(event) is Request and event.http_version < b"1.1" and _keep_alive(event):
+        if type(event) is Request and _keep_alive(event):
             self._peer_wants_keep_alive_header = True
 
     def _start_body(self, role: Any, event: Union[Request, Response]) -> None:

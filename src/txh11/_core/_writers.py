@@ -48,7 +48,8 @@ def write_response_head(event: "Response | InformationalResponse") -> bytes:
         line = b"HTTP/1.1 %d %s\r\n" % (code, event.reason)
     else:
         line = _STATUS_LINES.get(code) or b"HTTP/1.1 %d \r\n" % code
-    return line + _header_lines(event.headers) + b"\r\n"
+    headers = event.headers
+    return line + (headers._wire or _header_lines(headers)) + b"\r\n"
 
 
 class ContentLengthWriter:
