@@ -552,6 +552,11 @@ def _connectionTokens(headers: Iterable[Any]) -> set[bytes]:
     return out
 
 
+#: [second, Date header value]: shared by all connections of the process
+#: (formatting a date costs about as much as parsing a request head)
+_dateCache: list[Any] = [-1, b""]
+
+
 class HTTP11ServerProtocol(HTTP11Protocol):
     """One server connection: requests in, handler calls, responses out."""
 
@@ -573,13 +578,13 @@ class HTTP11ServerProtocol(HTTP11Protocol):
         self._current: Optional[ServerRequest] = None
         self._switchTarget: Any = None
         self._rawTarget: Any = None
-        self._dateCache: tuple[int, bytes] = (-1, b"")
 
     def _date(self) -> bytes:
         now = int(self._getReactor().seconds())
-        if self._dateCache[0] != now:
-            self._dateCache = (now, formatdate(now, usegmt=True).encode("ascii"))
-        return self._dateCache[1]
+        cached = _dateCache
+        if cached[0] != now:
+            cached[:] = [now, formatdate(now, usegmt=True).encode("ascii")]
+        return cached[1]
 
     # -- events ------------------------------------------------------------
 
@@ -595,7 +600,8 @@ class HTTP11ServerProtocol(HTTP11Protocol):
             if request is not None:
                 request._endOfMessage(event.headers)
         elif t is h11.ConnectionClosed:
-            self._log.debug("{peer} closed its side", peer=self._peer())
+            # (no log line: even a filtered-out debug event costs as much
+            # as a whole keep-alive request, on every connection)
             self._peerClosed()
 
     def _peerClosed(self) -> None:
