@@ -89,6 +89,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from http import HTTPStatus
 from io import BytesIO
 from typing import Any, Optional
 
@@ -103,7 +104,6 @@ from twisted.web.iweb import INonQueuedRequestFactory
 from zope.interface import implementer
 
 import txh11 as h11
-from txh11._core._writers import REASONS as _CORE_REASONS
 from txh11.bodies import FileBody
 from txh11.headers import copyToTwistedHeaders
 from txh11.server import HTTP11ServerProtocol, IRequestHandler, RequestBodyDone
@@ -111,6 +111,10 @@ from txh11.server import HTTP11ServerProtocol, IRequestHandler, RequestBodyDone
 __all__ = ["Site", "WebChannel", "WebProtocol"]
 
 _log = Logger()
+
+#: The phrase the core sends for a Response whose reason is empty (its
+#: documented default: the standard one, as in http.HTTPStatus).
+_STANDARD_REASONS = {s.value: s.phrase.encode("ascii") for s in HTTPStatus}
 
 #: protocol attributes that Site accepts as keyword arguments
 _PROTOCOL_SETTINGS = (
@@ -322,7 +326,7 @@ class WebChannel:
             # the request must write plain bytes and no last-chunk.
             request.chunked = 0
         status = int(code)
-        if reason == _CORE_REASONS.get(status):
+        if reason == _STANDARD_REASONS.get(status):
             reason = b""  # the core writes the same phrase from its table, unchecked
         self._calls += 1
         try:
@@ -477,6 +481,13 @@ class WebProtocol(HTTP11ServerProtocol):
         self.site = site
         self.webChannel = WebChannel(self, site)
         super().__init__(self.webChannel, reactor)
+
+    def connectionClosed(self, reason: Failure) -> None:
+        super().connectionClosed(reason)
+        # The channel outlives the connection only for requests still
+        # holding it (request.channel); the protocol lets go of it, so that
+        # the two are not a reference cycle left for the garbage collector.
+        self.webChannel = self.handler = self._handle = None
 
     def _peerClosed(self) -> None:
         if self.conn.our_state in _RESPONDING:

@@ -586,3 +586,36 @@ class DisconnectTests(SynchronousTestCase):
         proto.dataReceived(get(b"/", b"Content-Length: 10", method=b"POST") + b"abc")
         proto.connectionLost(Failure(ConnectionDone()))
         self.assertEqual(rec.requests, [])
+
+
+class ReferenceCycleTests(SynchronousTestCase):
+    """A closed connection is freed by reference counting, not left as a
+    WebProtocol <-> WebChannel cycle for the garbage collector."""
+
+    def test_closed_connection_is_freed_without_the_gc(self):
+        import gc
+        import weakref
+
+        from twisted.internet.error import ConnectionDone
+
+        class Hello(Resource):
+            isLeaf = True
+
+            def render_GET(self, request):
+                return b"hello"
+
+        gc.collect()
+        gc.disable()
+        try:
+            proto, transport, clock, site = serve(Hello())
+            proto.dataReceived(get(b"/", b"Connection: close"))
+            clock.advance(0)
+            self.assertTrue(transport.value().startswith(b"HTTP/1.1 200 "))
+            channel = weakref.ref(proto.webChannel)
+            proto.connectionLost(Failure(ConnectionDone()))
+            ref = weakref.ref(proto)
+            del proto, transport
+            self.assertIsNone(ref())
+            self.assertIsNone(channel())
+        finally:
+            gc.enable()
