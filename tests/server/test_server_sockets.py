@@ -328,11 +328,17 @@ class LingerTests(SocketTestBase):
         self.assertTrue(data.startswith(b"HTTP/1.1 400 "))
         self.assertTrue(ok)
 
-    def holdOpenAfterResponse(self, request):
-        """A client that sends ``request``, reads to EOF and then keeps its
-        socket open until the server's side is gone (or 3 s pass)."""
+    @defer.inlineCallbacks
+    def closeAfter(self, request, **settings):
+        """
+        Send ``request`` from a client that reads to EOF and then keeps its
+        socket open until the server's side is gone (3 s at most).  Returns
+        (seconds until the server's connection was lost, bytes read,
+        whether the client saw the server's side go in time).
+        """
         import threading
 
+        self.factory.settings.update(settings)
         closed = threading.Event()
         port = self.portnum
 
@@ -346,30 +352,28 @@ class LingerTests(SocketTestBase):
             s.close()
             return data, ok
 
-        return threads.deferToThread(client), closed
-
-    @defer.inlineCallbacks
-    def connectionGone(self):
-        """Wait until the server's one connection has been lost."""
+        start = reactor.seconds()
+        waiting = threads.deferToThread(client)
         while not self.factory.lost:
             yield deferLater(0.01)
+        elapsed = reactor.seconds() - start
+        closed.set()
+        data, ok = yield waiting
+        self.assertTrue(data.startswith(b"HTTP/1.1 200 "), data)
+        self.assertTrue(data.endswith(b"\r\n\r\nhello"), data)
+        return elapsed, data, ok
 
     @defer.inlineCallbacks
     def test_connection_close_request_is_closed_at_once(self):
         # The client said Connection: close and sent nothing more: nothing
         # unread can turn our close into a reset, so there is no half-close
         # and no lingering for the client's EOF.
-        self.factory.settings.update(lingerTimeout=20.0, closeTimeout=25.0)
-        start = reactor.seconds()
-        waiting, closed = self.holdOpenAfterResponse(
-            b"GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+        elapsed, data, ok = yield self.closeAfter(
+            b"GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+            lingerTimeout=20.0,
+            closeTimeout=25.0,
         )
-        yield self.connectionGone()
-        closed.set()
-        self.assertLess(reactor.seconds() - start, 3.0)
-        data, ok = yield waiting
-        self.assertTrue(data.startswith(b"HTTP/1.1 200 "), data)
-        self.assertTrue(data.endswith(b"\r\n\r\nhello"), data)
+        self.assertLess(elapsed, 3.0)
         self.assertTrue(ok)
 
     @defer.inlineCallbacks
@@ -377,18 +381,13 @@ class LingerTests(SocketTestBase):
         # Bytes after the Connection: close request are unread: a full close
         # would reset the connection, so the server half-closes and lingers
         # (here until lingerTimeout) and the client still gets its response.
-        self.factory.settings.update(lingerTimeout=0.5, closeTimeout=25.0)
-        start = reactor.seconds()
-        waiting, closed = self.holdOpenAfterResponse(
+        elapsed, data, ok = yield self.closeAfter(
             b"GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
-            b"GET /hello HTTP/1.1\r\nHost: a\r\n\r\n"
+            b"GET /hello HTTP/1.1\r\nHost: a\r\n\r\n",
+            lingerTimeout=0.5,
+            closeTimeout=25.0,
         )
-        yield self.connectionGone()
-        closed.set()
-        self.assertGreaterEqual(reactor.seconds() - start, 0.4)
-        data, ok = yield waiting
-        self.assertTrue(data.startswith(b"HTTP/1.1 200 "), data)
-        self.assertTrue(data.endswith(b"\r\n\r\nhello"), data)
+        self.assertGreaterEqual(elapsed, 0.4)
         self.assertEqual(data.count(b"HTTP/1.1"), 1)
 
 
