@@ -35,6 +35,20 @@ from txh11.web import Site, WebChannel, WebProtocol
 from web_testlib import get, parse, serve
 
 
+
+class StatusFromQuery(Resource):
+    """Answers ``body`` with the status code given as ``?c=``."""
+
+    isLeaf = True
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__()
+        self.body = body
+
+    def render_GET(self, request):
+        request.setResponseCode(int(request.args[b"c"][0]))
+        return self.body
+
 class Recorder(Resource):
     isLeaf = True
 
@@ -173,14 +187,7 @@ class BasicTests(SynchronousTestCase):
         self.assertEqual(r3.body, b"hello")
 
     def test_no_body_statuses(self):
-        class R(Resource):
-            isLeaf = True
-
-            def render_GET(self, request):
-                request.setResponseCode(int(request.args[b"c"][0]))
-                return b""
-
-        proto, transport, clock, site = serve(R())
+        proto, transport, clock, site = serve(StatusFromQuery(b""))
         for code in (204, 304, 205):
             proto.dataReceived(get(b"/?c=%d" % code))
             clock.advance(0)
@@ -233,14 +240,7 @@ class BasicTests(SynchronousTestCase):
     def test_status_lines_carry_twisteds_reason_phrases(self):
         # 200/404 have the core's phrases, 408/504 twisted's own spelling,
         # 299 no phrase at all in twisted
-        class R(Resource):
-            isLeaf = True
-
-            def render_GET(self, request):
-                request.setResponseCode(int(request.args[b"c"][0]))
-                return b"x\r\n"
-
-        proto, transport, clock, site = serve(R())
+        proto, transport, clock, site = serve(StatusFromQuery(b"x\r\n"))
         codes = (200, 404, 408, 504, 299)
         for code in codes:
             proto.dataReceived(get(b"/?c=%d" % code))
