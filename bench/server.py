@@ -14,7 +14,9 @@ Scenarios:
 
 - hello world (the same ``Resource`` on txh11.web.Site and
   twisted.web.server.Site; the same answer from a txh11.server handler
-  ("native"); an equivalent h11 protocol): keep-alive,
+  ("native"); an equivalent h11 protocol; and a "floor" that is no HTTP
+  server at all but answers each request head with canned bytes: what the
+  reactor and the kernel alone cost per request): keep-alive,
   ``Connection: close``, and pipelined (16 requests per write, wrk+lua);
 - a 100 MiB static file (``static.File``) on txh11.web.Site (sendfile) and
   on twisted.web.server.Site, one download at a time (wrk -c 1, and curl,
@@ -101,6 +103,8 @@ def serve(kind: str, port: int, directory: str) -> None:
         factory = TwistedSite(root)
     elif kind == "h11":
         factory = h11Factory()
+    elif kind == "floor":
+        factory = floorFactory()
     else:
         raise SystemExit(f"unknown server {kind}")
     factory.noisy = False
@@ -126,6 +130,29 @@ def serve(kind: str, port: int, directory: str) -> None:
         prof.enable()
     print("ready", flush=True)
     reactor.run()  # SIGTERM stops it
+
+
+def floorFactory():
+    """
+    Not an HTTP server: a protocol that answers every request head it sees
+    (counted by its blank line) with a canned response.  What the reactor
+    and the kernel cost per request on their own: no server on Twisted's
+    reactor can go faster.
+    """
+    from twisted.internet.protocol import Factory, Protocol
+
+    response = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n\r\n%s"
+        % (len(HELLO), HELLO)
+    )
+
+    class Floor(Protocol):
+        def dataReceived(self, data):
+            self.transport.write(response * data.count(b"\r\n\r\n"))
+            if b"Connection: close" in data:
+                self.transport.loseConnection()
+
+    return Factory.forProtocol(Floor)
 
 
 def h11Factory():
@@ -578,10 +605,10 @@ def main() -> None:
         try:
             import h11  # noqa: F401
 
-            kinds = ["txh11", "native", "twisted", "h11"]
+            kinds = ["txh11", "native", "twisted", "h11", "floor"]
         except ImportError:
             print("(h11 not installed: pip install h11 -- skipping the h11 baseline)")
-            kinds = ["txh11", "native", "twisted"]
+            kinds = ["txh11", "native", "twisted", "floor"]
         results: dict = {}
         if not args.skip_hello:
             print(f"hello world, {duration:g} s each, server on CPU 0, wrk on CPU 1")
@@ -609,6 +636,9 @@ def main() -> None:
         line += f" twisted.web {tw:7.0f}"
         if (name, "h11") in results:
             line += f" | h11 {results[(name, 'h11')]['rps']:7.0f}"
+        if (name, "floor") in results:
+            floor = results[(name, "floor")]["rps"]
+            line += f" | floor {floor:7.0f} ({floor / tw:.2f}x twisted.web)"
         print(line)
     for client in ("c1", "c4", "curl"):
         key = f"file {client}"
