@@ -409,36 +409,38 @@ class HTTP11Protocol(Protocol):
 
     _log = Logger()
 
-    # Starting values of the per-connection state, as class attributes: a
-    # connection assigns only what changes (most short connections change
-    # few of them).
-    conn: Any = None
-    _transportPaused = False
-    _draining = False
-    _dispatching = False
+    # Starting values of the rarely changed per-connection state, as class
+    # attributes: a connection assigns only what changes.  What every
+    # request reads is set in __init__ instead: CPython 3.11 does not
+    # specialise a read that finds the class's value (the instance has none
+    # of its own), so each such read is a slow generic lookup.
     _drainCall: Optional[IDelayedCall] = None
-    _cycleReported = False
-    _readError: Optional[BaseException] = None
-    _closing = False
     _peerEOF = False
-    _eofDelivered = False
-    _switched = False
-    _lost = False
-    _outLen = 0
-    _cork = 0
     _writePaused = False
     _child: Any = None
     _pullAdapter: Optional[_PullToPush] = None
-    _activeBody: Optional[_PassthroughConsumer] = None
     _zeroCopyDriver: Any = None
     _registered = False  # we are the transport's producer
-    _readTimeout: Optional[str] = None  # the one running of idle/header/body
 
     def __init__(self, reactor: Optional[IReactorTime] = None) -> None:
         self._reactor = reactor
         self._readPauses: set[str] = set()
         self._out: list[bytes] = []
         self._timers = _Timers(self._getReactor, self._timeoutFired)
+        self.conn: Any = None
+        self._readError: Optional[BaseException] = None
+        self._closing = False
+        self._eofDelivered = False
+        self._switched = False
+        self._lost = False
+        self._draining = False
+        self._dispatching = False
+        self._cork = 0
+        self._cycleReported = False
+        self._activeBody: Optional[_PassthroughConsumer] = None
+        self._readTimeout: Optional[str] = None  # the one running of idle/header/body
+        self._transportPaused = False
+        self._outLen = 0
 
     # ------------------------------------------------------------------
     # configuration helpers
