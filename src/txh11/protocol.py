@@ -154,6 +154,33 @@ _NEED_DATA = h11.NEED_DATA
 _PAUSED = h11.PAUSED
 
 
+try:
+    from fcntl import ioctl as _ioctl
+    from termios import FIONREAD as _FIONREAD
+except ImportError:  # Windows
+    _ioctl = None  # type: ignore[assignment]
+
+_NO_BYTES = bytes(4)  # a C int 0, FIONREAD's answer for an empty buffer
+
+
+def _nothingUnread(sock: socket.socket) -> bool:
+    """Whether a stream socket holds no unread byte (its peer's EOF aside)."""
+    if _ioctl is not None:
+        # FIONREAD answers without the BlockingIOError (twice the
+        # instructions) a peek raises when nothing is there.
+        try:
+            return _ioctl(sock.fileno(), _FIONREAD, _NO_BYTES) == _NO_BYTES
+        except (OSError, ValueError):  # ValueError: closed (fileno() is -1)
+            return False
+    try:
+        pending = sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return not pending  # b"": the peer's EOF is all that is left
+
+
 def _isTLS(transport: Any) -> bool:
     """Whether ``transport`` is TLS: it declares ``ISSLTransport``, or is a
     ``TLSMemoryBIOProtocol``-style wrapper that says so with ``TLS``."""
@@ -1090,13 +1117,7 @@ class HTTP11Protocol(Protocol):
         t = self._zeroCopyTransport()
         if t is None:
             return False
-        try:
-            pending = t.getHandle().recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-        except BlockingIOError:
-            return True  # nothing unread
-        except OSError:
-            return False
-        return not pending  # b"": the peer's EOF is all that is left
+        return _nothingUnread(t.getHandle())
 
     def _canHalfClose(self) -> bool:
         t = self.transport
