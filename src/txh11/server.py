@@ -416,9 +416,7 @@ class ServerRequest:
         sendBody = len(body) > 0 and self.method != b"HEAD" and status != 204 and status != 304
         channel = self.channel
         if not sendBody or isinstance(body, (bytes, bytearray, memoryview)):
-            # corked (as in channel.corked()), without the context manager calls
-            channel._cork += 1
-            try:
+            with channel.corked():
                 channel.sendEvent(response)
                 self._response = _HEAD
                 if sendBody:
@@ -426,10 +424,6 @@ class ServerRequest:
                 channel.sendEvent(h11.EndOfMessage())
                 self._response = _DONE
                 self._afterResponse()
-            finally:
-                channel._cork -= 1
-                if channel._cork == 0:
-                    channel._flush()
             return defer.succeed(None)
         self._sendHead(response)
         d = self.sendBody(body)
