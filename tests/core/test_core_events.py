@@ -133,6 +133,15 @@ def test_a_mutable_value_is_read_afresh_each_time():
     assert list(again.headers) == [(b"x-n", b"2")]
 
 
+def test_a_writable_memoryview_is_accepted_like_any_bytes_like():
+    # hash() of a writable memoryview raises ValueError, not TypeError
+    value = memoryview(bytearray(b"1"))
+    for headers in ([(b"X-N", value)], ((memoryview(bytearray(b"X-N")), b"2"),)):
+        resp = h11.Response(status_code=200, headers=headers)
+        assert resp.headers[0][0] == b"x-n"
+    assert list(h11.Response(status_code=200, headers=[(b"X-N", value)]).headers) == [(b"x-n", b"1")]
+
+
 def test_a_list_that_failed_validation_fails_again():
     headers = [(b"Content-Length", b"3"), (b"Content-Length", b"4")]
     for _ in range(2):

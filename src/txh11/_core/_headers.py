@@ -209,7 +209,7 @@ def _normalize_pair(pair: Any) -> Tuple[bytes, Tuple[bytes, bytes]]:
             "control characters, and no leading or trailing whitespace"
         )
     result = (raw, (lname, bvalue))
-    if type(pair) is tuple and type(value) in (bytes, str):
+    if type(pair) is tuple and type(value) in (bytes, str) and type(name) in (bytes, str):
         if len(_pair_cache) >= _PAIR_CACHE_LIMIT:
             _pair_cache.clear()
         _pair_cache[pair] = result
@@ -231,7 +231,7 @@ def normalize_and_validate(headers: Any) -> Headers:
         key = tuple(headers)
         try:
             cached = _list_cache.get(key)
-        except TypeError:  # an unhashable pair such as a list, or a bytearray inside
+        except (TypeError, ValueError):  # unhashable: a list pair, a bytearray or writable memoryview inside
             key = None
         else:
             if cached is not None:
@@ -262,7 +262,7 @@ def _normalize_all(headers: Any) -> Headers:
     for pair in headers:
         try:
             hit = cache_get(pair)
-        except TypeError:  # an unhashable pair such as a list, or a bytearray inside
+        except (TypeError, ValueError):  # unhashable: a list pair, a bytearray or writable memoryview inside
             hit = None
         if hit is None:
             hit = _normalize_pair(pair)
