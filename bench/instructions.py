@@ -1,0 +1,136 @@
+"""
+Instructions per hello-world request, counted by valgrind: the steady
+measure for changes of a few per cent, which wall-clock timings on a
+shared machine cannot show.
+
+    python bench/instructions.py                 # every server, both modes
+    python bench/instructions.py native ka       # one server, one mode
+
+Servers: ``twisted`` (twisted.web.server.Site), ``web`` (txh11.web.Site)
+and ``native`` (a txh11.server handler), all answering the same
+``text/plain`` hello.  Modes: ``ka`` (keep-alive requests on one
+connection) and ``close`` (a new connection for each request, with
+``Connection: close``).  Each request goes through the protocol over
+Twisted's ``StringTransport`` with a ``task.Clock``: no sockets, so the
+paths that only a real socket reaches (sendfile, the unread-bytes check
+before a full close) are not counted.
+
+The count is (I(2N) - I(N)) / N under ``valgrind --tool=callgrind`` with
+``PYTHONHASHSEED=0`` (hash randomisation moves counts by about 1 %), so
+interpreter start-up and warm-up cancel out.  Needs valgrind
+(``apt-get install -y valgrind``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.join(os.path.dirname(HERE), "src")
+HELLO = b"Hello, world!\n"
+REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"
+CLOSING = REQUEST[:-2] + b"Connection: close\r\n\r\n"
+KINDS = ("twisted", "web", "native")
+MODES = {"ka": 2000, "close": 1000}
+
+
+def factory(kind: str):
+    from twisted.internet.task import Clock
+    from twisted.web.resource import Resource
+
+    class Hello(Resource):
+        isLeaf = True
+
+        def render_GET(self, request):
+            request.setHeader(b"content-type", b"text/plain")
+            return HELLO
+
+    clock = Clock()
+    if kind == "twisted":
+        from twisted.web.server import Site
+
+        f = Site(Hello(), reactor=clock)
+    elif kind == "web":
+        from txh11.web import Site
+
+        f = Site(Hello(), reactor=clock)
+    else:
+        from txh11.server import HTTP11ServerFactory
+
+        def hello(request):
+            return request.respond(200, [(b"content-type", b"text/plain")], HELLO)
+
+        f = HTTP11ServerFactory(hello, reactor=clock)
+    f.log = lambda request: None  # no access log in any of them
+    return f, clock
+
+
+def run(kind: str, mode: str, n: int) -> None:
+    """Serve ``n`` requests (the body of one valgrind run)."""
+    sys.path.insert(0, SRC)
+    import gc
+
+    from twisted.internet.address import IPv4Address
+    from twisted.internet.error import ConnectionDone
+    from twisted.internet.testing import StringTransport
+    from twisted.python.failure import Failure
+
+    gc.disable()  # collections would land on whichever run allocates more
+    f, clock = factory(kind)
+    addr = IPv4Address("TCP", "127.0.0.1", 5555)
+    if mode == "ka":
+        p = f.buildProtocol(addr)
+        t = StringTransport(peerAddress=addr, hostAddress=addr)
+        p.makeConnection(t)
+        for _ in range(n):
+            p.dataReceived(REQUEST)
+            clock.advance(0)
+            t.clear()
+    else:
+        lost = Failure(ConnectionDone())
+        for _ in range(n):
+            p = f.buildProtocol(addr)
+            p.makeConnection(StringTransport(peerAddress=addr, hostAddress=addr))
+            p.dataReceived(CLOSING)
+            clock.advance(0)
+            p.connectionLost(lost)
+
+
+def count(kind: str, mode: str, n: int) -> int:
+    """Instructions of one run of ``n`` requests under callgrind."""
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+            sys.executable, __file__, "--run", kind, mode, str(n)]
+    out = subprocess.run(argv, capture_output=True, text=True, env=env, check=True).stderr
+    return int(re.search(r"Collected : (\d+)", out).group(1))
+
+
+def per_request(kind: str, mode: str) -> float:
+    n = MODES[mode]
+    return (count(kind, mode, 2 * n) - count(kind, mode, n)) / n
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--run"]:
+        run(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        return
+    if not shutil.which("valgrind"):
+        raise SystemExit("valgrind not found: apt-get install -y valgrind")
+    kinds = [sys.argv[1]] if len(sys.argv) > 1 else list(KINDS)
+    modes = [sys.argv[2]] if len(sys.argv) > 2 else list(MODES)
+    for mode in modes:
+        base = None
+        for kind in kinds:
+            k = per_request(kind, mode)
+            if kind == "twisted":
+                base = k
+            ratio = f"  ({k / base:.2f}x twisted.web)" if base and kind != "twisted" else ""
+            print(f"{mode:6s} {kind:8s} {k / 1000:8.1f}k instructions/request{ratio}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
