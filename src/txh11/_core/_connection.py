@@ -190,16 +190,16 @@ class Connection:
             cstate.process_event(role, t)
             self._request_method = event.method  # type: ignore[attr-defined]
             if role is not self.our_role:
-                self.their_http_version = version = event.http_version  # type: ignore[attr-defined]
-                if version < b"1.1":
-                    self._received_http10_head(event)  # type: ignore[arg-type]
+                self._received_head(event)  # type: ignore[arg-type]
             if event.headers.expect_continue and event.http_version >= b"1.1":  # type: ignore[attr-defined]
                 self.client_is_waiting_for_100_continue = True
             self._start_body(role, event)  # type: ignore[arg-type]
-        elif t is Data or t is EndOfMessage:
+        elif t is Data:
             cstate.process_event(role, t)
             if role is CLIENT:
                 self.client_is_waiting_for_100_continue = False
+        elif t is EndOfMessage:
+            self._message_ended(role)
         elif t is Response:
             switch = None
             status = event.status_code  # type: ignore[attr-defined]
@@ -208,9 +208,7 @@ class Connection:
             cstate.process_event(role, t, switch)
             self.client_is_waiting_for_100_continue = False
             if role is not self.our_role:
-                self.their_http_version = version = event.http_version  # type: ignore[attr-defined]
-                if version < b"1.1":
-                    self._received_http10_head(event)  # type: ignore[arg-type]
+                self._received_head(event)  # type: ignore[arg-type]
             if switch is None:
                 self._start_body(role, event)  # type: ignore[arg-type]
         elif t is InformationalResponse:
@@ -223,6 +221,18 @@ class Connection:
             cstate.process_event(role, t)
         else:
             raise LocalProtocolError(f"not an event: {event!r}")
+
+    def _message_ended(self, role: Any) -> None:
+        """``role`` sent or we received an EndOfMessage (next_event and
+        send call this directly: it is on every request's path)."""
+        self._cstate.process_event(role, EndOfMessage)
+        if role is CLIENT:
+            self.client_is_waiting_for_100_continue = False
+
+    def _received_head(self, event: Union[Request, Response]) -> None:
+        version = self.their_http_version = event.http_version
+        if version < b"1.1":
+            self._received_http10_head(event)
 
     def _received_http10_head(self, event: Union[Request, Response]) -> None:
         if event.headers.chunked:
@@ -323,9 +333,7 @@ class Connection:
                 if their_role is CLIENT:
                     self.client_is_waiting_for_100_continue = False
             elif t is EndOfMessage:
-                self._cstate.process_event(their_role, EndOfMessage)
-                if their_role is CLIENT:
-                    self.client_is_waiting_for_100_continue = False
+                self._message_ended(their_role)
             elif event is not NEED_DATA and event is not PAUSED:
                 self._process_event(their_role, event)
             return event
@@ -369,10 +377,7 @@ class Connection:
                 self._process_event(our_role, event)
                 return [write_response_head(event)]  # type: ignore[arg-type]
             if t is EndOfMessage:
-                # What _process_event would do for it, without the dispatch.
-                self._cstate.process_event(our_role, EndOfMessage)
-                if our_role is CLIENT:
-                    self.client_is_waiting_for_100_continue = False
+                self._message_ended(our_role)
                 return self._writer.end(event.headers)  # type: ignore[attr-defined]
             if t is Request or t is InformationalResponse:
                 if event.http_version != b"1.1":  # type: ignore[attr-defined]
