@@ -117,6 +117,19 @@ def build_headers(raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> H
     Still checks what matters across fields (framing, Host), because parsed
     input and user input share these rules. Raises LocalProtocolError.
     """
+    h = _blank(raw_names, items)
+    for name, value in items:
+        if name in _SPECIAL:
+            _note_special(h, name, value)
+    if h.chunked and h.content_length is not None:
+        raise LocalProtocolError(
+            "a message may not carry both Content-Length and Transfer-Encoding (RFC 9112 6.1)"
+        )
+    return h
+
+
+def _blank(raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> Headers:
+    """Headers holding ``items``, with the facts of an empty list."""
     h = Headers.__new__(Headers)
     h._items = items
     h._raw = raw_names
@@ -128,13 +141,6 @@ def build_headers(raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> H
     h.host_count = 0
     h._wire = None
     h._edits = None
-    for name, value in items:
-        if name in _SPECIAL:
-            _note_special(h, name, value)
-    if h.chunked and h.content_length is not None:
-        raise LocalProtocolError(
-            "a message may not carry both Content-Length and Transfer-Encoding (RFC 9112 6.1)"
-        )
     return h
 
 
@@ -209,7 +215,7 @@ def _normalize_pair(pair: Any) -> Tuple[bytes, Tuple[bytes, bytes]]:
             "control characters, and no leading or trailing whitespace"
         )
     result = (raw, (lname, bvalue))
-    if type(pair) is tuple and type(value) in (bytes, str) and type(name) in (bytes, str):
+    if _is_plain(pair):
         if len(_pair_cache) >= _PAIR_CACHE_LIMIT:
             _pair_cache.clear()
         _pair_cache[pair] = result
@@ -237,22 +243,22 @@ def normalize_and_validate(headers: Any) -> Headers:
             if cached is not None:
                 return cached
     result = _normalize_all(headers)
-    if key is not None and _all_plain(key):
+    if key is not None and all([_is_plain(pair) for pair in key]):
         if len(_list_cache) >= _LIST_CACHE_LIMIT:
             _list_cache.clear()
         _list_cache[key] = result
     return result
 
 
-def _all_plain(pairs: tuple) -> bool:
-    """Whether every pair is a tuple of two bytes or str (safe to remember)."""
-    for pair in pairs:
-        if type(pair) is not tuple or len(pair) != 2:
-            return False
-        name, value = pair
-        if type(name) not in (bytes, str) or type(value) not in (bytes, str):
-            return False
-    return True
+def _is_plain(pair: Any) -> bool:
+    """Whether ``pair`` is a tuple of two bytes or str: safe to remember as
+    a cache key (immutable, and equal only to pairs that validate alike)."""
+    return (
+        type(pair) is tuple
+        and len(pair) == 2
+        and type(pair[0]) in (bytes, str)
+        and type(pair[1]) in (bytes, str)
+    )
 
 
 def _normalize_all(headers: Any) -> Headers:
@@ -277,17 +283,13 @@ EMPTY_HEADERS = build_headers([], [])
 def _edited(headers: Headers, raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> Headers:
     """Headers for an edited copy of ``headers``, with the same facts: the
     caller updates the facts of whatever fields it changed."""
-    h = Headers.__new__(Headers)
-    h._items = items
-    h._raw = raw_names
+    h = _blank(raw_names, items)
     h.content_length = headers.content_length
     h.chunked = headers.chunked
     h.connection = headers.connection
     h.expect_continue = headers.expect_continue
     h.upgrade = headers.upgrade
     h.host_count = headers.host_count
-    h._wire = None
-    h._edits = None
     return h
 
 
