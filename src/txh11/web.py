@@ -89,7 +89,6 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from http import HTTPStatus
 from io import BytesIO
 from typing import Any, Optional
 
@@ -111,10 +110,6 @@ from txh11.server import HTTP11ServerProtocol, IRequestHandler, RequestBodyDone
 __all__ = ["Site", "WebChannel", "WebProtocol"]
 
 _log = Logger()
-
-#: The phrase the core sends for a Response whose reason is empty (its
-#: documented default: the standard one, as in http.HTTPStatus).
-_STANDARD_REASONS = {s.value: s.phrase.encode("ascii") for s in HTTPStatus}
 
 #: protocol attributes that Site accepts as keyword arguments
 _PROTOCOL_SETTINGS = (
@@ -325,12 +320,9 @@ class WebChannel:
             # The core frames the body (it sees Transfer-Encoding: chunked);
             # the request must write plain bytes and no last-chunk.
             request.chunked = 0
-        status = int(code)
-        if reason == _STANDARD_REASONS.get(status):
-            reason = b""  # the core writes the same phrase from its table, unchecked
         self._calls += 1
         try:
-            self._sreq.send(h11.Response(status_code=status, headers=items, reason=reason))
+            self._sreq.send(h11.Response(status_code=int(code), headers=items, reason=reason))
         except h11.LocalProtocolError:
             self._fail(request, Failure())
         finally:

@@ -5,7 +5,8 @@ bytes and validate, raising :exc:`LocalProtocolError`; the parser builds them
 through ``_parsed`` constructors that skip the checks it has already made.
 """
 
-from typing import Any, ClassVar, Tuple
+from http import HTTPStatus
+from typing import Any, ClassVar, Dict, Tuple
 
 from ._abnf import http_version_re, method_re, reason_re, target_re
 from ._errors import LocalProtocolError
@@ -138,6 +139,11 @@ def _check_host(headers: Headers, http_version: bytes) -> None:
         raise LocalProtocolError("missing mandatory Host header: HTTP/1.1 requests need one")
 
 
+#: Each status code's standard reason phrase: what a response with no reason
+#: is sent with, and a reason known valid without checking it.
+STANDARD_REASONS: Dict[int, bytes] = {s.value: s.phrase.encode("ascii") for s in HTTPStatus}
+
+
 class _ResponseBase(Event):
     __slots__ = ("status_code", "headers", "http_version", "reason")
     _fields = __slots__
@@ -169,7 +175,7 @@ class _ResponseBase(Event):
             raise LocalProtocolError(
                 f"{type(self).__name__} status_code must be in {low}..{high}, not {status_code}"
             )
-        if reason != b"":
+        if reason != b"" and (type(reason) is not bytes or reason != STANDARD_REASONS.get(status_code)):
             reason = bytesify(reason)
             if reason_re.fullmatch(reason) is None:
                 raise LocalProtocolError(f"illegal reason phrase {reason!r}")

@@ -5,11 +5,10 @@ placeholder object (anything with ``__len__``) comes back unchanged, wrapped in
 whatever framing the body needs.
 """
 
-from http import HTTPStatus
 from typing import Any, Dict, List
 
 from ._errors import LocalProtocolError
-from ._events import InformationalResponse, Request, Response
+from ._events import STANDARD_REASONS, InformationalResponse, Request, Response
 from ._headers import Headers
 
 __all__ = [
@@ -20,10 +19,9 @@ __all__ = [
     "Http10Writer",
 ]
 
-# Reason phrases sent when the user gives none.
-REASONS: Dict[int, bytes] = {s.value: s.phrase.encode("ascii") for s in HTTPStatus}
+# Status lines with the standard reason: for a response with none, or that one.
 _STATUS_LINES: Dict[int, bytes] = {
-    code: b"HTTP/1.1 %d %s\r\n" % (code, reason) for code, reason in REASONS.items()
+    code: b"HTTP/1.1 %d %s\r\n" % (code, reason) for code, reason in STANDARD_REASONS.items()
 }
 
 
@@ -44,10 +42,11 @@ def write_request_head(event: Request) -> bytes:
 
 def write_response_head(event: "Response | InformationalResponse") -> bytes:
     code = event.status_code
-    if event.reason:
-        line = b"HTTP/1.1 %d %s\r\n" % (code, event.reason)
-    else:
+    reason = event.reason
+    if not reason or reason == STANDARD_REASONS.get(code):
         line = _STATUS_LINES.get(code) or b"HTTP/1.1 %d \r\n" % code
+    else:
+        line = b"HTTP/1.1 %d %s\r\n" % (code, reason)
     headers = event.headers
     return line + (headers._wire or _header_lines(headers)) + b"\r\n"
 
