@@ -15,6 +15,23 @@ import txh11 as h11
 from web_testlib import feed, get, parse, serve
 
 
+
+class WrongLength(Resource):
+    """Declares Content-Length ``declared`` and writes ``body``."""
+
+    isLeaf = True
+
+    def __init__(self, declared: bytes, body: bytes) -> None:
+        super().__init__()
+        self.declared = declared
+        self.body = body
+
+    def render(self, request):
+        request.setHeader(b"Content-Length", self.declared)
+        request.write(self.body)
+        request.finish()
+        return NOT_DONE_YET
+
 class Echo(Resource):
     """Answers with the body it read from request.content."""
 
@@ -247,32 +264,14 @@ class ErrorTests(SynchronousTestCase):
         self.assertEqual(len(self.flushLoggedErrors(h11.LocalProtocolError)), 1)
 
     def test_too_much_body_aborts(self):
-        class Long(Resource):
-            isLeaf = True
-
-            def render(self, request):
-                request.setHeader(b"Content-Length", b"2")
-                request.write(b"abc")
-                request.finish()
-                return NOT_DONE_YET
-
-        proto, transport, clock, site = serve(Long())
+        proto, transport, clock, site = serve(WrongLength(b"2", b"abc"))
         feed(proto, clock, get(b"/"))
         self.assertTrue(transport.disconnecting)
         self.assertNotIn(b"abc", transport.value())
         self.assertEqual(len(self.flushLoggedErrors(h11.LocalProtocolError)), 1)
 
     def test_too_little_body_aborts(self):
-        class Short(Resource):
-            isLeaf = True
-
-            def render(self, request):
-                request.setHeader(b"Content-Length", b"5")
-                request.write(b"abc")
-                request.finish()
-                return NOT_DONE_YET
-
-        proto, transport, clock, site = serve(Short())
+        proto, transport, clock, site = serve(WrongLength(b"5", b"abc"))
         feed(proto, clock, get(b"/") + get(b"/"))
         self.assertTrue(transport.disconnecting)
         self.assertNotIn(b"HTTP/1.1 200 OK", transport.value()[20:])  # never a second response
