@@ -19,6 +19,18 @@ The count is (I(2N) - I(N)) / N under ``valgrind --tool=callgrind`` with
 ``PYTHONHASHSEED=0`` (hash randomisation moves counts by about 1 %), so
 interpreter start-up and warm-up cancel out.  Needs valgrind
 (``apt-get install -y valgrind``).
+
+``--socket`` counts the same thing for a real server instead: each kind of
+``bench/server.py`` (``twisted``, ``txh11`` = txh11.web.Site, ``native``,
+``floor``, ``h11``) runs under callgrind on the epoll reactor and a client
+here sends it N (then 2N) keep-alive requests over loopback, on 50
+connections in lock-step (all send, then all read: the reactor sees many
+ready sockets per wake-up, as under load).  The reactor's own work (epoll,
+``doRead``/``doWrite``, buffers) is then counted too -- the ``floor`` kind,
+no HTTP at all, is that part alone -- but not the kernel's::
+
+    python bench/instructions.py --socket              # floor twisted native txh11
+    python bench/instructions.py --socket floor h11    # some
 """
 
 from __future__ import annotations
@@ -26,8 +38,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(os.path.dirname(HERE), "src")
@@ -114,7 +129,77 @@ def per_request(kind: str, mode: str) -> float:
     return (count(kind, mode, 2 * n) - count(kind, mode, n)) / n
 
 
+SOCKET_KINDS = ("floor", "twisted", "native", "txh11")
+SOCKET_CONNECTIONS = 50
+
+
+def drive(port: int, n: int, connections: int) -> None:
+    """Send ``n`` keep-alive requests over ``connections`` connections in
+    lock-step and read every (Content-Length framed) response."""
+    socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(connections)]
+    try:
+        for _ in range(max(1, n // connections)):
+            for s in socks:
+                s.sendall(REQUEST)
+            for s in socks:
+                buf = b""
+                while True:
+                    data = s.recv(65536)
+                    if not data:
+                        raise SystemExit("the server closed a connection")
+                    buf += data
+                    head, sep, rest = buf.partition(b"\r\n\r\n")
+                    if sep:
+                        length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+                        if len(rest) >= int(length.group(1)):
+                            break
+    finally:
+        for s in socks:
+            s.close()
+
+
+def count_socket(kind: str, n: int) -> int:
+    """Instructions of a real ``kind`` server that answered ``n`` requests."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PYTHONHASHSEED="0",
+               PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+            os.path.join(HERE, "server.py"), "--serve", kind, "--port", str(port)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        if proc.stdout.readline().strip() != b"ready":
+            raise SystemExit(f"{kind} server did not start: {proc.stderr.read().decode()[-2000:]}")
+        drive(port, SOCKET_CONNECTIONS, SOCKET_CONNECTIONS)  # connect, warm up
+        drive(port, n, SOCKET_CONNECTIONS)
+        time.sleep(0.5)  # let the server close the connections
+        proc.send_signal(signal.SIGTERM)
+        err = proc.communicate(timeout=300)[1].decode()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return int(re.search(r"Collected : (\d+)", err).group(1))
+
+
+def socket_main(kinds: list[str]) -> None:
+    n = 2000
+    base = None
+    for kind in kinds or SOCKET_KINDS:
+        k = (count_socket(kind, 2 * n) - count_socket(kind, n)) / n
+        if kind == "twisted":
+            base = k
+        ratio = f"  ({k / base:.2f}x twisted.web)" if base and kind != "twisted" else ""
+        print(f"socket {kind:8s} {k / 1000:8.1f}k instructions/request{ratio}", flush=True)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--socket"]:
+        if not shutil.which("valgrind"):
+            raise SystemExit("valgrind not found: apt-get install -y valgrind")
+        socket_main(sys.argv[2:])
+        return
     if sys.argv[1:2] == ["--run"]:
         run(sys.argv[2], sys.argv[3], int(sys.argv[4]))
         return
