@@ -8,7 +8,9 @@ shared machine cannot show.
 
 Servers: ``twisted`` (twisted.web.server.Site), ``web`` (txh11.web.Site)
 and ``native`` (a txh11.server handler), all answering the same
-``text/plain`` hello.  Modes: ``ka`` (keep-alive requests on one
+``text/plain`` hello; ``corefloor`` (bench/bridge.py's ``CoreFloor``, keep-alive
+only) is the txh11 core alone in a bare protocol, so ``native`` minus it is
+what the bridge and txh11.server add.  Modes: ``ka`` (keep-alive requests on one
 connection) and ``close`` (a new connection for each request, with
 ``Connection: close``).  Each request goes through the protocol over
 Twisted's ``StringTransport`` with a ``task.Clock``: no sockets, so the
@@ -65,6 +67,12 @@ def factory(kind: str):
             return HELLO
 
     clock = Clock()
+    if kind == "corefloor":
+        # bench/bridge.py's CoreFloor: the txh11 core with nothing around it
+        sys.path.insert(0, HERE)
+        from bridge import floorFactory
+
+        return floorFactory("hello")[0], clock
     if kind == "twisted":
         from twisted.web.server import Site
 
