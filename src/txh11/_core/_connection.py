@@ -161,7 +161,11 @@ class Connection:
 
         After a protocol switch, these are the first bytes of the new protocol.
         """
-        return (bytes(self._receive_buffer), self._receive_buffer_closed)
+        buf = self._receive_buffer
+        whole = buf.whole
+        if whole is not None:
+            return (whole, self._receive_buffer_closed)
+        return (bytes(buf.data) if buf.data else b"", self._receive_buffer_closed)
 
     def start_next_cycle(self) -> None:
         """Reset both sides to IDLE for another request/response on this connection.
@@ -278,7 +282,7 @@ class Connection:
         if data:
             if self._receive_buffer_closed:
                 raise DataAfterEOFError("received data after the peer closed the connection (EOF)")
-            self._receive_buffer += data
+            self._receive_buffer.add(data)
         else:
             self._receive_buffer_closed = True
 
@@ -287,7 +291,7 @@ class Connection:
         switching protocols: no reader applies."""
         buf = self._receive_buffer
         if state is DONE:
-            if buf:
+            if buf.whole is not None or buf.data:
                 return PAUSED
             return ConnectionClosed() if self._receive_buffer_closed else NEED_DATA
         if state is MIGHT_SWITCH_PROTOCOL or state is SWITCHED_PROTOCOL:
@@ -324,7 +328,7 @@ class Connection:
             if reader is None:
                 event = self._event_between_messages(state)
             else:
-                event = reader(self._receive_buffer)
+                event = reader.read(self._receive_buffer)
                 if event is None:
                     event = self._event_at_eof(state, reader) if self._receive_buffer_closed else NEED_DATA
             t = type(event)

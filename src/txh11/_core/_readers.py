@@ -1,7 +1,7 @@
 """Readers: turn buffered bytes into events.
 
-Each reader is called with the :class:`ReceiveBuffer` and returns an event, or
-None when it needs more bytes. Body readers also have ``read_eof()`` for when
+Each reader's ``read()`` takes the :class:`ReceiveBuffer` and returns an event,
+or None when it needs more bytes. Body readers also have ``read_eof()`` for when
 the peer closes. Everything malformed raises :exc:`RemoteProtocolError`
 (RFC 9112 decides where the h11 docs are silent).
 """
@@ -152,26 +152,31 @@ class _HeadReader:
         return headers
 
     def _take_head(self, buf: ReceiveBuffer) -> Optional[bytes]:
-        # RFC 9112 2.2: ignore empty lines before the start line.
-        while buf.startswith(b"\r\n"):
-            buf.discard(2)
         searched = buf.searched
-        head = buf.take_until(b"\r\n\r\n", keep=2)
+        head = buf.take_head()
         if head is None:
-            n = len(buf)
-            if n == 0 or (n == 1 and buf.startswith(b"\r")):
-                return None
-            self._check_partial(buf, searched)
-            if n > self.max_size:
-                status = 431 if buf.find(b"\r\n") >= 0 else self.too_long_line_status
-                raise RemoteProtocolError(
-                    f"message head exceeds the {self.max_size}-byte limit without ending", status
-                )
+            self._check_partial_head(buf, searched)
             return None
         if len(head) > self.max_size:
             status = self.too_long_line_status if head.find(b"\r\n") > self.max_size else 431
             raise RemoteProtocolError(f"message head exceeds the {self.max_size}-byte limit", status)
         return head
+
+    def _check_partial_head(self, buf: ReceiveBuffer, searched: int) -> None:
+        """The head has not ended yet: raise if it never can."""
+        # RFC 9112 2.2: ignore empty lines before the start line.
+        while buf.startswith(b"\r\n"):
+            buf.discard(2)
+            searched = 0
+        n = len(buf)
+        if n == 0 or (n == 1 and buf.startswith(b"\r")):
+            return
+        self._check_partial(buf, searched)
+        if n > self.max_size:
+            status = 431 if buf.find(b"\r\n") >= 0 else self.too_long_line_status
+            raise RemoteProtocolError(
+                f"message head exceeds the {self.max_size}-byte limit without ending", status
+            )
 
     def _check_partial(self, buf: ReceiveBuffer, searched: int) -> None:
         """Reject bytes that can never become a valid head, without waiting."""
@@ -194,7 +199,7 @@ class RequestHeadReader(_HeadReader):
         if not method or token_re.fullmatch(method) is None:
             raise RemoteProtocolError(f"this is not an HTTP request: it starts with {prefix[:8]!r}")
 
-    def __call__(self, buf: ReceiveBuffer) -> Optional[Request]:
+    def read(self, buf: ReceiveBuffer) -> Optional[Request]:
         head = self._take_head(buf)
         if head is None:
             return None
@@ -221,7 +226,7 @@ class ResponseHeadReader(_HeadReader):
         if not b"HTTP/".startswith(prefix[:5]):
             raise RemoteProtocolError(f"this is not an HTTP response: it starts with {prefix[:8]!r}")
 
-    def __call__(self, buf: ReceiveBuffer) -> Union[None, InformationalResponse, Response]:
+    def read(self, buf: ReceiveBuffer) -> Union[None, InformationalResponse, Response]:
         head = self._take_head(buf)
         if head is None:
             return None
@@ -259,10 +264,10 @@ class ContentLengthReader:
         self.length = length
         self.remaining = length
 
-    def __call__(self, buf: ReceiveBuffer) -> Union[None, Data, EndOfMessage]:
+    def read(self, buf: ReceiveBuffer) -> Union[None, Data, EndOfMessage]:
         if self.remaining == 0:
             return _END
-        if not buf:
+        if buf.whole is None and not buf.data:
             return None
         data = buf.take(self.remaining)
         self.remaining -= len(data)
@@ -288,7 +293,7 @@ class ChunkedReader:
         self.in_trailers = False
         self.chunk_start = False
 
-    def __call__(self, buf: ReceiveBuffer) -> Union[None, Data, EndOfMessage]:
+    def read(self, buf: ReceiveBuffer) -> Union[None, Data, EndOfMessage]:
         start = self.chunk_start
         if self.remaining == 0:
             if self.in_trailers:
@@ -319,14 +324,14 @@ class ChunkedReader:
                 )
             size = int(m.group(1), 16)
             del data[: idx + 2]
-            buf._searched = 0
+            buf.searched = 0
             self.need_crlf = False
             if size == 0:
                 self.in_trailers = True
                 return self._trailers(buf)
             self.remaining = size
             start = True
-        if not buf:
+        if buf.whole is None and not buf.data:
             self.chunk_start = start
             return None
         out = buf.take(self.remaining)
@@ -365,8 +370,8 @@ class Http10Reader:
 
     __slots__ = ()
 
-    def __call__(self, buf: ReceiveBuffer) -> Optional[Data]:
-        if not buf:
+    def read(self, buf: ReceiveBuffer) -> Optional[Data]:
+        if buf.whole is None and not buf.data:
             return None
         return _data(buf.take_all())
 

@@ -16,74 +16,75 @@ __all__ = ["ReceiveBuffer"]
 
 
 class ReceiveBuffer:
-    __slots__ = ("_data", "_whole", "_searched")
+    """Bytes received and not yet consumed.
+
+    The slots are read directly by the readers in this package (a method
+    call or a dunder on every event would cost more than the work itself):
+    the content is ``whole`` if that is not None, else ``data``; the two are
+    never both in use (``whole`` is set only while ``data`` is empty).
+    """
+
+    __slots__ = ("data", "whole", "searched")
 
     def __init__(self) -> None:
-        self._data = bytearray()
-        self._whole: Optional[bytes] = None
+        self.data = bytearray()
+        self.whole: Optional[bytes] = None
         # How far a pending search for a terminator has already looked.
-        self._searched = 0
+        self.searched = 0
 
-    def __iadd__(self, data: bytes) -> "ReceiveBuffer":
-        if self._whole is None and not self._data and type(data) is bytes:
-            self._whole = data
+    def add(self, data: bytes) -> None:
+        if self.whole is None and not self.data and type(data) is bytes:
+            self.whole = data
         else:
             buf = self.raw()
             buf += data
-        return self
 
     def raw(self) -> bytearray:
         """The buffered bytes as a bytearray that readers may inspect and trim."""
-        if self._whole is not None:
-            self._data += self._whole
-            self._whole = None
-        return self._data
+        whole = self.whole
+        if whole is not None:
+            self.data += whole
+            self.whole = None
+        return self.data
 
     def __len__(self) -> int:
-        if self._whole is not None:
-            return len(self._whole) + len(self._data)
-        return len(self._data)
+        whole = self.whole
+        return len(self.data) if whole is None else len(whole)
 
     def __bool__(self) -> bool:
-        return self._whole is not None or bool(self._data)
+        return self.whole is not None or bool(self.data)
 
     def __bytes__(self) -> bytes:
-        if self._whole is not None and not self._data:
-            return self._whole
-        return bytes(self.raw())
-
-    @property
-    def searched(self) -> int:
-        """How many bytes the pending terminator search has already examined."""
-        return self._searched
+        whole = self.whole
+        return bytes(self.data) if whole is None else whole
 
     def peek(self, n: int) -> bytes:
-        return bytes(self.raw()[:n])
+        whole = self.whole
+        return bytes(self.data[:n]) if whole is None else whole[:n]
 
     def startswith(self, prefix: bytes) -> bool:
-        if self._whole is not None:
-            return self._whole.startswith(prefix)
-        return self._data.startswith(prefix)
+        whole = self.whole
+        return self.data.startswith(prefix) if whole is None else whole.startswith(prefix)
 
     def find(self, needle: bytes, start: int = 0) -> int:
-        return self.raw().find(needle, start)
+        whole = self.whole
+        return self.data.find(needle, start) if whole is None else whole.find(needle, start)
 
     def discard(self, n: int) -> None:
         del self.raw()[:n]
-        self._searched = 0
+        self.searched = 0
 
     def take(self, n: int) -> bytes:
         """Remove and return up to ``n`` bytes from the front."""
-        self._searched = 0
-        whole = self._whole
-        if whole is not None and not self._data:
+        self.searched = 0
+        whole = self.whole
+        if whole is not None:
+            self.whole = None
             if n >= len(whole):
-                self._whole = None
                 return whole
-            self._whole = None
-            self._data += memoryview(whole)[n:]
+            self.data += memoryview(whole)[n:]
             return whole[:n]
-        data = self.raw()
+        data = self.data
         if n >= len(data):
             out = bytes(data)
             data.clear()
@@ -102,19 +103,47 @@ class ReceiveBuffer:
         Returns None, remembering how far it looked, if the terminator has not
         arrived yet.
         """
-        whole = self._whole
-        data: "bytes | bytearray" = self._data if whole is None else whole
-        start = self._searched - len(terminator) + 1
+        whole = self.whole
+        data: "bytes | bytearray" = self.data if whole is None else whole
+        start = self.searched - len(terminator) + 1
         idx = data.find(terminator, start if start > 0 else 0)
         if idx < 0:
-            self._searched = len(data)
+            self.searched = len(data)
             return None
         end = idx + len(terminator)
-        self._searched = 0
+        self.searched = 0
         if whole is not None:
             # Slices of bytes: no bytearray round trip for a message that came whole.
-            self._whole = whole[end:] if end < len(whole) else None
+            self.whole = whole[end:] if end < len(whole) else None
             return whole[: idx + keep]
-        out = bytes(self._data[: idx + keep])
-        del self._data[:end]
+        out = bytes(self.data[: idx + keep])
+        del self.data[:end]
+        return out
+
+    def take_head(self) -> Optional[bytes]:
+        """Remove and return a message head: the lines up to and including
+        the CRLF that ends the last one; the empty line after them is
+        dropped, and so are empty lines before the head (RFC 9112 2.2).
+
+        Returns None, remembering how far it looked, if the head has not
+        ended yet (empty lines before it are left for the caller to drop).
+        """
+        whole = self.whole
+        data: "bytes | bytearray" = self.data if whole is None else whole
+        start = self.searched - 3
+        idx = data.find(b"\r\n\r\n", start if start > 0 else 0)
+        if idx < 0:
+            self.searched = len(data)
+            return None
+        if data[0] == 13 and data[1] == 10:  # empty lines first
+            while self.startswith(b"\r\n"):
+                self.discard(2)
+            return self.take_head()
+        self.searched = 0
+        end = idx + 4
+        if whole is not None:
+            self.whole = whole[end:] if end < len(whole) else None
+            return whole[: idx + 2]
+        out = bytes(self.data[: idx + 2])
+        del self.data[:end]
         return out
