@@ -28,12 +28,10 @@ from ._readers import (
 from ._receivebuffer import ReceiveBuffer
 from ._state import (
     CLIENT,
-    CLOSED,
     DONE,
     ERROR,
     IDLE,
     MIGHT_SWITCH_PROTOCOL,
-    MUST_CLOSE,
     SEND_BODY,
     SEND_RESPONSE,
     SERVER,
