@@ -16,6 +16,7 @@ from ._events import (
     InformationalResponse,
     Request,
     Response,
+    parsed_response,
 )
 from ._headers import with_connection_tokens, with_framing
 from ._readers import (
@@ -424,7 +425,7 @@ class Connection:
             headers = with_connection_tokens(headers, add=b"keep-alive", drop=b"close")
         if headers is response.headers:
             return response
-        return Response._parsed(response.status_code, headers, response.http_version, response.reason)
+        return parsed_response(response.status_code, headers, response.http_version, response.reason)
 
     def send_failed(self) -> None:
         """Tell the connection that the bytes of the last send never reached the

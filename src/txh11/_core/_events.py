@@ -2,7 +2,7 @@
 
 Events are immutable, final, keyword-only classes. Constructors normalise to
 bytes and validate, raising :exc:`LocalProtocolError`; the parser builds them
-through ``_parsed`` constructors that skip the checks it has already made.
+through the ``parsed_*`` functions, which skip the checks it has already made.
 """
 
 from http import HTTPStatus
@@ -108,16 +108,6 @@ class Request(Event):
         _set_request_headers(self, headers)
         _set_request_version(self, http_version)
 
-    @classmethod
-    def _parsed(cls, method: bytes, target: bytes, headers: Headers, http_version: bytes) -> "Request":
-        if headers.host_count != 1:
-            _check_host(headers, http_version)
-        self = object.__new__(cls)
-        _set_method(self, method)
-        _set_target(self, target)
-        _set_request_headers(self, headers)
-        _set_request_version(self, http_version)
-        return self
 
 
 # The events made for every message set their slots through the slot
@@ -184,14 +174,6 @@ class _ResponseBase(Event):
         _set_response_version(self, b"1.1" if http_version == b"1.1" else _version(http_version))
         _set_reason(self, reason)
 
-    @classmethod
-    def _parsed(cls, status_code: int, headers: Headers, http_version: bytes, reason: bytes) -> Any:
-        self = object.__new__(cls)
-        _set_status_code(self, status_code)
-        _set_response_headers(self, headers)
-        _set_response_version(self, http_version)
-        _set_reason(self, reason)
-        return self
 
 
 _set_status_code = _ResponseBase.status_code.__set__  # type: ignore[attr-defined,misc]
@@ -238,13 +220,6 @@ class Data(Event):
         _set_chunk_start(self, chunk_start)
         _set_chunk_end(self, chunk_end)
 
-    @classmethod
-    def _parsed(cls, data: Any, chunk_start: bool = False, chunk_end: bool = False) -> "Data":
-        self = object.__new__(cls)
-        _set_data(self, data)
-        _set_chunk_start(self, chunk_start)
-        _set_chunk_end(self, chunk_end)
-        return self
 
 
 _set_data = Data.data.__set__  # type: ignore[attr-defined,misc]
@@ -264,11 +239,6 @@ class EndOfMessage(Event):
     def __init__(self, *, headers: Any = ()) -> None:
         _set_trailers(self, EMPTY_HEADERS if headers == () else normalize_and_validate(headers))
 
-    @classmethod
-    def _parsed(cls, headers: Headers = EMPTY_HEADERS) -> "EndOfMessage":
-        self = object.__new__(cls)
-        _set_trailers(self, headers)
-        return self
 
 
 _set_trailers = EndOfMessage.headers.__set__  # type: ignore[attr-defined,misc]
@@ -279,3 +249,88 @@ class ConnectionClosed(Event):
 
     __slots__ = ()
     _final = True
+
+
+# Events made from parts already checked (by the parser, or an edit of an
+# event) are filled in as a mutable twin of their class, with plain attribute
+# stores, and then become that class: far cheaper than storing into the
+# immutable class through its slot descriptors.
+
+
+def _builder(cls: type) -> Any:
+    """A class with the same base and slots as the event class ``cls``, so
+    that its instances may be turned into ``cls`` by ``__class__``
+    assignment, but with ordinary attribute stores (both hooks must be
+    object's own, or stores go through a Python-level slot) and no
+    constructor arguments."""
+    return type(
+        f"_{cls.__name__}Builder",
+        cls.__bases__,
+        {
+            "__slots__": cls.__dict__["__slots__"],
+            "__init__": object.__init__,
+            "__setattr__": object.__setattr__,
+            "__delattr__": object.__delattr__,
+            "__module__": __name__,
+        },
+    )
+
+
+_RequestBuilder = _builder(Request)
+_ResponseBuilder = _builder(Response)
+_InformationalResponseBuilder = _builder(InformationalResponse)
+_DataBuilder = _builder(Data)
+_EndOfMessageBuilder = _builder(EndOfMessage)
+
+
+def parsed_request(method: bytes, target: bytes, headers: Headers, http_version: bytes) -> Request:
+    """A Request from a valid method, target and version (Host is checked here)."""
+    if headers.host_count != 1:
+        _check_host(headers, http_version)
+    self = _RequestBuilder()
+    self.method = method
+    self.target = target
+    self.headers = headers
+    self.http_version = http_version
+    self.__class__ = Request
+    return self  # type: ignore[no-any-return]
+
+
+def parsed_response(status_code: int, headers: Headers, http_version: bytes, reason: bytes) -> Response:
+    """A Response from valid parts (status 200 or more)."""
+    self = _ResponseBuilder()
+    self.status_code = status_code
+    self.headers = headers
+    self.http_version = http_version
+    self.reason = reason
+    self.__class__ = Response
+    return self  # type: ignore[no-any-return]
+
+
+def parsed_informational_response(
+    status_code: int, headers: Headers, http_version: bytes, reason: bytes
+) -> InformationalResponse:
+    """An InformationalResponse from valid parts (status 100 to 199)."""
+    self = _InformationalResponseBuilder()
+    self.status_code = status_code
+    self.headers = headers
+    self.http_version = http_version
+    self.reason = reason
+    self.__class__ = InformationalResponse
+    return self  # type: ignore[no-any-return]
+
+
+def parsed_data(data: Any, chunk_start: bool = False, chunk_end: bool = False) -> Data:
+    self = _DataBuilder()
+    self.data = data
+    self.chunk_start = chunk_start
+    self.chunk_end = chunk_end
+    self.__class__ = Data
+    return self  # type: ignore[no-any-return]
+
+
+def parsed_end_of_message(headers: Headers = EMPTY_HEADERS) -> EndOfMessage:
+    self = _EndOfMessageBuilder()
+    self.headers = headers
+    self.__class__ = EndOfMessage
+    return self  # type: ignore[no-any-return]

@@ -19,7 +19,18 @@ from ._abnf import (
     token_re,
 )
 from ._errors import RemoteProtocolError
-from ._events import Data, EndOfMessage, InformationalResponse, Request, Response
+from ._events import (
+    Data,
+    EndOfMessage,
+    InformationalResponse,
+    Request,
+    Response,
+    parsed_data,
+    parsed_end_of_message,
+    parsed_informational_response,
+    parsed_request,
+    parsed_response,
+)
 from ._headers import EMPTY_HEADERS, Headers, build_headers
 from ._receivebuffer import ReceiveBuffer
 
@@ -214,7 +225,7 @@ class RequestHeadReader(_HeadReader):
             raise RemoteProtocolError(f"illegal request target {target[:80]!r}")
         http_version = b"1.1" if version == b"HTTP/1.1" else _parse_version(version)
         headers = self._headers(block)
-        return Request._parsed(method, target, headers, http_version)
+        return parsed_request(method, target, headers, http_version)
 
 
 class ResponseHeadReader(_HeadReader):
@@ -244,15 +255,16 @@ class ResponseHeadReader(_HeadReader):
         if status < 100:
             raise RemoteProtocolError(f"status code {status} out of range")
         headers = self._headers(block)
-        cls = InformationalResponse if status < 200 else Response
-        return cls._parsed(status, headers, http_version, reason)
+        if status < 200:
+            return parsed_informational_response(status, headers, http_version, reason)
+        return parsed_response(status, headers, http_version, reason)
 
 
-_data = Data._parsed
+_data = parsed_data
 
 
 # Events are immutable, so every received body without trailers can end with this one.
-_END = EndOfMessage._parsed()
+_END = parsed_end_of_message()
 
 
 class ContentLengthReader:
@@ -359,7 +371,7 @@ class ChunkedReader:
             return None
         if len(block) > self.max_size:
             raise RemoteProtocolError("trailer section too large", 431)
-        return EndOfMessage._parsed(parse_header_block(block, self.obs_fold_ok))
+        return parsed_end_of_message(parse_header_block(block, self.obs_fold_ok))
 
     def read_eof(self) -> EndOfMessage:
         raise RemoteProtocolError("peer closed the connection in the middle of a chunked body")
