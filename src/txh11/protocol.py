@@ -160,6 +160,8 @@ try:
 except ImportError:  # Windows
     _ioctl = None  # type: ignore[assignment]
 
+_NEVER = float("inf")
+
 _NO_BYTES = bytes(4)  # a C int 0, FIONREAD's answer for an empty buffer
 
 
@@ -226,79 +228,6 @@ class IZeroCopyConsumer(IConsumer):
 
     def stopZeroCopy() -> None:
         """Give the transport back to the protocol."""
-
-
-class _Timers:
-    """
-    Named one-shot deadlines sharing one lazily moved DelayedCall.
-
-    Starting, resetting and cancelling a deadline only touch a dict; the
-    DelayedCall is replaced when a deadline comes earlier than it, and
-    otherwise left to fire, find nothing due and re-arm for the next deadline.  A keep-alive connection
-    thus does not create and cancel DelayedCalls for every request.
-    """
-
-    def __init__(self, getClock: Callable[[], IReactorTime], fn: Callable[[str], Any]) -> None:
-        self.clock = getClock  # the protocol's _getReactor: resolved (and kept) on first use
-        self._fn = fn
-        self._deadlines: dict[str, float] = {}
-        self._call: Optional[IDelayedCall] = None
-
-    def start(self, kind: str, seconds: Optional[float]) -> None:
-        if seconds is None:
-            self._deadlines.pop(kind, None)
-            return
-        clock = self.clock()
-        deadline = clock.seconds() + seconds
-        self._deadlines[kind] = deadline
-        call = self._call
-        if call is None:
-            self._call = clock.callLater(seconds, self._fire)
-        elif call.getTime() > deadline:
-            # Never DelayedCall.reset() to an earlier time: the reactor does
-            # that with a linear search of all its pending calls, so every
-            # connection would pay for every other one.  A cancel is O(1) and
-            # a new call O(log n).
-            call.cancel()
-            self._call = clock.callLater(seconds, self._fire)
-
-    def reset(self, kind: str, seconds: Optional[float]) -> None:
-        if kind in self._deadlines and seconds is not None:
-            self._deadlines[kind] = self.clock().seconds() + seconds
-
-    def cancel(self, kind: str) -> None:
-        self._deadlines.pop(kind, None)
-
-    def cancelAll(self, keep: Iterable[str] = ()) -> None:
-        for kind in list(self._deadlines):
-            if kind not in keep:
-                del self._deadlines[kind]
-        if not self._deadlines and self._call is not None:
-            self._call.cancel()
-            self._call = None
-
-    def detach(self) -> None:
-        """Cancel everything and drop the references to the protocol (its
-        bound methods), so that a closed protocol is freed by reference
-        counting instead of waiting for the garbage collector."""
-        self.cancelAll()
-        self.clock = self._fn = _detached
-
-    def _fire(self) -> None:
-        self._call = None
-        clock = self.clock()
-        now = clock.seconds()
-        due = [k for k, t in self._deadlines.items() if t <= now]
-        for kind in due:
-            del self._deadlines[kind]
-        if self._deadlines:
-            self._call = clock.callLater(min(self._deadlines.values()) - now, self._fire)
-        for kind in due:
-            self._fn(kind)
-
-
-def _detached(*args: Any) -> Any:
-    raise RuntimeError("timer used after its connection was lost")
 
 
 #: Delay for "the next reactor turn" in repeating loops.  Not 0: a task.Clock
@@ -448,12 +377,14 @@ class HTTP11Protocol(Protocol):
     _pullAdapter: Optional[_PullToPush] = None
     _zeroCopyDriver: Any = None
     _registered = False  # we are the transport's producer
+    _closeDeadline = _NEVER
+    #: the one DelayedCall serving every deadline, see _wakeBy
+    _timerCall: Optional[IDelayedCall] = None
 
     def __init__(self, reactor: Optional[IReactorTime] = None) -> None:
         self._reactor = reactor
         self._readPauses: set[str] = set()
         self._out: list[bytes] = []
-        self._timers = _Timers(self._getReactor, self._timeoutFired)
         self.conn: Any = None
         self._readError: Optional[BaseException] = None
         self._closing = False
@@ -465,7 +396,10 @@ class HTTP11Protocol(Protocol):
         self._cork = 0
         self._cycleReported = False
         self._activeBody: Optional[_PassthroughConsumer] = None
-        self._readTimeout: Optional[str] = None  # the one running of idle/header/body
+        # the one running of idle/header/body (linger when closing)
+        self._readTimeout: Optional[str] = None
+        self._readDeadline = _NEVER
+        self._timerAt = _NEVER  # when _timerCall runs
         self._transportPaused = False
         self._outLen = 0
 
@@ -485,6 +419,7 @@ class HTTP11Protocol(Protocol):
         return self._reactor  # type: ignore[return-value]
 
     def makeConnection(self, transport: Any) -> None:
+        self._getReactor()  # resolved once: the timers read self._reactor
         self.conn = h11.Connection(
             our_role=self.role, max_incomplete_event_size=self.maxIncompleteEventSize
         )
@@ -559,13 +494,13 @@ class HTTP11Protocol(Protocol):
             return
         if self._closing or self._readError is not None:
             return  # discarding
-        if self._readTimeout is TIMEOUT_IDLE:
+        timeout = self._readTimeout
+        if timeout is TIMEOUT_IDLE:
             # a head begins: no longer idle.  The header timeout starts
             # once this delivery ends, if the head is still incomplete.
-            self._timers.cancel(TIMEOUT_IDLE)
             self._readTimeout = None
-        elif self._readTimeout is TIMEOUT_BODY:
-            self._timers.reset(TIMEOUT_BODY, self.bodyTimeout)
+        elif timeout is TIMEOUT_BODY and self.bodyTimeout is not None:
+            self._readDeadline = self._reactor.seconds() + self.bodyTimeout
         try:
             self.conn.receive_data(data)
         except (RuntimeError, h11.LocalProtocolError):
@@ -588,8 +523,7 @@ class HTTP11Protocol(Protocol):
     def connectionLost(self, reason: Failure = Failure(Exception())) -> None:
         self._lost = True
         self.connected = 0
-        self._readTimeout = None
-        self._timers.detach()
+        self._cancelTimers()
         if self._drainCall is not None:
             self._drainCall.cancel()
             self._drainCall = None
@@ -662,7 +596,7 @@ class HTTP11Protocol(Protocol):
                     event = nextEvent()
                 except h11.RemoteProtocolError as exc:
                     self._readError = exc
-                    self._cancelTimers(keep=(_TIMEOUT_LINGER, _TIMEOUT_CLOSE))
+                    self._readTimeout = None
                     self._log.info(
                         "protocol error from {peer}: {exc!r}", peer=self._peer(), exc=exc
                     )
@@ -787,18 +721,74 @@ class HTTP11Protocol(Protocol):
             seconds = self.idleTimeout
         else:
             kind = None
-        current = self._readTimeout
-        if kind is current:
+        if kind is self._readTimeout:
             return
-        if current is not None:
-            self._timers.cancel(current)
         self._readTimeout = kind
         if kind is not None:
-            self._timers.start(kind, seconds)
+            self._startTimeout(seconds)
 
-    def _cancelTimers(self, keep: Iterable[str] = ()) -> None:
+    def _startTimeout(self, seconds: Optional[float]) -> None:
+        """Give the read timeout just set (``_readTimeout``) its deadline."""
+        if seconds is None:
+            self._readDeadline = _NEVER
+            return
+        now = self._reactor.seconds()
+        deadline = self._readDeadline = now + seconds
+        if deadline < self._timerAt:
+            self._wakeBy(deadline, now, True)
+
+    def _wakeBy(self, deadline: float, now: float, early: bool) -> None:
+        """
+        Have the timer call run by ``deadline``.  One DelayedCall serves all
+        deadlines (the read timeout and the close timeout): a deadline moved
+        later leaves it to run early, find nothing due and re-arm, so a
+        keep-alive connection does not create and cancel a DelayedCall for
+        every request.
+        """
+        call = self._timerCall
+        if call is not None:
+            # Never DelayedCall.reset() to an earlier time: the reactor does
+            # that with a linear search of all its pending calls, so every
+            # connection would pay for every other one.  A cancel is O(1) and
+            # a new call O(log n).
+            call.cancel()
+        if early and self.closeTimeout is not None and now + self.closeTimeout < deadline:
+            # A new call (not a re-arm) runs no later than closeTimeout from
+            # now: a close starting before then finds a call early enough
+            # (a connection per request arms one DelayedCall, not two).
+            deadline = now + self.closeTimeout
+        call = self._timerCall = self._reactor.callLater(deadline - now, self._timersDue)
+        self._timerAt = call.getTime()
+
+    def _timersDue(self) -> None:
+        self._timerCall = None
+        self._timerAt = _NEVER
+        now = self._reactor.seconds()
+        due = []
+        if self._closeDeadline <= now:
+            self._closeDeadline = _NEVER
+            due.append(_TIMEOUT_CLOSE)
+        read = self._readTimeout
+        if read is None:
+            nextDeadline = self._closeDeadline
+        elif self._readDeadline <= now:
+            self._readDeadline = _NEVER
+            nextDeadline = self._closeDeadline
+            due.append(read)
+        else:
+            nextDeadline = min(self._readDeadline, self._closeDeadline)
+        if nextDeadline != _NEVER:
+            self._wakeBy(nextDeadline, now, False)
+        for kind in due:
+            self._timeoutFired(kind)
+
+    def _cancelTimers(self) -> None:
         self._readTimeout = None
-        self._timers.cancelAll(keep)
+        self._closeDeadline = _NEVER
+        if self._timerCall is not None:
+            self._timerCall.cancel()
+            self._timerCall = None
+            self._timerAt = _NEVER
 
     def _timeoutFired(self, kind: str) -> None:
         if kind is self._readTimeout:
@@ -1085,12 +1075,17 @@ class HTTP11Protocol(Protocol):
             return
         self._closing = True
         self._flush()
-        self._cancelTimers()
+        # the read timeout ends; the timer call stays for the close deadline
+        self._readTimeout = None
         if self._drainCall is not None:
             self._drainCall.cancel()
             self._drainCall = None
         t = self.transport
-        self._timers.start(_TIMEOUT_CLOSE, self.closeTimeout)
+        if self.closeTimeout is not None:
+            now = self._reactor.seconds()
+            deadline = self._closeDeadline = now + self.closeTimeout
+            if deadline < self._timerAt:
+                self._wakeBy(deadline, now, False)
         self._unregisterFromTransport()
         if self._peerEOF or not self._canHalfClose() or self._peerSentAll():
             t.loseConnection()
@@ -1100,7 +1095,9 @@ class HTTP11Protocol(Protocol):
         if self._transportPaused:
             self._transportPaused = False
             t.resumeProducing()
-        self._timers.start(_TIMEOUT_LINGER, self.lingerTimeout)
+        # the read timeout while discarding what the peer still sends
+        self._readTimeout = _TIMEOUT_LINGER
+        self._startTimeout(self.lingerTimeout)
 
     def _peerSentAll(self) -> bool:
         """

@@ -571,6 +571,9 @@ class HTTP11ServerProtocol(HTTP11Protocol):
     addDateHeader = True
 
     _log = Logger()
+    # set only around a protocol switch
+    _switchTarget: Any = None
+    _rawTarget: Any = None
 
     def __init__(self, handler: Any, reactor: Optional[IReactorTime] = None) -> None:
         super().__init__(reactor)
@@ -579,8 +582,6 @@ class HTTP11ServerProtocol(HTTP11Protocol):
             handler.requestReceived if IRequestHandler.providedBy(handler) else handler
         )
         self._current: Optional[ServerRequest] = None
-        self._switchTarget: Any = None
-        self._rawTarget: Any = None
 
     def _date(self) -> bytes:
         now = int(self._getReactor().seconds())

@@ -151,3 +151,71 @@ def test_no_timers_left_after_connection_lost():
     proto.dataReceived(b"GET / HTTP/1.1\r\n")
     transport.loseConnection()
     assert clock.getDelayedCalls() == []
+
+
+def half_closeable():
+    from twisted.internet.interfaces import IHalfCloseableDescriptor
+    from twisted.internet.testing import StringTransport
+    from zope.interface import implementer
+
+    @implementer(IHalfCloseableDescriptor)
+    class HalfCloseable(StringTransport):
+        writeClosed = False
+
+        def loseWriteConnection(self):
+            self.writeClosed = True
+
+    return HalfCloseable()
+
+
+def test_linger_timeout_closes_a_half_closed_connection():
+    proto, transport, clock = connect(transport=half_closeable(), **SETTINGS)
+    proto.dataReceived(b"GET / HTTP/1.1\r\n")  # the peer is not done
+    proto.loseConnection()
+    assert transport.writeClosed and not transport.disconnecting
+    clock.advance(1.9)
+    proto.dataReceived(b"Host: a\r\n\r\n")  # discarded: does not extend the linger
+    assert not transport.disconnecting
+    clock.advance(0.2)
+    assert transport.disconnecting and not transport.disconnected
+    clock.advance(4.8)  # the close timeout (7) counts from the start of the close
+    assert not transport.disconnected
+    clock.advance(0.2)
+    assert transport.disconnected
+    assert timeouts(proto) == []
+
+
+def test_a_connection_per_request_arms_one_delayed_call():
+    proto, transport, clock = connect(respond=True, **SETTINGS)
+    made = []
+    callLater = clock.callLater
+
+    def counting(*args, **kwargs):
+        made.append(args[0])
+        return callLater(*args, **kwargs)
+
+    clock.callLater = counting
+    first = clock.getDelayedCalls()
+    assert len(first) == 1  # the idle timeout's, due no later than the close timeout's
+    assert first[0].getTime() == SETTINGS["closeTimeout"]
+    clock.advance(1)
+    proto.dataReceived(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    assert transport.disconnecting
+    assert made == []  # the close deadline (8) is after the call (7): no new one
+    clock.advance(5.9)
+    assert not transport.disconnected
+    clock.advance(0.1)  # the call finds the close deadline not due yet
+    assert made == [1.0]
+    clock.advance(1)
+    assert transport.disconnected  # closed at 8, the close timeout after the close began
+
+
+def test_the_first_call_runs_early_only_once():
+    # the idle deadline (10) stays exact after the early call (7) found it not due
+    proto, transport, clock = connect(**SETTINGS)
+    clock.advance(7)
+    assert [c.getTime() for c in clock.getDelayedCalls()] == [10.0]
+    clock.advance(2.9)
+    assert timeouts(proto) == []
+    clock.advance(0.1)
+    assert timeouts(proto) == [TIMEOUT_IDLE]
