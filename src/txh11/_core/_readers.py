@@ -200,10 +200,21 @@ class _HeadReader:
 
 
 class RequestHeadReader(_HeadReader):
-    """Reads a request line and headers into a :class:`Request`."""
+    """Reads a request line and headers into a :class:`Request`.
 
-    __slots__ = ()
+    Also remembers the last request that arrived alone in one piece, with
+    its bytes: a client that asks for the same thing again (a health check,
+    a poll) sends the very same bytes, and events are immutable, so the same
+    Request serves without parsing.
+    """
+
+    __slots__ = ("_last_wire", "_last_request")
     too_long_line_status = 414
+
+    def __init__(self, max_size: int, obs_fold_ok: bool) -> None:
+        _HeadReader.__init__(self, max_size, obs_fold_ok)
+        self._last_wire = b""
+        self._last_request: Optional[Request] = None
 
     def _check_start(self, prefix: bytes) -> None:
         method = prefix.split(b" ", 1)[0]
@@ -211,6 +222,11 @@ class RequestHeadReader(_HeadReader):
             raise RemoteProtocolError(f"this is not an HTTP request: it starts with {prefix[:8]!r}")
 
     def read(self, buf: ReceiveBuffer) -> Optional[Request]:
+        whole = buf.whole
+        if whole is not None and whole == self._last_wire:
+            buf.whole = None
+            buf.searched = 0
+            return self._last_request
         head = self._take_head(buf)
         if head is None:
             return None
@@ -224,8 +240,11 @@ class RequestHeadReader(_HeadReader):
         if target_re.fullmatch(target) is None:
             raise RemoteProtocolError(f"illegal request target {target[:80]!r}")
         http_version = b"1.1" if version == b"HTTP/1.1" else _parse_version(version)
-        headers = self._headers(block)
-        return parsed_request(method, target, headers, http_version)
+        request = parsed_request(method, target, self._headers(block), http_version)
+        if whole is not None and buf.whole is None and not buf.data:
+            self._last_wire = whole
+            self._last_request = request
+        return request
 
 
 class ResponseHeadReader(_HeadReader):

@@ -1,0 +1,162 @@
+"""A keep-alive peer often sends the same bytes again (a poll, a health
+check, a benchmark): whatever the core remembers from one message to the
+next must give the same events and the same states as parsing afresh."""
+
+import pytest
+
+import txh11 as h11
+
+from core_testlib import drain
+
+GET = b"GET /poll HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n\r\n"
+GET_OTHER = b"GET /other HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n\r\n"
+GET_CLOSE = b"GET /poll HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n"
+GET10 = b"GET /poll HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+
+
+def fresh_events(data):
+    """The events a brand-new server connection makes of ``data``."""
+    conn = h11.Connection(h11.SERVER)
+    conn.receive_data(data)
+    return drain(conn)[0]
+
+
+def answer(conn, headers=((b"content-length", b"2"),)):
+    conn.send(h11.Response(status_code=200, headers=list(headers)))
+    if dict(headers).get(b"content-length") == b"2":
+        conn.send(h11.Data(data=b"ok"))
+    conn.send(h11.EndOfMessage())
+
+
+@pytest.mark.parametrize("wire", [GET, GET_OTHER, GET10])
+def test_same_request_again_gives_the_same_events(wire):
+    conn = h11.Connection(h11.SERVER)
+    expected = fresh_events(wire)
+    for _ in range(4):
+        conn.receive_data(wire)
+        events, last = drain(conn)
+        assert events == expected
+        assert type(events[0]) is h11.Request
+        assert last is h11.NEED_DATA
+        assert conn.states == {h11.CLIENT: h11.DONE, h11.SERVER: h11.SEND_RESPONSE}
+        answer(conn)
+        assert conn.states == {h11.CLIENT: h11.DONE, h11.SERVER: h11.DONE}
+        conn.start_next_cycle()
+
+
+def test_repeats_interleaved_with_other_requests():
+    conn = h11.Connection(h11.SERVER)
+    for wire in [GET, GET, GET_OTHER, GET, GET_OTHER, GET_OTHER, GET]:
+        conn.receive_data(wire)
+        events, _ = drain(conn)
+        assert events == fresh_events(wire)
+        answer(conn)
+        conn.start_next_cycle()
+
+
+def test_http10_keep_alive_repeat_still_answers_keep_alive():
+    conn = h11.Connection(h11.SERVER)
+    for _ in range(3):
+        conn.receive_data(GET10)
+        drain(conn)
+        data = conn.send(h11.Response(status_code=200, headers=[(b"content-length", b"0")]))
+        assert b"keep-alive" in data.lower()
+        conn.send(h11.EndOfMessage())
+        assert conn.our_state is h11.DONE
+        conn.start_next_cycle()
+
+
+def test_repeat_after_close_request_is_refused():
+    conn = h11.Connection(h11.SERVER)
+    conn.receive_data(GET_CLOSE)
+    drain(conn)
+    answer(conn)
+    assert conn.states == {h11.CLIENT: h11.MUST_CLOSE, h11.SERVER: h11.MUST_CLOSE}
+    conn.receive_data(GET_CLOSE)
+    with pytest.raises(h11.RemoteProtocolError):
+        conn.next_event()
+
+
+def test_repeat_with_a_pipelined_request_behind_it():
+    conn = h11.Connection(h11.SERVER)
+    conn.receive_data(GET)
+    drain(conn)
+    answer(conn)
+    conn.start_next_cycle()
+    # the same bytes, but with another request right behind them
+    conn.receive_data(GET + GET_OTHER)
+    events, last = drain(conn)
+    assert events == fresh_events(GET)
+    assert last is h11.PAUSED
+    answer(conn)
+    conn.start_next_cycle()
+    events, _ = drain(conn)
+    assert events == fresh_events(GET_OTHER)
+    answer(conn)
+    conn.start_next_cycle()
+    # and the same bytes alone again
+    conn.receive_data(GET)
+    events, _ = drain(conn)
+    assert events == fresh_events(GET)
+
+
+def test_repeat_with_empty_lines_first():
+    conn = h11.Connection(h11.SERVER)
+    for _ in range(3):
+        conn.receive_data(b"\r\n\r\n" + GET)
+        events, _ = drain(conn)
+        assert events == fresh_events(GET)
+        answer(conn)
+        conn.start_next_cycle()
+    assert conn.trailing_data == (b"", False)
+
+
+def test_empty_lines_then_a_pipelined_request_is_not_mistaken_for_a_repeat():
+    conn = h11.Connection(h11.SERVER)
+    wire = b"\r\n" + GET + GET_OTHER
+    for _ in range(2):
+        conn.receive_data(wire)
+        for expected in (GET, GET_OTHER):
+            events, _ = drain(conn)
+            assert events == fresh_events(expected)
+            answer(conn)
+            conn.start_next_cycle()
+        assert conn.trailing_data == (b"", False)
+
+
+def test_repeat_split_across_reads():
+    conn = h11.Connection(h11.SERVER)
+    conn.receive_data(GET)
+    drain(conn)
+    answer(conn)
+    conn.start_next_cycle()
+    conn.receive_data(GET[:10])
+    assert conn.next_event() is h11.NEED_DATA
+    conn.receive_data(GET[10:])
+    events, _ = drain(conn)
+    assert events == fresh_events(GET)
+
+
+def test_repeat_with_a_body():
+    wire = b"POST /up HTTP/1.1\r\nHost: example.com\r\nContent-Length: 3\r\n\r\nabc"
+    conn = h11.Connection(h11.SERVER)
+    for _ in range(3):
+        conn.receive_data(wire)
+        events, _ = drain(conn)
+        assert events == fresh_events(wire)
+        assert [type(e) for e in events] == [h11.Request, h11.Data, h11.EndOfMessage]
+        answer(conn)
+        conn.start_next_cycle()
+
+
+def test_client_sees_repeated_responses_alike():
+    response = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    conn = h11.Connection(h11.CLIENT)
+    for _ in range(3):
+        conn.send(h11.Request(method="GET", target="/", headers=[("Host", "a")]))
+        conn.send(h11.EndOfMessage())
+        conn.receive_data(response)
+        events, _ = drain(conn)
+        assert [type(e) for e in events] == [h11.Response, h11.Data, h11.EndOfMessage]
+        assert events[0].status_code == 200 and events[1].data == b"ok"
+        conn.start_next_cycle()
