@@ -86,6 +86,7 @@ threshold) for chunked bodies.  ``maxBodySize`` answers ``413``.
 
 from __future__ import annotations
 
+import copy
 import os
 import stat
 import tempfile
@@ -106,8 +107,9 @@ import txh11 as h11
 from txh11.bodies import FileBody
 from txh11.headers import copyToTwistedHeaders
 from txh11.server import HTTP11ServerProtocol, IRequestHandler, RequestBodyDone
+from txh11.webrequest import Request
 
-__all__ = ["Site", "WebChannel", "WebProtocol"]
+__all__ = ["Request", "Site", "WebChannel", "WebProtocol"]
 
 _log = Logger()
 
@@ -126,6 +128,7 @@ _PROTOCOL_SETTINGS = (
 
 _RESPONDING = (h11.SEND_RESPONSE, h11.SEND_BODY)
 _END = h11.EndOfMessage()  # events are immutable: one will do
+_requestInit = Request.__init__
 _STATIC_PRODUCERS = (static.NoRangeStaticProducer, static.SingleRangeStaticProducer)
 
 
@@ -181,6 +184,12 @@ class WebChannel:
         self._syncFailure: Optional[Failure] = None
         self._dead = False  # failed: ignore what the request still writes
         self._staticProducer: Any = None
+        #: (peer, host, transport) for txh11.webrequest.Request, from the
+        #: first request on (none of them changes during a connection)
+        self._requestFacts: Optional[tuple[Any, Any, Any]] = None
+        self._clock: Any = None
+        self._dateSecond = -1
+        self._date = b""
         # request.connectionLost must not run while the request is inside
         # one of its methods that calls us (it clears request.channel under
         # its feet): then it runs on the next reactor turn
@@ -217,9 +226,23 @@ class WebChannel:
     def loseConnection(self) -> None:
         self.protocol.loseConnection()
 
+    def responseDate(self) -> bytes:
+        """The ``Date`` header value for a response sent now (the server's
+        per-second cache, on the protocol's clock)."""
+        clock = self._clock
+        if clock is None:
+            clock = self._clock = self.protocol.clock
+        now = int(clock.seconds())
+        if now != self._dateSecond:
+            self._dateSecond = now
+            self._date = self.protocol._date()
+        return self._date
+
     # -- IRequestHandler -------------------------------------------------
 
     def requestReceived(self, sreq: Any) -> Any:
+        if self._requestFacts is None:
+            self._requestFacts = (self.getPeer(), self.getHost(), self.protocol.transport)
         if self._nonQueued:
             request = self.requestFactory(self)
         else:
@@ -232,12 +255,29 @@ class WebChannel:
         self._staticProducer = None
 
         fields = sreq.headers
-        copyToTwistedHeaders(fields, request.requestHeaders)
+        if isinstance(request, Request):
+            # requestHeaders and received_cookies are made from the fields
+            # when first used.  Only an __init__ of a subclass can have made
+            # them already: then they are filled now.  (Reading __dict__
+            # costs: CPython 3.11 then gives the instance a real dict.)
+            request._fields = fields
+            if type(request).__init__ is not _requestInit:
+                made = request.__dict__
+                if "requestHeaders" in made:
+                    copyToTwistedHeaders(fields, made["requestHeaders"])
+                if "received_cookies" in made:
+                    request.parseCookies()
+        else:
+            copyToTwistedHeaders(fields, request.requestHeaders)
+            request.parseCookies()
         length: Optional[int] = None if fields.chunked else (fields.content_length or 0)
-        request.parseCookies()
         request.gotLength(length)
         if length == 0:
-            self._process(request)  # no body to wait for
+            # no body to wait for: what _process does
+            try:
+                request.requestReceived(sreq.method, sreq.target, b"HTTP/" + sreq.http_version)
+            except BaseException:
+                self._fail(request, Failure())
         else:
             sreq.deliverBody(_ContentReceiver(self, request))
 
@@ -312,7 +352,9 @@ class WebChannel:
         request = self._request
         if self._dead or request is None:
             return
-        if isinstance(headers, Headers):
+        if type(headers) is list:
+            items = headers  # the core copies it
+        elif isinstance(headers, Headers):
             items = [(n, v) for n, vs in headers.getAllRawHeaders() for v in vs]
         else:
             items = list(headers)
@@ -510,6 +552,7 @@ class Site(server.Site):
     """
 
     protocol = WebProtocol  # type: ignore[assignment]
+    requestFactory = Request  # type: ignore[assignment]
 
     #: request bodies up to this size are kept in memory
     contentMemoryThreshold = 100_000
@@ -541,6 +584,23 @@ class Site(server.Site):
     def acceptableProtocols(self) -> list[bytes]:
         """ALPN: HTTP/1.1 only."""
         return [b"http/1.1"]
+
+    def getResourceFor(self, request: Any) -> Any:
+        """The resource for ``request``: from the root, a child for each
+        segment of ``request.postpath`` until a leaf (as twisted.web's
+        ``Site``)."""
+        request.site = self
+        prepath = request.prepath
+        # (sessions name their cookie after sitepath)
+        request.sitepath = prepath[:] if type(prepath) is list else copy.copy(prepath)
+        # twisted.web.resource.getChildForRequest, without the call
+        found = self.resource
+        postpath = request.postpath
+        while postpath and not found.isLeaf:
+            segment = postpath.pop(0)
+            request.prepath.append(segment)
+            found = found.getChildWithDefault(segment, request)
+        return found
 
     def getContentFile(self, length: Optional[int]) -> Any:
         """
