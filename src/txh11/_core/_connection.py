@@ -109,8 +109,7 @@ class Connection:
         self.our_role = our_role
         self.their_role = SERVER if our_role is CLIENT else CLIENT
         self._max_incomplete_event_size = max_incomplete_event_size
-        self._cstate = ConnectionState()
-        self._states = self._cstate.states
+        self._cstate = ConnectionState(our_role)
         # Only a user agent may unfold obs-fold (RFC 9112 5.2); servers reject it.
         obs_fold_ok = our_role is CLIENT
         self._obs_fold_ok = obs_fold_ok
@@ -135,17 +134,18 @@ class Connection:
     @property
     def states(self) -> Dict[Any, Any]:
         """A dict mapping each role to its current state."""
-        return dict(self._states)
+        node = self._cstate.node
+        return {CLIENT: node.client, SERVER: node.server}
 
     @property
     def our_state(self) -> Any:
         """Our role's current state."""
-        return self._states[self.our_role]
+        return self._cstate.node.ours
 
     @property
     def their_state(self) -> Any:
         """The peer's current state."""
-        return self._states[self.their_role]
+        return self._cstate.node.theirs
 
     @property
     def they_are_waiting_for_100_continue(self) -> bool:
@@ -206,7 +206,7 @@ class Connection:
         elif t is Response:
             switch = None
             status = event.status_code  # type: ignore[attr-defined]
-            if 200 <= status < 300 and SWITCH_CONNECT in cstate.pending_switch_proposals:
+            if 200 <= status < 300 and not cstate.node.no_switch and SWITCH_CONNECT in cstate.pending_switch_proposals:
                 switch = SWITCH_CONNECT
             cstate.process_event(role, t, switch)
             self.client_is_waiting_for_100_continue = False
@@ -249,7 +249,7 @@ class Connection:
         # and once off, keep-alive stays off.
         cstate = self._cstate
         if (
-            cstate.keep_alive
+            cstate.node.keep_alive
             and (event.headers.connection or event.http_version != b"1.1")
             and not _keep_alive(event)
         ):
@@ -314,7 +314,7 @@ class Connection:
         state is then ERROR and every later call raises too.
         """
         their_role = self.their_role
-        state = self._states[their_role]
+        state = self._cstate.node.theirs
         if state is ERROR:
             raise RemoteProtocolError("can't receive data when the peer's state is ERROR")
         try:
@@ -362,7 +362,7 @@ class Connection:
         payload appears as the very object given (a placeholder with
         ``__len__`` for ``sendfile()``, say), framed as the body needs."""
         our_role = self.our_role
-        state = self._states[our_role]
+        state = self._cstate.node.ours
         if state is ERROR:
             raise LocalProtocolError("can't send data when our state is ERROR: close the connection")
         try:
@@ -418,7 +418,7 @@ class Connection:
             elif not headers.chunked:
                 headers = with_framing(headers, chunked=True)
         tokens = headers.connection
-        if need_close or not self._cstate.keep_alive:
+        if need_close or not self._cstate.node.keep_alive:
             if b"close" not in tokens or b"keep-alive" in tokens:
                 headers = with_connection_tokens(headers, add=b"close", drop=b"keep-alive")
         elif self._peer_wants_keep_alive_header and b"close" not in tokens and b"keep-alive" not in tokens:

@@ -9,7 +9,8 @@ here so that the docs can draw the diagrams from the same tables the code runs:
   machines is X, a machine moves; applied until nothing changes.
 """
 
-from typing import Any, Dict, Set, Tuple
+from collections.abc import MutableMapping
+from typing import AbstractSet, Any, Dict, Iterator, Optional, Tuple
 
 from ._errors import LocalProtocolError, make_sentinel
 from ._events import ConnectionClosed, Data, EndOfMessage, InformationalResponse, Request, Response
@@ -100,82 +101,203 @@ STATE_TRIGGERED: Dict[Tuple[object, object], Dict[object, object]] = {
 
 
 class ConnectionState:
-    """Both roles' states, the keep-alive flag and pending switch proposals."""
+    """Both roles' states, the keep-alive flag and pending switch proposals,
+    seen from ``our_role`` (which only decides what ``node.ours`` and
+    ``node.theirs`` are).
 
-    __slots__ = ("states", "keep_alive", "pending_switch_proposals")
+    The joint situation is one interned :class:`_Joint` (``node``) that
+    remembers where each event leads from it, so a transition seen before is
+    one dictionary lookup. ``states`` is a live mapping view: writing to it
+    moves the machine without applying state-triggered transitions.
+    """
 
-    def __init__(self) -> None:
-        self.states: Dict[object, object] = {CLIENT: IDLE, SERVER: IDLE}
-        self.keep_alive = True
-        self.pending_switch_proposals: Set[object] = set()
+    __slots__ = ("node", "pending_switch_proposals")
+
+    def __init__(self, our_role: object = CLIENT) -> None:
+        self.node: _Joint = _FRESH[our_role]
+        # A shared empty frozenset until the first proposal (then a set).
+        self.pending_switch_proposals: AbstractSet[object] = _NO_PROPOSALS
+
+    @property
+    def states(self) -> "_StatesView":
+        """Each role's state, as a mapping that writes through."""
+        return _StatesView(self)
+
+    @property
+    def keep_alive(self) -> bool:
+        return self.node.keep_alive
 
     def process_error(self, role: object) -> None:
-        self.states[role] = ERROR
-        self._settle()
+        node = self.node
+        if role is CLIENT:
+            self.node = node.moved(ERROR, node.server).settled()
+        else:
+            self.node = node.moved(node.client, ERROR).settled()
 
     def process_keep_alive_disabled(self) -> None:
-        self.keep_alive = False
-        self._settle()
+        node = self.node
+        after = node.keep_alive_off
+        if after is None:
+            after = node.keep_alive_off = _joint(
+                node.our_role, node.client, node.server, False, node.no_switch
+            ).settled()
+        self.node = after
 
     def process_client_switch_proposal(self, kind: object) -> None:
-        self.pending_switch_proposals.add(kind)
-        self._settle()
+        pending = self.pending_switch_proposals
+        if type(pending) is not set:
+            pending = self.pending_switch_proposals = set()
+        pending.add(kind)  # type: ignore[attr-defined]
+        node = self.node
+        self.node = _joint(node.our_role, node.client, node.server, node.keep_alive, False).settled()
 
     def process_event(self, role: object, event_type: type, switch: object = None) -> None:
-        pending = self.pending_switch_proposals
+        node = self.node
         if switch is None:
             trigger: object = event_type
-            if event_type is Response:
+            if event_type is Response and not node.no_switch:
                 # Any final response that is not an accepted switch denies them all.
-                pending.clear()
+                self.pending_switch_proposals.clear()  # type: ignore[attr-defined]
+                node = _joint(node.our_role, node.client, node.server, node.keep_alive, True)
         else:
-            if switch not in pending:
+            if switch not in self.pending_switch_proposals:
                 raise LocalProtocolError(
                     f"the server accepted a protocol switch ({switch!r}) the client never proposed"
                 )
             trigger = (event_type, switch)
-        states = self.states
-        key = (role, trigger, states[CLIENT], states[SERVER], self.keep_alive, not pending)
-        moved = _STEPS.get(key)
-        if moved is None:
-            moved = _STEPS[key] = _step(*key)
-        states[CLIENT], states[SERVER] = moved
-
-    def _settle(self) -> None:
-        states = self.states
-        client = states[CLIENT]
-        server = states[SERVER]
-        keep_alive = self.keep_alive
-        no_switch = not self.pending_switch_proposals
-        # Mid-cycle on a keep-alive connection nothing can move: skip the memo.
-        if (
-            keep_alive
-            and no_switch
-            and client is not MIGHT_SWITCH_PROTOCOL
-            and (client, server) not in STATE_TRIGGERED
-        ):
-            return
-        key = (client, server, keep_alive, no_switch)
-        settled = _SETTLED.get(key)
-        if settled is None:
-            settled = _SETTLED[key] = _settled(*key)
-        states[CLIENT], states[SERVER] = settled
+        after = node.by_client if role is CLIENT else node.by_server
+        try:
+            self.node = after[trigger]
+        except KeyError:
+            self.node = after[trigger] = node.step(role, trigger)
 
     def start_next_cycle(self) -> None:
-        if self.states[CLIENT] is not DONE or self.states[SERVER] is not DONE:
+        node = self.node
+        if node.client is not DONE or node.server is not DONE:
             raise LocalProtocolError(
-                f"not in a reusable state ({self.states[CLIENT]!r}/{self.states[SERVER]!r}): "
+                f"not in a reusable state ({node.client!r}/{node.server!r}): "
                 "both sides must be DONE before start_next_cycle(); otherwise close the connection"
             )
-        # Keep-alive off or a pending switch would have moved us off DONE.
-        self.states[CLIENT] = IDLE
-        self.states[SERVER] = IDLE
+        # Keep-alive off or a pending switch would have moved a settled
+        # machine off DONE.
+        if node.keep_alive and node.no_switch:
+            self.node = _FRESH[node.our_role]
+        else:
+            self.node = node.moved(IDLE, IDLE)
 
 
-# (role, trigger, client state, server state, keep_alive, no switch pending)
-# -> the states after the event and every state-triggered transition it
-# causes: like _SETTLED, each legal step is worked out once per process.
-_STEPS: Dict[Tuple[object, object, object, object, bool, bool], Tuple[object, object]] = {}
+_NO_PROPOSALS: AbstractSet[object] = frozenset()
+
+
+class _Joint:
+    """One joint situation of a connection: both states, the keep-alive
+    flag and whether no switch is pending; plus, for the role the
+    connection plays, which state is ours and which theirs.
+
+    Interned (:func:`_joint`), immutable but for the memos: ``by_client``
+    and ``by_server`` map a trigger (as in EVENT_TRIGGERED) sent by that
+    role to the settled situation it leads to.
+    """
+
+    __slots__ = (
+        "our_role",
+        "client",
+        "server",
+        "keep_alive",
+        "no_switch",
+        "ours",
+        "theirs",
+        "by_client",
+        "by_server",
+        "keep_alive_off",
+    )
+
+    def __init__(self, our_role: object, client: object, server: object, keep_alive: bool, no_switch: bool) -> None:
+        self.our_role = our_role
+        self.client = client
+        self.server = server
+        self.keep_alive = keep_alive
+        self.no_switch = no_switch
+        if our_role is CLIENT:
+            self.ours, self.theirs = client, server
+        else:
+            self.ours, self.theirs = server, client
+        self.by_client: Dict[object, _Joint] = {}
+        self.by_server: Dict[object, _Joint] = {}
+        self.keep_alive_off: Optional[_Joint] = None
+
+    def __repr__(self) -> str:
+        return (
+            f"<_Joint client={self.client!r} server={self.server!r} "
+            f"keep_alive={self.keep_alive} no_switch={self.no_switch}>"
+        )
+
+    def moved(self, client: object, server: object) -> "_Joint":
+        """This situation with other states (not settled)."""
+        return _joint(self.our_role, client, server, self.keep_alive, self.no_switch)
+
+    def settled(self) -> "_Joint":
+        """After every state-triggered transition."""
+        client, server = _settled(self.client, self.server, self.keep_alive, self.no_switch)
+        return self.moved(client, server)
+
+    def step(self, role: object, trigger: Any) -> "_Joint":
+        """Where ``role`` sending ``trigger`` leads; raises LocalProtocolError if illegal."""
+        client, server = _step(role, trigger, self.client, self.server, self.keep_alive, self.no_switch)
+        return self.moved(client, server)
+
+
+_JOINTS: Dict[Tuple[object, object, object, bool, bool], _Joint] = {}
+
+
+def _joint(our_role: object, client: object, server: object, keep_alive: bool, no_switch: bool) -> _Joint:
+    key = (our_role, client, server, keep_alive, no_switch)
+    node = _JOINTS.get(key)
+    if node is None:
+        node = _JOINTS[key] = _Joint(*key)
+    return node
+
+
+# Where every connection starts (and a reused one starts again).
+_FRESH: Dict[object, _Joint] = {role: _joint(role, IDLE, IDLE, True, True) for role in (CLIENT, SERVER)}
+
+
+class _StatesView(MutableMapping):
+    """``ConnectionState.states``: role -> state, writing through."""
+
+    __slots__ = ("_cs",)
+
+    def __init__(self, cs: ConnectionState) -> None:
+        self._cs = cs
+
+    def __getitem__(self, role: object) -> object:
+        node = self._cs.node
+        if role is CLIENT:
+            return node.client
+        if role is SERVER:
+            return node.server
+        raise KeyError(role)
+
+    def __setitem__(self, role: object, state: object) -> None:
+        node = self._cs.node
+        if role is CLIENT:
+            self._cs.node = node.moved(state, node.server)
+        elif role is SERVER:
+            self._cs.node = node.moved(node.client, state)
+        else:
+            raise KeyError(role)
+
+    def __delitem__(self, role: object) -> None:
+        raise TypeError("both roles always have a state")
+
+    def __iter__(self) -> Iterator[object]:
+        return iter((CLIENT, SERVER))
+
+    def __len__(self) -> int:
+        return 2
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
 
 def _step(
@@ -200,12 +322,6 @@ def _step(
             raise LocalProtocolError(f"a request arrived while the server is in state {server!r}")
         server = new
     return _settled(client, server, keep_alive, no_switch)
-
-
-# (client state, server state, keep_alive, no switch pending) -> the states
-# after every state-triggered transition: filled in on first use, so each
-# joint situation runs _settled() once per process.
-_SETTLED: Dict[Tuple[object, object, bool, bool], Tuple[object, object]] = {}
 
 
 def _settled(client: object, server: object, keep_alive: bool, no_switch: bool) -> Tuple[object, object]:
