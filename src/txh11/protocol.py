@@ -183,6 +183,11 @@ def _nothingUnread(sock: socket.socket) -> bool:
     return not pending  # b"": the peer's EOF is all that is left
 
 
+def _proposesSwitch(request: Any) -> bool:
+    """Whether ``request`` proposes a protocol switch, as the core reads it."""
+    return request.method == b"CONNECT" or request.headers.upgrade
+
+
 def _isTLS(transport: Any) -> bool:
     """Whether ``transport`` is TLS: it declares ``ISSLTransport``, or is a
     ``TLSMemoryBIOProtocol``-style wrapper that says so with ``TLS``."""
@@ -380,16 +385,19 @@ class HTTP11Protocol(Protocol):
     _closeDeadline = _NEVER
     #: the one DelayedCall serving every deadline, see _wakeBy
     _timerCall: Optional[IDelayedCall] = None
+    # Each of these stops the delivery of events for good, and sets
+    # _stopped, the one flag the per-request paths read.
+    _readError: Optional[BaseException] = None
+    _closing = False
+    _eofDelivered = False
+    _switched = False
 
     def __init__(self, reactor: Optional[IReactorTime] = None) -> None:
         self._reactor = reactor
         self._readPauses: set[str] = set()
         self._out: list[bytes] = []
         self.conn: Any = None
-        self._readError: Optional[BaseException] = None
-        self._closing = False
-        self._eofDelivered = False
-        self._switched = False
+        self._stopped = False
         self._lost = False
         self._draining = False
         self._dispatching = False
@@ -401,7 +409,10 @@ class HTTP11Protocol(Protocol):
         self._readDeadline = _NEVER
         self._timerAt = _NEVER  # when _timerCall runs
         self._transportPaused = False
-        self._outLen = 0
+        # bytes that may still be held back before a flush (coalesceLimit)
+        self._outRoom = self.coalesceLimit
+        # this cycle's request proposes a protocol switch (Upgrade, CONNECT)
+        self._switchProposed = False
 
     # ------------------------------------------------------------------
     # configuration helpers
@@ -420,6 +431,7 @@ class HTTP11Protocol(Protocol):
 
     def makeConnection(self, transport: Any) -> None:
         self._getReactor()  # resolved once: the timers read self._reactor
+        self._outRoom = self.coalesceLimit  # a setting may have changed it
         self.conn = h11.Connection(
             our_role=self.role, max_incomplete_event_size=self.maxIncompleteEventSize
         )
@@ -489,11 +501,10 @@ class HTTP11Protocol(Protocol):
     def dataReceived(self, data: bytes) -> None:
         if self._lost or not data:
             return
-        if self._switched:
-            self.rawDataReceived(data)
-            return
-        if self._closing or self._readError is not None:
-            return  # discarding
+        if self._stopped:
+            if self._switched:
+                self.rawDataReceived(data)
+            return  # else discarding
         timeout = self._readTimeout
         if timeout is TIMEOUT_IDLE:
             # a head begins: no longer idle.  The header timeout starts
@@ -584,18 +595,14 @@ class HTTP11Protocol(Protocol):
         self._cork += 1
         nextEvent = self.conn.next_event
         try:
-            while (
-                self._readError is None
-                and not self._closing
-                and not self._eofDelivered
-                and not self._switched
-            ):
+            while not self._stopped:
                 if self._readPauses and not self._lost:
                     break
                 try:
                     event = nextEvent()
                 except h11.RemoteProtocolError as exc:
                     self._readError = exc
+                    self._stopped = True
                     self._readTimeout = None
                     self._log.info(
                         "protocol error from {peer}: {exc!r}", peer=self._peer(), exc=exc
@@ -611,8 +618,15 @@ class HTTP11Protocol(Protocol):
                         self._readPauses.add(PAUSE_PIPELINE)
                         self._checkSwitch()
                         break
-                    if t is _ConnectionClosed:
-                        self._eofDelivered = True  # the core would repeat it forever
+                    if t is _Request:
+                        # _proposesSwitch(event), inlined
+                        self._switchProposed = (
+                            event.method == b"CONNECT" or event.headers.upgrade
+                        )
+                    elif t is _ConnectionClosed:
+                        # the core would repeat it forever; nothing is read after it
+                        self._eofDelivered = self._stopped = True
+                        self._readTimeout = None
                 # self._dispatch(self.eventReceived, event), inlined: the
                 # one call made for every event
                 outer = self._dispatching
@@ -645,7 +659,7 @@ class HTTP11Protocol(Protocol):
             conn.our_state is h11.SWITCHED_PROTOCOL or conn.their_state is h11.SWITCHED_PROTOCOL
         ):
             return
-        self._switched = True
+        self._switched = self._stopped = True
         self._flush()
         self._cancelTimers()
         self._readPauses.clear()
@@ -699,13 +713,7 @@ class HTTP11Protocol(Protocol):
         other, so at most one runs.  One that already runs is left alone.
         """
         conn = self.conn
-        if (
-            self._lost
-            or self._closing
-            or self._switched
-            or self._readError is not None
-            or conn is None
-        ):
+        if self._lost or self._stopped or conn is None:
             return
         theirs = conn.their_state
         if theirs is h11.SEND_BODY:
@@ -827,19 +835,21 @@ class HTTP11Protocol(Protocol):
                         self.transport.write(data)  # nothing held back: write now
                 else:
                     self._out.append(data)
-                    self._outLen += len(data)
-                    if self._cork == 0 or self._outLen >= self.coalesceLimit:
+                    self._outRoom -= len(data)
+                    if self._cork == 0 or self._outRoom <= 0:
                         self._flush()
         t = type(event)
         if t is _Data:
             return
         if t is _ConnectionClosed:
             self.loseConnection()
-        elif self.conn.our_state is h11.SWITCHED_PROTOCOL:
+        elif self._switchProposed and self.conn.our_state is h11.SWITCHED_PROTOCOL:
             self._checkSwitch()  # we accepted a switch (101, 2xx to CONNECT)
         elif t is _EndOfMessage:
-            self._checkCycle()
+            if not self._dispatching:  # else the delivery checks after the hook
+                self._checkCycle()
         elif t is _Request:
+            self._switchProposed = _proposesSwitch(event)
             self._updateTimers()  # we are not idle any more
 
     def sendEvents(self, events: Iterable[Any]) -> None:
@@ -873,13 +883,13 @@ class HTTP11Protocol(Protocol):
         if type(data) is not bytes:
             data = bytes(data)
         self._out.append(data)
-        self._outLen += len(data)
+        self._outRoom -= len(data)
 
     def _flush(self) -> None:
         if self._out:
             out = self._out
             self._out = []
-            self._outLen = 0
+            self._outRoom = self.coalesceLimit
             if not self._lost:
                 self.transport.writeSequence(out)
 
@@ -1073,7 +1083,7 @@ class HTTP11Protocol(Protocol):
             self._log.warn("close requested in the middle of a body; aborting")
             self.abortConnection()
             return
-        self._closing = True
+        self._closing = self._stopped = True
         self._flush()
         # the read timeout ends; the timer call stays for the close deadline
         self._readTimeout = None
@@ -1127,8 +1137,8 @@ class HTTP11Protocol(Protocol):
         if self._lost:
             return
         self._out = []
-        self._outLen = 0
-        self._closing = True  # nothing more happens on this connection
+        self._outRoom = self.coalesceLimit
+        self._closing = self._stopped = True  # nothing more happens on this connection
         self._cancelTimers()
         abort = getattr(self.transport, "abortConnection", None)
         if abort is not None:
