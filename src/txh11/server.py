@@ -104,6 +104,7 @@ __all__ = [
 ]
 
 _log = Logger()
+_Deferred = defer.Deferred
 
 PAUSE_UNCLAIMED = "unclaimed-body"
 
@@ -341,6 +342,8 @@ class ServerRequest:
     def _endOfMessage(self, trailers: Any) -> None:
         self.trailers = trailers
         state = self._bodyState
+        if state == _BODY_DONE:
+            return  # no body: nothing was paused for it
         if state == _UNCLAIMED or state == _DISCARDING:
             self._bodyState = _BODY_DONE
         elif state == _STREAMING:
@@ -506,7 +509,8 @@ class ServerRequest:
         return extra
 
     def _afterResponse(self) -> None:
-        self._fireFinished()
+        if self._finishDeferreds or self._abandonWatch is not None:
+            self._fireFinished()
         ch = self.channel
         if ch._lost or self._bodyState == _BODY_DONE or self._bodyState == _STREAMING:
             return  # the cycle ends (or closes) when the body has ended
@@ -628,14 +632,17 @@ class HTTP11ServerProtocol(HTTP11Protocol):
             result = self._handle(request)
             if result is None:
                 return
-            if inspect.iscoroutine(result):
+            if type(result) is _Deferred:
+                if result.called and not isinstance(result.result, Failure):
+                    return  # answered synchronously (respond() returns such a Deferred)
+            elif inspect.iscoroutine(result):
                 result = defer.Deferred.fromCoroutine(result)
         except BaseException:
             self._handlerFailed(request, Failure())
             return
         if isinstance(result, defer.Deferred):
             if result.called and not isinstance(result.result, Failure):
-                return  # answered synchronously (respond() returns such a Deferred)
+                return
             result.addErrback(self._resultFailed, request)
 
     def _resultFailed(self, failure: Failure, request: ServerRequest) -> None:
@@ -714,7 +721,11 @@ class HTTP11ServerProtocol(HTTP11Protocol):
 
     def cycleCompleted(self, reusable: bool) -> None:
         self._current = None
-        super().cycleCompleted(reusable)
+        # the base class's, without the extra call
+        if reusable:
+            self.startNextCycle()
+        else:
+            self.loseConnection()
 
     def protocolSwitched(self, data: bytes) -> None:
         request, self._current = self._current, None
