@@ -374,3 +374,23 @@ def test_connect_accepted_without_switch_target_aborts():
     proto, transport, clock = serve(handler)
     proto.dataReceived(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
     assert transport.disconnected
+
+
+def test_connect_accepted_after_a_plain_request_hands_over_raw_bytes():
+    # the switch is noticed on the 2xx of the request that proposed it
+    def handler(request):
+        if request.method == b"CONNECT":
+            request.switchProtocols(RawEcho())
+            request.send(h11.Response(status_code=200, headers=[]))
+        else:
+            hello(request)
+
+    proto, transport, clock = serve(handler)
+    proto.dataReceived(
+        b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+        b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\ntunnel"
+    )
+    clock.advance(0)
+    assert statuses(transport.value()) == [200, 200]
+    assert transport.value().endswith(b"\r\n\r\necho:tunnel")
+    assert not transport.disconnecting
