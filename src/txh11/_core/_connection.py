@@ -58,9 +58,14 @@ DEFAULT_MAX_INCOMPLETE_EVENT_SIZE = 16 * 1024
 
 
 # Shared by every message without a body: with nothing left to count they
-# never change (the writer only ever subtracts 0).
+# never change (the writer only ever subtracts 0); and by every chunked or
+# close-delimited message we send, or close-delimited one we read: those
+# readers and writers have no state.
 _EMPTY_BODY_READER = ContentLengthReader(0)
 _EMPTY_BODY_WRITER = ContentLengthWriter(0)
+_CHUNKED_WRITER = ChunkedWriter()
+_HTTP10_WRITER = Http10Writer()
+_HTTP10_READER = Http10Reader()
 
 
 def _keep_alive(event: Union[Request, Response]) -> bool:
@@ -119,6 +124,9 @@ class Connection:
             self._head_reader = ResponseHeadReader(max_incomplete_event_size, obs_fold_ok)
         self._body_reader: Any = None
         self._writer: Any = None
+        # Made on first use, then reused for every Content-Length body.
+        self._cl_reader: Optional[ContentLengthReader] = None
+        self._cl_writer: Optional[ContentLengthWriter] = None
         self._receive_buffer = ReceiveBuffer()
         self._receive_buffer_closed = False
         #: The HTTP version the peer speaks, or None before its first message.
@@ -183,59 +191,123 @@ class Connection:
 
     def _process_event(self, role: Any, event: Event) -> None:
         t = type(event)
-        cstate = self._cstate
         if t is Request:
-            # role is CLIENT
-            if event.method == b"CONNECT":  # type: ignore[attr-defined]
-                cstate.process_client_switch_proposal(SWITCH_CONNECT)
-            if event.headers.upgrade:  # type: ignore[attr-defined]
-                cstate.process_client_switch_proposal(SWITCH_UPGRADE)
-            cstate.process_event(role, t)
-            self._request_method = event.method  # type: ignore[attr-defined]
-            if role is not self.our_role:
-                self._received_head(event)  # type: ignore[arg-type]
-            if event.headers.expect_continue and event.http_version >= b"1.1":  # type: ignore[attr-defined]
-                self.client_is_waiting_for_100_continue = True
-            self._start_body(role, event)  # type: ignore[arg-type]
+            self._process_request(role, event)  # type: ignore[arg-type]
         elif t is Data:
-            cstate.process_event(role, t)
+            self._cstate.process_event(role, t)
             if role is CLIENT:
                 self.client_is_waiting_for_100_continue = False
         elif t is EndOfMessage:
             self._message_ended(role)
         elif t is Response:
-            switch = None
-            status = event.status_code  # type: ignore[attr-defined]
-            if 200 <= status < 300 and not cstate.node.no_switch and SWITCH_CONNECT in cstate.pending_switch_proposals:
-                switch = SWITCH_CONNECT
-            cstate.process_event(role, t, switch)
-            self.client_is_waiting_for_100_continue = False
-            if role is not self.our_role:
-                self._received_head(event)  # type: ignore[arg-type]
-            if switch is None:
-                self._start_body(role, event)  # type: ignore[arg-type]
+            self._process_response(role, event)  # type: ignore[arg-type]
         elif t is InformationalResponse:
+            cstate = self._cstate
             switch = SWITCH_UPGRADE if event.status_code == 101 else None  # type: ignore[attr-defined]
             cstate.process_event(role, t, switch)
             self.client_is_waiting_for_100_continue = False
             if role is not self.our_role:
                 self.their_http_version = event.http_version  # type: ignore[attr-defined]
         elif t is ConnectionClosed:
-            cstate.process_event(role, t)
+            self._cstate.process_event(role, t)
         else:
             raise LocalProtocolError(f"not an event: {event!r}")
 
+    # The three below are on every request's path (next_event and send call
+    # them directly). Each first tries the transition its situation already
+    # knows (what ConnectionState.process_event would look up first) and
+    # leaves everything else to process_event.
+
+    def _process_request(self, role: Any, event: Request) -> None:
+        """``role`` (the client, unless this raises) sent or we received a Request."""
+        method = event.method
+        headers = event.headers
+        cstate = self._cstate
+        if method == b"CONNECT":
+            cstate.process_client_switch_proposal(SWITCH_CONNECT)
+        if headers.upgrade:
+            cstate.process_client_switch_proposal(SWITCH_UPGRADE)
+        node = cstate.node
+        try:
+            cstate.node = (node.by_client if role is CLIENT else node.by_server)[Request]
+        except KeyError:
+            cstate.process_event(role, Request)
+        self._request_method = method
+        version = event.http_version
+        if role is not self.our_role:
+            self.their_http_version = version
+            if version < b"1.1":
+                self._received_http10_head(event)
+        if headers.expect_continue and version >= b"1.1":
+            self.client_is_waiting_for_100_continue = True
+        # Without Connection tokens an HTTP/1.1 message keeps the connection;
+        # and once off, keep-alive stays off.
+        if (
+            cstate.node.keep_alive
+            and (headers.connection or version != b"1.1")
+            and not _keep_alive(event)
+        ):
+            cstate.process_keep_alive_disabled()
+        if headers.chunked:
+            self._start_body(role, "chunked", 0)
+        else:
+            self._start_body(role, "cl", headers.content_length or 0)
+
+    def _process_response(self, role: Any, event: Response) -> None:
+        """``role`` (the server, unless this raises) sent or we received a final Response."""
+        cstate = self._cstate
+        node = cstate.node
+        status = event.status_code
+        switch = None
+        if node.no_switch:
+            try:
+                cstate.node = (node.by_server if role is SERVER else node.by_client)[Response]
+            except KeyError:
+                cstate.process_event(role, Response)
+        else:
+            if 200 <= status < 300 and SWITCH_CONNECT in cstate.pending_switch_proposals:
+                switch = SWITCH_CONNECT
+            cstate.process_event(role, Response, switch)
+        self.client_is_waiting_for_100_continue = False
+        version = event.http_version
+        if role is not self.our_role:
+            self.their_http_version = version
+            if version < b"1.1":
+                self._received_http10_head(event)
+        if switch is not None:
+            return  # the connection now speaks another protocol
+        headers = event.headers
+        if (
+            cstate.node.keep_alive
+            and (headers.connection or version != b"1.1")
+            and not _keep_alive(event)
+        ):
+            cstate.process_keep_alive_disabled()
+        method = self._request_method
+        if (
+            status == 204
+            or status == 304
+            or method == b"HEAD"
+            or (method == b"CONNECT" and 200 <= status < 300)
+        ):
+            self._start_body(role, "cl", 0)
+        elif headers.chunked:
+            self._start_body(role, "chunked", 0)
+        elif headers.content_length is not None:
+            self._start_body(role, "cl", headers.content_length)
+        else:
+            self._start_body(role, "http10", 0)
+
     def _message_ended(self, role: Any) -> None:
-        """``role`` sent or we received an EndOfMessage (next_event and
-        send call this directly: it is on every request's path)."""
-        self._cstate.process_event(role, EndOfMessage)
+        """``role`` sent or we received an EndOfMessage."""
+        cstate = self._cstate
+        node = cstate.node
+        try:
+            cstate.node = (node.by_client if role is CLIENT else node.by_server)[EndOfMessage]
+        except KeyError:
+            cstate.process_event(role, EndOfMessage)
         if role is CLIENT:
             self.client_is_waiting_for_100_continue = False
-
-    def _received_head(self, event: Union[Request, Response]) -> None:
-        version = self.their_http_version = event.http_version
-        if version < b"1.1":
-            self._received_http10_head(event)
 
     def _received_http10_head(self, event: Union[Request, Response]) -> None:
         if event.headers.chunked:
@@ -244,31 +316,39 @@ class Connection:
         if type(event) is Request and _keep_alive(event):
             self._peer_wants_keep_alive_header = True
 
-    def _start_body(self, role: Any, event: Union[Request, Response]) -> None:
-        # Without Connection tokens an HTTP/1.1 message keeps the connection;
-        # and once off, keep-alive stays off.
-        cstate = self._cstate
-        if (
-            cstate.node.keep_alive
-            and (event.headers.connection or event.http_version != b"1.1")
-            and not _keep_alive(event)
-        ):
-            cstate.process_keep_alive_disabled()
-        kind, length = _body_framing(self._request_method, event)
+    def _start_body(self, role: Any, kind: str, length: int) -> None:
+        """Set up the writer (we send) or reader (we receive) for a body
+        framed as ``kind`` ("cl" with ``length``, "chunked" or "http10")."""
         if role is self.our_role:
             if kind == "cl":
-                self._writer = ContentLengthWriter(length) if length else _EMPTY_BODY_WRITER
+                if length:
+                    writer = self._cl_writer
+                    if writer is None:
+                        writer = self._cl_writer = ContentLengthWriter(length)
+                    else:
+                        writer.remaining = length
+                    self._writer = writer
+                else:
+                    self._writer = _EMPTY_BODY_WRITER
             elif kind == "chunked":
-                self._writer = ChunkedWriter()
+                self._writer = _CHUNKED_WRITER
             else:
-                self._writer = Http10Writer()
+                self._writer = _HTTP10_WRITER
         else:
             if kind == "cl":
-                self._body_reader = ContentLengthReader(length) if length else _EMPTY_BODY_READER
+                if length:
+                    reader = self._cl_reader
+                    if reader is None:
+                        reader = self._cl_reader = ContentLengthReader(length)
+                    else:
+                        reader.length = reader.remaining = length
+                    self._body_reader = reader
+                else:
+                    self._body_reader = _EMPTY_BODY_READER
             elif kind == "chunked":
                 self._body_reader = ChunkedReader(self._max_incomplete_event_size, self._obs_fold_ok)
             else:
-                self._body_reader = Http10Reader()
+                self._body_reader = _HTTP10_READER
 
     # -- receiving -----------------------------------------------------------
 
@@ -295,7 +375,7 @@ class Connection:
             return ConnectionClosed() if self._receive_buffer_closed else NEED_DATA
         if state is MIGHT_SWITCH_PROTOCOL or state is SWITCHED_PROTOCOL:
             return PAUSED
-        if buf:  # MUST_CLOSE or CLOSED
+        if buf.whole is not None or buf.data:  # MUST_CLOSE or CLOSED
             raise RemoteProtocolError("peer sent data after a message that ended the connection's reuse")
         return ConnectionClosed() if self._receive_buffer_closed else NEED_DATA
 
@@ -303,7 +383,8 @@ class Connection:
         """The next event once the peer closed and ``reader`` found nothing more."""
         if state is SEND_BODY:
             return reader.read_eof()
-        if self._receive_buffer:
+        buf = self._receive_buffer
+        if buf.whole is not None or buf.data:
             raise RemoteProtocolError("peer closed the connection in the middle of a message head")
         return ConnectionClosed()
 
@@ -315,21 +396,29 @@ class Connection:
         """
         their_role = self.their_role
         state = self._cstate.node.theirs
-        if state is ERROR:
+        if state is SEND_BODY:
+            reader = self._body_reader
+        elif state is IDLE or state is SEND_RESPONSE:
+            reader = self._head_reader
+        elif state is DONE and not self._receive_buffer_closed:
+            # Between two messages on a keep-alive connection.
+            buf = self._receive_buffer
+            return PAUSED if buf.whole is not None or buf.data else NEED_DATA
+        elif state is ERROR:
             raise RemoteProtocolError("can't receive data when the peer's state is ERROR")
+        else:
+            reader = None
         try:
-            if state is SEND_BODY:
-                reader = self._body_reader
-            elif state is IDLE or state is SEND_RESPONSE:
-                reader = self._head_reader
-            else:
-                reader = None
             if reader is None:
                 event = self._event_between_messages(state)
-            else:
-                event = reader.read(self._receive_buffer)
-                if event is None:
-                    event = self._event_at_eof(state, reader) if self._receive_buffer_closed else NEED_DATA
+                if type(event) is ConnectionClosed:
+                    self._cstate.process_event(their_role, ConnectionClosed)
+                return event
+            event = reader.read(self._receive_buffer)
+            if event is None:
+                if not self._receive_buffer_closed:
+                    return NEED_DATA
+                event = self._event_at_eof(state, reader)
             t = type(event)
             # Only a body reader makes Data and EndOfMessage, so the state is SEND_BODY.
             if t is Data:
@@ -337,7 +426,11 @@ class Connection:
                     self.client_is_waiting_for_100_continue = False
             elif t is EndOfMessage:
                 self._message_ended(their_role)
-            elif event is not NEED_DATA and event is not PAUSED:
+            elif t is Request:
+                self._process_request(their_role, event)
+            elif t is Response:
+                self._process_response(their_role, event)
+            else:
                 self._process_event(their_role, event)
             return event
         except BaseException as exc:
@@ -376,18 +469,19 @@ class Connection:
             if t is Response:
                 if event.http_version != b"1.1":  # type: ignore[attr-defined]
                     raise LocalProtocolError("txh11 only speaks HTTP/1.1: leave http_version at its default")
-                event = self._prepare_response(event)  # type: ignore[arg-type]
-                self._process_event(our_role, event)
-                return [write_response_head(event)]  # type: ignore[arg-type]
+                response = self._prepare_response(event)  # type: ignore[arg-type]
+                self._process_response(our_role, response)
+                return [write_response_head(response)]
             if t is EndOfMessage:
                 self._message_ended(our_role)
                 return self._writer.end(event.headers)  # type: ignore[attr-defined]
             if t is Request or t is InformationalResponse:
                 if event.http_version != b"1.1":  # type: ignore[attr-defined]
                     raise LocalProtocolError("txh11 only speaks HTTP/1.1: leave http_version at its default")
-                self._process_event(self.our_role, event)
                 if t is Request:
+                    self._process_request(our_role, event)  # type: ignore[arg-type]
                     return [write_request_head(event)]  # type: ignore[arg-type]
+                self._process_event(our_role, event)
                 return [write_response_head(event)]  # type: ignore[arg-type]
             if t is ConnectionClosed:
                 self._process_event(self.our_role, event)
