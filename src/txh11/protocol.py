@@ -67,7 +67,8 @@ and drive the connection with:
   ``receive_data``/``next_event``/``send*`` directly.
 - ``clock``: the ``IReactorTime`` given to the constructor
   (``HTTP11Protocol(reactor=None)``; ``None`` means the global reactor,
-  imported on first use).  ``connected`` drops to 0 on ``connectionLost``.
+  imported when the connection is made).  ``connected`` drops to 0 on
+  ``connectionLost``.
 
 Peer EOF: the protocol provides ``IHalfCloseableProtocol``, so a peer that
 shuts down its sending side (``readConnectionLost``) yields a
@@ -152,6 +153,10 @@ _EndOfMessage = h11.EndOfMessage
 _ConnectionClosed = h11.ConnectionClosed
 _NEED_DATA = h11.NEED_DATA
 _PAUSED = h11.PAUSED
+_IDLE = h11.IDLE
+_SEND_BODY = h11.SEND_BODY
+_SEND_RESPONSE = h11.SEND_RESPONSE
+_DONE = h11.DONE
 
 
 try:
@@ -393,7 +398,9 @@ class HTTP11Protocol(Protocol):
     _switched = False
 
     def __init__(self, reactor: Optional[IReactorTime] = None) -> None:
-        self._reactor = reactor
+        #: the IReactorTime (see the module docstring); None until the
+        #: connection is made if none was given
+        self.clock: IReactorTime = reactor  # type: ignore[assignment]
         self._readPauses: set[str] = set()
         self._out: list[bytes] = []
         self.conn: Any = None
@@ -417,20 +424,15 @@ class HTTP11Protocol(Protocol):
     # ------------------------------------------------------------------
     # configuration helpers
 
-    @property
-    def clock(self) -> IReactorTime:
-        """The injected IReactorTime (the global reactor by default)."""
-        return self._getReactor()
-
     def _getReactor(self) -> IReactorTime:
-        if self._reactor is None:
+        if self.clock is None:
             from twisted.internet import reactor
 
-            self._reactor = reactor  # type: ignore[assignment]
-        return self._reactor  # type: ignore[return-value]
+            self.clock = reactor  # type: ignore[assignment]
+        return self.clock
 
     def makeConnection(self, transport: Any) -> None:
-        self._getReactor()  # resolved once: the timers read self._reactor
+        self._getReactor()  # resolved once: the timers read self.clock
         self._outRoom = self.coalesceLimit  # a setting may have changed it
         self.conn = h11.Connection(
             our_role=self.role, max_incomplete_event_size=self.maxIncompleteEventSize
@@ -511,7 +513,7 @@ class HTTP11Protocol(Protocol):
             # once this delivery ends, if the head is still incomplete.
             self._readTimeout = None
         elif timeout is TIMEOUT_BODY and self.bodyTimeout is not None:
-            self._readDeadline = self._reactor.seconds() + self.bodyTimeout
+            self._readDeadline = self.clock.seconds() + self.bodyTimeout
         try:
             self.conn.receive_data(data)
         except (RuntimeError, h11.LocalProtocolError):
@@ -685,11 +687,21 @@ class HTTP11Protocol(Protocol):
         if self._cycleReported or self._lost or self._dispatching:
             return
         conn = self.conn
-        ours, theirs = conn.our_state, conn.their_state
-        if ours in _FINISHED and theirs in _FINISHED:
+        ours = conn.our_state
+        if ours not in _FINISHED:
+            return
+        theirs = conn.their_state
+        if theirs in _FINISHED:
             self._cycleReported = True
-            reusable = ours is h11.DONE and theirs is h11.DONE
-            self._dispatch(self.cycleCompleted, reusable)
+            # self._dispatch(self.cycleCompleted, reusable), inlined
+            self._dispatching = True
+            try:
+                self.cycleCompleted(ours is _DONE and theirs is _DONE)
+            except BaseException:
+                self._log.failure("Unhandled error in {fn!r}; aborting", fn=self.cycleCompleted)
+                self.abortConnection()
+            finally:
+                self._dispatching = False
 
     def _syncTransportPause(self) -> None:
         if self._lost or self._closing or self._switched or self.transport is None:
@@ -716,31 +728,42 @@ class HTTP11Protocol(Protocol):
         if self._lost or self._stopped or conn is None:
             return
         theirs = conn.their_state
-        if theirs is h11.SEND_BODY:
+        if theirs is _SEND_BODY:
             kind = None if self._readPauses else TIMEOUT_BODY
-            seconds = self.bodyTimeout
-        elif (theirs is h11.IDLE or theirs is h11.SEND_RESPONSE) and conn.trailing_data[0]:
+        elif (theirs is _IDLE or theirs is _SEND_RESPONSE) and conn.trailing_data[0]:
             # part of a head is buffered (the core holds only that while
             # it waits for a head): the slowloris deadline
             kind = TIMEOUT_HEADER
-            seconds = self.headerTimeout
-        elif theirs is h11.IDLE and conn.our_state is h11.IDLE and not self._readPauses:
+        elif theirs is _IDLE and conn.our_state is _IDLE and not self._readPauses:
             kind = TIMEOUT_IDLE
-            seconds = self.idleTimeout
         else:
             kind = None
         if kind is self._readTimeout:
             return
         self._readTimeout = kind
-        if kind is not None:
-            self._startTimeout(seconds)
+        if kind is None:
+            return
+        # self._startTimeout(seconds), inlined
+        if kind is TIMEOUT_IDLE:
+            seconds = self.idleTimeout
+        elif kind is TIMEOUT_HEADER:
+            seconds = self.headerTimeout
+        else:
+            seconds = self.bodyTimeout
+        if seconds is None:
+            self._readDeadline = _NEVER
+            return
+        now = self.clock.seconds()
+        deadline = self._readDeadline = now + seconds
+        if deadline < self._timerAt:
+            self._wakeBy(deadline, now, True)
 
     def _startTimeout(self, seconds: Optional[float]) -> None:
         """Give the read timeout just set (``_readTimeout``) its deadline."""
         if seconds is None:
             self._readDeadline = _NEVER
             return
-        now = self._reactor.seconds()
+        now = self.clock.seconds()
         deadline = self._readDeadline = now + seconds
         if deadline < self._timerAt:
             self._wakeBy(deadline, now, True)
@@ -765,13 +788,13 @@ class HTTP11Protocol(Protocol):
             # now: a close starting before then finds a call early enough
             # (a connection per request arms one DelayedCall, not two).
             deadline = now + self.closeTimeout
-        call = self._timerCall = self._reactor.callLater(deadline - now, self._timersDue)
+        call = self._timerCall = self.clock.callLater(deadline - now, self._timersDue)
         self._timerAt = call.getTime()
 
     def _timersDue(self) -> None:
         self._timerCall = None
         self._timerAt = _NEVER
-        now = self._reactor.seconds()
+        now = self.clock.seconds()
         due = []
         if self._closeDeadline <= now:
             self._closeDeadline = _NEVER
@@ -1092,7 +1115,7 @@ class HTTP11Protocol(Protocol):
             self._drainCall = None
         t = self.transport
         if self.closeTimeout is not None:
-            now = self._reactor.seconds()
+            now = self.clock.seconds()
             deadline = self._closeDeadline = now + self.closeTimeout
             if deadline < self._timerAt:
                 self._wakeBy(deadline, now, False)
