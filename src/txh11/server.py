@@ -105,6 +105,9 @@ __all__ = [
 
 _log = Logger()
 _Deferred = defer.Deferred
+_Response = h11.Response
+_Data = h11.Data
+_END = h11.EndOfMessage()  # events are immutable: one will do
 
 PAUSE_UNCLAIMED = "unclaimed-body"
 
@@ -413,24 +416,33 @@ class ServerRequest:
         names = [n.lower() if type(n) is bytes else _lower(n) for n, _ in headers]
         if b"content-length" not in names and b"transfer-encoding" not in names:
             headers.append((b"content-length", b"%d" % len(body)))
-        connection = _connectionTokens(headers) if b"connection" in names else ()
-        headers += self._extraHeaders(names, connection)
-        response = h11.Response(status_code=status, headers=headers, reason=reason)
-        sendBody = len(body) > 0 and self.method != b"HEAD" and status != 204 and status != 304
         channel = self.channel
+        # self._extraHeaders(names, connection), inlined
+        state = self._bodyState
+        if state == _UNCLAIMED or state == _DISCARDING:
+            headers += self._refusalHeaders(
+                _connectionTokens(headers) if b"connection" in names else ()
+            )
+        if b"date" not in names and channel.addDateHeader:
+            # channel._date(), inlined
+            now = channel.clock.seconds()
+            cached = _dateCache
+            headers.append((b"date", cached[2] if cached[0] <= now < cached[1] else channel._date()))
+        response = _Response(status_code=status, headers=headers, reason=reason)
+        sendBody = len(body) > 0 and self.method != b"HEAD" and status != 204 and status != 304
         if not sendBody or isinstance(body, (bytes, bytearray, memoryview)):
             with channel.corked():
                 channel.sendEvent(response)
                 self._response = _HEAD
                 if sendBody:
-                    channel.sendEvent(h11.Data(data=bytes(body)))
-                channel.sendEvent(h11.EndOfMessage())
+                    channel.sendEvent(_Data(data=body if type(body) is bytes else bytes(body)))
+                channel.sendEvent(_END)
                 self._response = _DONE
                 self._afterResponse()
             return defer.succeed(None)
         self._sendHead(response)
         d = self.sendBody(body)
-        d.addCallback(lambda _: self.send(h11.EndOfMessage()))
+        d.addCallback(lambda _: self.send(_END))
         return d
 
     def write(self, data: bytes) -> None:
@@ -495,18 +507,26 @@ class ServerRequest:
         Date, and Connection: close if an unclaimed body will force a close.
         """
         ch = self.channel
-        extra = []
-        if (
-            self._bodyState in (_UNCLAIMED, _DISCARDING)
-            and (ch.conn.they_are_waiting_for_100_continue or not self._smallRest())
-        ):
-            # A response while the body is unclaimed is a refusal of the body.
-            self._closeAfter = True
-            if b"close" not in connection:
-                extra.append((b"connection", b"close"))
+        if self._bodyState in (_UNCLAIMED, _DISCARDING):
+            extra = self._refusalHeaders(connection)
+        else:
+            extra = []
         if ch.addDateHeader and b"date" not in names:
             extra.append((b"date", ch._date()))
         return extra
+
+    def _refusalHeaders(self, connection: Iterable[bytes]) -> list[tuple[bytes, bytes]]:
+        """
+        For a response while the body is unclaimed (a refusal of the body):
+        whether the connection must close after it, and if so the
+        Connection: close to add unless ``connection`` (the response's
+        Connection tokens) has it.
+        """
+        if self.channel.conn.they_are_waiting_for_100_continue or not self._smallRest():
+            self._closeAfter = True
+            if b"close" not in connection:
+                return [(b"connection", b"close")]
+        return []
 
     def _afterResponse(self) -> None:
         if self._finishDeferreds or self._abandonWatch is not None:
@@ -559,9 +579,10 @@ def _connectionTokens(headers: Iterable[Any]) -> set[bytes]:
     return out
 
 
-#: [second, Date header value]: shared by all connections of the process
-#: (formatting a date costs about as much as parsing a request head)
-_dateCache: list[Any] = [-1, b""]
+#: [start, end, Date header value]: the value for times in [start, end),
+#: shared by all connections of the process (formatting a date costs about
+#: as much as parsing a request head)
+_dateCache: list[Any] = [0, 0, b""]
 
 
 class HTTP11ServerProtocol(HTTP11Protocol):
@@ -588,11 +609,13 @@ class HTTP11ServerProtocol(HTTP11Protocol):
         self._current: Optional[ServerRequest] = None
 
     def _date(self) -> bytes:
-        now = int(self._getReactor().seconds())
+        """The Date header value for now."""
+        now = self.clock.seconds()
         cached = _dateCache
-        if cached[0] != now:
-            cached[:] = [now, formatdate(now, usegmt=True).encode("ascii")]
-        return cached[1]
+        if not cached[0] <= now < cached[1]:
+            second = int(now)
+            cached[:] = [second, second + 1, formatdate(second, usegmt=True).encode("ascii")]
+        return cached[2]
 
     # -- events ------------------------------------------------------------
 
