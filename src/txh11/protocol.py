@@ -523,6 +523,8 @@ class HTTP11Protocol(Protocol):
     def readConnectionLost(self) -> None:
         """The peer half-closed (EOF), the write side is still open."""
         self._peerEOF = True
+        if self._readTimeout is TIMEOUT_IDLE:
+            self._readTimeout = None  # the EOF is news: not idle
         if self._closing or self._switched:
             self.transport.loseConnection()
             return
@@ -573,13 +575,21 @@ class HTTP11Protocol(Protocol):
     def startNextCycle(self) -> None:
         """Start the next request/response cycle; deliver what the core had
         buffered (pipelined), then resume the transport."""
-        self.conn.start_next_cycle()
+        conn = self.conn
+        conn.start_next_cycle()
         self._cycleReported = False
         if PAUSE_PIPELINE in self._readPauses:
             self.resumeReading(PAUSE_PIPELINE)
         elif not self._draining:
             self._updateTimers()
             self._syncTransportPause()
+        elif not (self._readPauses or self._stopped or self._lost):
+            # Inside a delivery, both sides IDLE: with nothing buffered the
+            # connection is idle from now, and the delivery stops without
+            # asking the core for an event (see _drain).
+            data, eof = conn.trailing_data
+            if not data and not eof:
+                self._setReadTimeout(TIMEOUT_IDLE)
 
     def _scheduleDrain(self) -> None:
         if self._drainCall is None and not self._lost:
@@ -596,6 +606,7 @@ class HTTP11Protocol(Protocol):
         self._draining = True
         self._cork += 1
         nextEvent = self.conn.next_event
+        idle = False
         try:
             while not self._stopped:
                 if self._readPauses and not self._lost:
@@ -646,6 +657,12 @@ class HTTP11Protocol(Protocol):
                     # A cycle ends only when a message does: the peer's (here)
                     # or ours (sendEvent checks it).
                     self._checkCycle()
+                    if self._readTimeout is TIMEOUT_IDLE:
+                        # startNextCycle found nothing buffered: the core
+                        # has no event, and the idle timeout runs already.
+                        # (New bytes or an EOF would have ended it.)
+                        idle = True
+                        break
         finally:
             self._draining = False
             self._cork -= 1
@@ -653,7 +670,8 @@ class HTTP11Protocol(Protocol):
             self._flush()
             if bool(self._readPauses) is not self._transportPaused:
                 self._syncTransportPause()
-            self._updateTimers()
+            if not idle:
+                self._updateTimers()
 
     def _checkSwitch(self) -> None:
         conn = self.conn
@@ -738,28 +756,23 @@ class HTTP11Protocol(Protocol):
             kind = TIMEOUT_IDLE
         else:
             kind = None
-        if kind is self._readTimeout:
-            return
+        if kind is not self._readTimeout:
+            self._setReadTimeout(kind)
+
+    def _setReadTimeout(self, kind: Optional[str]) -> None:
+        """Run the read timeout ``kind`` (idle, header, body, linger or
+        None) from now."""
         self._readTimeout = kind
         if kind is None:
             return
-        # self._startTimeout(seconds), inlined
         if kind is TIMEOUT_IDLE:
             seconds = self.idleTimeout
         elif kind is TIMEOUT_HEADER:
             seconds = self.headerTimeout
-        else:
+        elif kind is TIMEOUT_BODY:
             seconds = self.bodyTimeout
-        if seconds is None:
-            self._readDeadline = _NEVER
-            return
-        now = self.clock.seconds()
-        deadline = self._readDeadline = now + seconds
-        if deadline < self._timerAt:
-            self._wakeBy(deadline, now, True)
-
-    def _startTimeout(self, seconds: Optional[float]) -> None:
-        """Give the read timeout just set (``_readTimeout``) its deadline."""
+        else:
+            seconds = self.lingerTimeout
         if seconds is None:
             self._readDeadline = _NEVER
             return
@@ -1129,8 +1142,7 @@ class HTTP11Protocol(Protocol):
             self._transportPaused = False
             t.resumeProducing()
         # the read timeout while discarding what the peer still sends
-        self._readTimeout = _TIMEOUT_LINGER
-        self._startTimeout(self.lingerTimeout)
+        self._setReadTimeout(_TIMEOUT_LINGER)
 
     def _peerSentAll(self) -> bool:
         """
