@@ -129,6 +129,7 @@ _PROTOCOL_SETTINGS = (
 _RESPONDING = (h11.SEND_RESPONSE, h11.SEND_BODY)
 _END = h11.EndOfMessage()  # events are immutable: one will do
 _requestInit = Request.__init__
+_gotLength = Request.gotLength
 _STATIC_PRODUCERS = (static.NoRangeStaticProducer, static.SingleRangeStaticProducer)
 
 
@@ -243,6 +244,7 @@ class WebChannel:
     def requestReceived(self, sreq: Any) -> Any:
         if self._requestFacts is None:
             self._requestFacts = (self.getPeer(), self.getHost(), self.protocol.transport)
+            self._clock = self.protocol.clock
         if self._nonQueued:
             request = self.requestFactory(self)
         else:
@@ -255,7 +257,8 @@ class WebChannel:
         self._staticProducer = None
 
         fields = sreq.headers
-        if isinstance(request, Request):
+        lean = isinstance(request, Request)
+        if lean:
             # requestHeaders and received_cookies are made from the fields
             # when first used.  Only an __init__ of a subclass can have made
             # them already: then they are filled now.  (Reading __dict__
@@ -271,7 +274,10 @@ class WebChannel:
             copyToTwistedHeaders(fields, request.requestHeaders)
             request.parseCookies()
         length: Optional[int] = None if fields.chunked else (fields.content_length or 0)
-        request.gotLength(length)
+        if length == 0 and lean and type(request).gotLength is _gotLength:
+            request._lazyContent = True  # content made if read
+        else:
+            request.gotLength(length)
         if length == 0:
             # no body to wait for: what _process does
             try:
@@ -349,22 +355,25 @@ class WebChannel:
     # -- the channel interface used by twisted.web.http.Request -----------
 
     def writeHeaders(self, version: bytes, code: bytes, reason: bytes, headers: Any) -> None:
-        request = self._request
-        if self._dead or request is None:
-            return
-        if type(headers) is list:
-            items = headers  # the core copies it
-        elif isinstance(headers, Headers):
+        if isinstance(headers, Headers):
             items = [(n, v) for n, vs in headers.getAllRawHeaders() for v in vs]
         else:
             items = list(headers)
+        self._writeHead(int(code), reason, items)
+
+    def _writeHead(self, code: int, reason: bytes, items: list[Any]) -> None:
+        """writeHeaders with the status as a number and the headers as a
+        list of pairs (the core copies it)."""
+        request = self._request
+        if self._dead or request is None:
+            return
         if getattr(request, "chunked", False):
             # The core frames the body (it sees Transfer-Encoding: chunked);
             # the request must write plain bytes and no last-chunk.
             request.chunked = 0
         self._calls += 1
         try:
-            self._sreq.send(h11.Response(status_code=int(code), headers=items, reason=reason))
+            self._sreq.send(h11.Response(status_code=code, headers=items, reason=reason))
         except h11.LocalProtocolError:
             self._fail(request, Failure())
         finally:

@@ -69,6 +69,35 @@ def _rawHeadersUsable() -> bool:
 
 _RAW = _rawHeadersUsable()
 
+
+def _blankHeadersUsable() -> bool:
+    """
+    Whether a ``Headers`` made without calling its ``__init__`` (``__new__``
+    and an empty ``_rawHeaders``) is a working empty ``Headers``: one call
+    less for every request.
+    """
+    if not _RAW:
+        return False
+    try:
+        probe = Headers.__new__(Headers)
+        probe._rawHeaders = {}
+        probe.setRawHeaders(b"x-txh11-a", [b"1"])
+        probe.addRawHeader(b"x-txh11-a", b"2")
+        copy = probe.copy()
+        probe.removeHeader(b"x-txh11-a")
+        return (
+            copy.getRawHeaders(b"x-txh11-a") == [b"1", b"2"]
+            and not probe.hasHeader(b"x-txh11-a")
+            and list(probe.getAllRawHeaders()) == []
+            and probe == Headers()
+            and repr(probe) == repr(Headers())
+        )
+    except Exception:
+        return False
+
+
+_BLANK_HEADERS = _blankHeadersUsable()
+
 #: a header name as given to setHeader -> the key Twisted's Headers files
 #: it under (only names Twisted accepted; empty if _RAW is false)
 _keys: dict[Union[bytes, str], bytes] = {}
@@ -123,8 +152,8 @@ _IEncodingResource: Any = getattr(resource, "_IEncodingResource", None)
 class _OnFirstUse:
     """
     An instance attribute computed by ``build(instance)`` the first time it
-    is read, then kept in the instance's ``__dict__``: later reads and writes
-    do not come here.
+    is read, then kept in the instance: later reads and writes do not come
+    here.
     """
 
     def __init__(self, build: Callable[[Any], Any]) -> None:
@@ -136,8 +165,25 @@ class _OnFirstUse:
         if instance is None:
             return self
         value = self.build(instance)
-        instance.__dict__[self.name] = value
+        setattr(instance, self.name, value)
         return value
+
+
+class _LazyContent:
+    """
+    ``content`` of a request that has no body, made (by ``gotLength(0)``)
+    when first read; once the request is cleaned up it is ``None``, as
+    twisted.web's class default.
+    """
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        if instance._lazyContent:
+            instance._lazyContent = False
+            instance.gotLength(0)
+            return instance.content
+        return None
 
 
 class _Replay:
@@ -200,6 +246,7 @@ class Request(server.Request):
 
     #: the core's headers of the received head (set by the channel)
     _fields: Any = None
+    content = _LazyContent()  # type: ignore[assignment]
     _parsePOSTFormSubmission: Optional[bool] = None  # type: ignore[assignment]
 
     def __init__(
@@ -220,22 +267,25 @@ class Request(server.Request):
             self.transport = channel.transport
         else:
             self.client, self.host, self.transport = facts
-        self.responseHeaders = Headers()
+        if _BLANK_HEADERS:
+            headers = Headers.__new__(Headers)
+            headers._rawHeaders = {}
+            self.responseHeaders = headers
+        else:
+            self.responseHeaders = Headers()
         self.cookies = []
         self.queued = queued
         # State that twisted.web's Request leaves to class attributes until
-        # it changes: read on every request, and CPython 3.11 only
-        # specialises reads of instance attributes.
+        # it changes, and reads several times for every request: CPython
+        # 3.11 only specialises reads of instance attributes.  (Not more of
+        # them: past 29 attributes an instance gets a dict of its own.)
         self.startedWriting = 0
         self.finished = 0
-        self.chunked = 0
-        self.sentLength = 0
-        self.producer = None
-        self.lastModified = None
-        self.etag = None
         self._disconnected = False
-        self._inFakeHead = False
         self._encoder = None
+        # the channel makes it True for a request without a body, whose
+        # content is then made when first read
+        self._lazyContent = False
         if parsePOSTFormSubmission is not None:
             self._parsePOSTFormSubmission = parsePOSTFormSubmission
         components.Componentized.__init__(self)
@@ -251,9 +301,9 @@ class Request(server.Request):
     @_OnFirstUse
     def received_cookies(self) -> dict[bytes, bytes]:  # type: ignore[override]
         """The request's cookies, name to value."""
-        self.__dict__["received_cookies"] = {}  # where parseCookies puts them
+        self.received_cookies = {}  # where parseCookies puts them
         self.parseCookies()
-        return self.__dict__["received_cookies"]  # type: ignore[no-any-return]
+        return self.received_cookies
 
     def parseCookies(self) -> None:
         """
@@ -275,14 +325,14 @@ class Request(server.Request):
 
     def getStateToCopyFor(self, issuer: Any) -> Any:
         # Perspective Broker copies the instance __dict__: have them in it.
-        self.requestHeaders, self.received_cookies  # noqa: B018
+        self.requestHeaders, self.received_cookies, self.content  # noqa: B018
         return super().getStateToCopyFor(issuer)
 
     # -- from the channel ------------------------------------------------
 
     def requestReceived(self, command: bytes, path: bytes, version: bytes) -> None:
-        content: Any = self.content
-        if content.tell():
+        content: Any = None if self._lazyContent else self.content
+        if content is not None and content.tell():
             if command == b"POST":
                 # perhaps a form for args: Twisted's own code
                 if self._parsePOSTFormSubmission is None:
@@ -318,6 +368,8 @@ class Request(server.Request):
         self.site = site = channel.site
         if self._fields is None:  # not from a txh11 WebChannel
             date = datetimeToString()
+        elif int(channel._clock.seconds()) == channel._dateSecond:
+            date = channel._date  # (what responseDate() gives, without the call)
         else:
             date = channel.responseDate()
         headers = self.responseHeaders
@@ -423,12 +475,11 @@ class Request(server.Request):
             headers.setRawHeaders(b"ETag", [self.etag])
         if self.cookies:
             headers.setRawHeaders(b"Set-Cookie", self.cookies)
-        self.channel.writeHeaders(
-            version,
-            b"%d" % code,
-            self.code_message,
-            [(name, value) for name, values in raw.items() for value in values],
-        )
+        items = [(name, value) for name, values in raw.items() for value in values]
+        if self._fields is None:
+            self.channel.writeHeaders(version, b"%d" % code, self.code_message, items)
+        else:  # a txh11 WebChannel: the status as a number
+            self.channel._writeHead(code, self.code_message, items)
         if bodiless:
             self.write = _ignore  # type: ignore[method-assign]
             return
@@ -462,13 +513,16 @@ class Request(server.Request):
         # what twisted.web's Request does when the response is complete
         channel.requestDone(self)
         del self.channel
-        content = self.content
-        if content is not None:
-            try:
-                content.close()
-            except OSError:
-                pass
-            del self.content
+        if self._lazyContent:
+            self._lazyContent = False  # never made; None from now on
+        else:
+            content = self.content
+            if content is not None:
+                try:
+                    content.close()
+                except OSError:
+                    pass
+                del self.content
         if self.notifications:
             for d in self.notifications:
                 d.callback(None)

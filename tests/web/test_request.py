@@ -390,6 +390,7 @@ class SameAsTwistedTests(SynchronousTestCase):
         """Where Headers' storage is not as expected, everything goes
         through its public methods, with the same outcome."""
         self.patch(webrequest, "_RAW", False)
+        self.patch(webrequest, "_BLANK_HEADERS", False)
         self.patch(webrequest, "_keys", {})
         self.compare(Request)
 
@@ -511,6 +512,64 @@ class LazyAttributeTests(SynchronousTestCase):
         self.assertEqual(dict(state["requestHeaders"])[b"Cookie"], [b"a=1"])
         self.assertEqual(state["received_cookies"], {b"a": b"1"})
 
+    def test_content_of_a_request_without_body(self):
+        """Made when first read, by the site's getContentFile(0), and None
+        once the request is finished, as twisted.web's."""
+        asked = []
+
+        class CountingSite(Site):
+            def getContentFile(self, length):
+                asked.append(length)
+                return super().getContentFile(length)
+
+        class Reader(Resource):
+            isLeaf = True
+
+            def __init__(self, read: bool) -> None:
+                super().__init__()
+                self.read = read
+                self.requests: list[Any] = []
+                self.contents: list[bytes] = []
+
+            def render(self, request: Any) -> Any:
+                self.requests.append(request)
+                if self.read:
+                    self.contents.append(request.content.read())
+                return NOT_DONE_YET
+
+        for read in (False, True):
+            del asked[:]
+            reader = Reader(read)
+            proto = CountingSite(reader, reactor=Clock()).buildProtocol(None)
+            proto.makeConnection(StringTransport())
+            proto.dataReceived(get(b"/"))
+            (request,) = reader.requests
+            self.assertEqual(asked, [0] if read else [])
+            request.finish()
+            self.assertIsNone(request.content)
+            self.assertEqual(asked, [0] if read else [])
+        self.assertEqual(reader.contents, [b""])
+
+    def test_got_length_override_is_called(self):
+        lengths = []
+
+        class Mine(Request):
+            def gotLength(self, length):
+                lengths.append(length)
+                super().gotLength(length)
+
+        request = self.one(get(b"/"), Mine)
+        self.one(get(b"/", b"Content-Length: 2", method=b"PUT") + b"ab", Mine)
+        self.assertEqual(lengths, [0, 2])
+        self.assertIsNone(request.content)  # finished
+
+    def test_headers_fast_paths_probed(self):
+        """On the Twisted the tests run with, the response headers are
+        worked on directly (the fallback is tested with the same exchanges
+        above)."""
+        self.assertTrue(webrequest._RAW)
+        self.assertTrue(webrequest._BLANK_HEADERS)
+
     def test_parse_post_form_submission_setting(self):
         head = (
             get(
@@ -571,7 +630,7 @@ class OnTwistedsChannelTests(SynchronousTestCase):
     def test_same_bytes(self):
         out = []
         for factory in (server.Request, Request):
-            site = server.Site(tree(), requestFactory=factory)
+            site = server.Site(tree(), requestFactory=factory, reactor=Clock())
             proto = site.buildProtocol(None)
             transport = StringTransport()
             proto.makeConnection(transport)
