@@ -432,18 +432,24 @@ class HTTP11Protocol(Protocol):
         return self.clock
 
     def makeConnection(self, transport: Any) -> None:
-        self._getReactor()  # resolved once: the timers read self.clock
+        if self.clock is None:
+            self._getReactor()  # resolved once: the timers read self.clock
         self._outRoom = self.coalesceLimit  # a setting may have changed it
         self.conn = h11.Connection(
             our_role=self.role, max_incomplete_event_size=self.maxIncompleteEventSize
         )
-        super().makeConnection(transport)
+        # Protocol.makeConnection
+        self.connected = 1
+        self.transport = transport
+        self.connectionMade()
 
     def connectionMade(self) -> None:
         """Register as the transport's streaming producer; start the idle timer.
         Subclasses overriding this must call it."""
-        self._registerWithTransport()
-        self._updateTimers()
+        self.transport.registerProducer(self, True)
+        self._registered = True
+        if not (self._readPauses or self._stopped):
+            self._setReadTimeout(TIMEOUT_IDLE)  # what _updateTimers finds now
 
     def _registerWithTransport(self) -> None:
         self.transport.registerProducer(self, True)
@@ -670,7 +676,7 @@ class HTTP11Protocol(Protocol):
             self._flush()
             if bool(self._readPauses) is not self._transportPaused:
                 self._syncTransportPause()
-            if not idle:
+            if not (idle or self._stopped):
                 self._updateTimers()
 
     def _checkSwitch(self) -> None:
@@ -1163,9 +1169,11 @@ class HTTP11Protocol(Protocol):
 
     def _canHalfClose(self) -> bool:
         t = self.transport
-        if _isTLS(t):
-            return False
-        return IHalfCloseableDescriptor.providedBy(t) and hasattr(t, "loseWriteConnection")
+        return (
+            IHalfCloseableDescriptor.providedBy(t)
+            and hasattr(t, "loseWriteConnection")
+            and not _isTLS(t)
+        )
 
     def abortConnection(self) -> None:
         """Close now, discarding unsent output."""
