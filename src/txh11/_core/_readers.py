@@ -7,7 +7,7 @@ the peer closes. Everything malformed raises :exc:`RemoteProtocolError`
 """
 
 import re
-from typing import Callable, List, Optional, Tuple, Union
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 from ._abnf import (
     FIELD_VALUE_BYTES,
@@ -47,8 +47,6 @@ _version_re = re.compile(rb"HTTP/([0-9])\.([0-9])")
 # A NUL, a CR not followed by LF, or an LF not preceded by CR: never valid in a head.
 _bad_ctl_re = re.compile(rb"\x00|\r(?=[^\n])|(?<!\r)\n")
 _chunk_line_re = re.compile(rb"([0-9A-Fa-f]{1,16})(" + chunk_ext_re.pattern + rb")")
-# Every byte a header name may hold, plus the colon the names are joined with.
-_NAME_BYTES = TCHAR_BYTES + b":"
 _COMMON_METHODS = frozenset([b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"OPTIONS", b"PATCH", b"CONNECT", b"TRACE"])
 
 
@@ -101,36 +99,61 @@ def _unfold_and_pinpoint(block: bytes, obs_fold_ok: bool) -> List[Tuple[bytes, b
     return [(n, v) for n, v in pairs]
 
 
+# header line as received -> (raw name, (lowercase name, value)), for lines
+# already found valid: clients send the same lines over and over (Host,
+# User-Agent, Accept...), on one connection and across connections. Bounded
+# in entries and in line length, since the lines come from the network.
+_line_cache: Dict[bytes, Tuple[bytes, Tuple[bytes, bytes]]] = {}
+_LINE_CACHE_LIMIT = 2048
+_LINE_CACHE_MAX_LINE = 512
+
+
+def _parse_line(line: bytes) -> Optional[Tuple[bytes, Tuple[bytes, bytes]]]:
+    """A valid header line's (raw name, (lowercase name, value)), or None."""
+    name, colon, value = line.partition(b":")
+    # A name never holds the colon it was split at; a CR, LF or other
+    # control left in the line (a bare CR or LF, a NUL...) stays in the
+    # value and fails its check.
+    if not colon or not name or name.translate(None, TCHAR_BYTES):
+        return None
+    value = value.strip(b" \t")
+    if value.translate(None, FIELD_VALUE_BYTES):
+        return None
+    parsed = (name, (name.lower(), value))
+    if len(line) <= _LINE_CACHE_MAX_LINE:
+        if len(_line_cache) >= _LINE_CACHE_LIMIT:
+            _line_cache.clear()
+        _line_cache[line] = parsed
+    return parsed
+
+
 def parse_header_block(block: bytes, obs_fold_ok: bool = False) -> Headers:
     """Parse header lines, each ending in CRLF, into Headers.
 
-    The fast path validates all names and all values at once with
-    ``bytes.translate`` (anything left over is a forbidden byte: a CR or LF
-    inside a line, a NUL, a space before the colon, a folded line...); only a
-    block that fails goes through the line-by-line slow path, which either
-    names the exact problem or unfolds obs-fold for a client.
+    Each line is looked up among the lines already found valid, else
+    validated on its own (name and value each in one ``bytes.translate``:
+    anything left over is a forbidden byte); only a block with an invalid
+    line goes through the line-by-line slow path, which either names the
+    exact problem or unfolds obs-fold for a client.
     """
     if not block:
         return EMPTY_HEADERS
     lines = block.split(b"\r\n")
     if lines[-1] == b"":
         lines.pop()
-    try:
-        parts = [line.split(b":", 1) for line in lines]
-        values = [p[1].strip(b" \t") for p in parts]
-    except IndexError:  # a line without a colon
-        parts = None
-    if parts is not None:
-        names = [p[0] for p in parts]
-        # A name never holds the colon it was split at, so joined with colons
-        # the names can be checked and lowercased in one go each.
-        joined = b":".join(names)
-        if (
-            not joined.translate(None, _NAME_BYTES)
-            and not b"".join(values).translate(None, FIELD_VALUE_BYTES)
-            and all(names)
-        ):
-            return build_headers(names, list(zip(joined.lower().split(b":"), values)))
+    raw_names = []
+    items = []
+    known = _line_cache.get
+    for line in lines:
+        parsed = known(line)
+        if parsed is None:
+            parsed = _parse_line(line)
+            if parsed is None:
+                break
+        raw_names.append(parsed[0])
+        items.append(parsed[1])
+    else:
+        return build_headers(raw_names, items)
     pairs = _unfold_and_pinpoint(block[:-2] if block[-2:] == b"\r\n" else block, obs_fold_ok)
     return build_headers([n for n, _ in pairs], [(n.lower(), v) for n, v in pairs])
 
