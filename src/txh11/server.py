@@ -105,8 +105,10 @@ __all__ = [
 
 _log = Logger()
 _Deferred = defer.Deferred
+_Request = h11.Request
 _Response = h11.Response
 _Data = h11.Data
+_EndOfMessage = h11.EndOfMessage
 _END = h11.EndOfMessage()  # events are immutable: one will do
 
 PAUSE_UNCLAIMED = "unclaimed-body"
@@ -413,17 +415,21 @@ class ServerRequest:
         if self._abandoned:
             return defer.succeed(None)  # like send(): ignored, nothing built
         headers = list(headers)
-        names = [n.lower() if type(n) is bytes else _lower(n) for n, _ in headers]
-        if b"content-length" not in names and b"transfer-encoding" not in names:
+        framed = dated = False
+        for name, _ in headers:
+            name = name.lower() if type(name) is bytes else _lower(name)
+            if name == b"content-length" or name == b"transfer-encoding":
+                framed = True
+            elif name == b"date":
+                dated = True
+        if not framed:
             headers.append((b"content-length", b"%d" % len(body)))
         channel = self.channel
         # self._extraHeaders(names, connection), inlined
         state = self._bodyState
         if state == _UNCLAIMED or state == _DISCARDING:
-            headers += self._refusalHeaders(
-                _connectionTokens(headers) if b"connection" in names else ()
-            )
-        if b"date" not in names and channel.addDateHeader:
+            headers += self._refusalHeaders(_connectionTokens(headers))
+        if not dated and channel.addDateHeader:
             # channel._date(), inlined
             now = channel.clock.seconds()
             cached = _dateCache
@@ -622,13 +628,17 @@ class HTTP11ServerProtocol(HTTP11Protocol):
     def eventReceived(self, event: Any) -> None:
         t = type(event)
         request = self._current
-        if t is h11.Data:
+        if t is _Data:
             if request is not None:
                 request._dataReceived(event.data)
-        elif t is h11.Request:
+        elif t is _Request:
             self._requestReceived(event)
-        elif t is h11.EndOfMessage:
-            if request is not None:
+        elif t is _EndOfMessage:
+            if request is None:
+                pass
+            elif request._bodyState == _BODY_DONE:
+                request.trailers = event.headers  # no body: nothing else to do
+            else:
                 request._endOfMessage(event.headers)
         elif t is h11.ConnectionClosed:
             # (no log line: even a filtered-out debug event costs as much
@@ -643,8 +653,8 @@ class HTTP11ServerProtocol(HTTP11Protocol):
         request = ServerRequest(self, head)
         self._current = request
         if (
-            self.maxBodySize is not None
-            and request._length is not None
+            request._length is not None
+            and self.maxBodySize is not None
             and request._length > self.maxBodySize
         ):
             self._refuse(request, 413, "request body too large")
