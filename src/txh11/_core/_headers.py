@@ -32,10 +32,6 @@ def bytesify(value: Any) -> bytes:
     return bytes(value)
 
 
-_SPECIAL = frozenset(
-    [b"content-length", b"transfer-encoding", b"connection", b"expect", b"upgrade", b"host"]
-)
-
 # Host values already found valid (a server sees the same few over and over).
 _valid_hosts: set = set()
 
@@ -120,7 +116,7 @@ def build_headers(raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> H
     h = _blank(raw_names, items)
     for name, value in items:
         if name in _SPECIAL:
-            _note_special(h, name, value)
+            _NOTE_SPECIAL[name](h, value)
     if h.chunked and h.content_length is not None:
         raise LocalProtocolError(
             "a message may not carry both Content-Length and Transfer-Encoding (RFC 9112 6.1)"
@@ -130,7 +126,7 @@ def build_headers(raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> H
 
 def _blank(raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> Headers:
     """Headers holding ``items``, with the facts of an empty list."""
-    h = Headers.__new__(Headers)
+    h = Headers()  # (Headers has no __init__: this is the cheapest way to make one)
     h._items = items
     h._raw = raw_names
     h.content_length = None
@@ -144,44 +140,65 @@ def _blank(raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> Headers:
     return h
 
 
-def _note_special(h: Headers, name: bytes, value: bytes) -> None:
-    if name == b"content-length":
-        if not value.isdigit() or not value.isascii():
-            raise LocalProtocolError(f"bad Content-Length {value!r}: must be decimal digits only")
-        length = int(value)
-        if h.content_length is not None and h.content_length != length:
-            raise LocalProtocolError("conflicting Content-Length headers")
-        h.content_length = length
-    elif name == b"transfer-encoding":
-        if h.chunked:
-            raise LocalProtocolError(
-                "Transfer-Encoding given twice; only a single 'chunked' is supported",
-                error_status_hint=501,
-            )
-        if value.lower() != b"chunked":
-            raise LocalProtocolError(
-                f"unsupported Transfer-Encoding {value!r}: only 'chunked' is supported",
-                error_status_hint=501,
-            )
-        h.chunked = True
-    elif name == b"connection":
-        if b"," in value:
-            h.connection += tuple(t.strip().lower() for t in value.split(b",") if t.strip())
-        else:
-            h.connection += (value.lower(),)
-    elif name == b"expect":
-        if value.lower() == b"100-continue":
-            h.expect_continue = True
-    elif name == b"upgrade":
-        h.upgrade = True
-    else:  # host
-        h.host_count += 1
-        if value not in _valid_hosts:
-            if host_re.fullmatch(value) is None:
-                raise LocalProtocolError(f"invalid Host header {value!r}")
-            if len(_valid_hosts) >= 1024:
-                _valid_hosts.clear()
-            _valid_hosts.add(value)
+def _note_content_length(h: Headers, value: bytes) -> None:
+    if not value.isdigit() or not value.isascii():
+        raise LocalProtocolError(f"bad Content-Length {value!r}: must be decimal digits only")
+    length = int(value)
+    if h.content_length is not None and h.content_length != length:
+        raise LocalProtocolError("conflicting Content-Length headers")
+    h.content_length = length
+
+
+def _note_transfer_encoding(h: Headers, value: bytes) -> None:
+    if h.chunked:
+        raise LocalProtocolError(
+            "Transfer-Encoding given twice; only a single 'chunked' is supported",
+            error_status_hint=501,
+        )
+    if value.lower() != b"chunked":
+        raise LocalProtocolError(
+            f"unsupported Transfer-Encoding {value!r}: only 'chunked' is supported",
+            error_status_hint=501,
+        )
+    h.chunked = True
+
+
+def _note_connection(h: Headers, value: bytes) -> None:
+    if b"," in value:
+        h.connection += tuple(t.strip().lower() for t in value.split(b",") if t.strip())
+    else:
+        h.connection += (value.lower(),)
+
+
+def _note_expect(h: Headers, value: bytes) -> None:
+    if value.lower() == b"100-continue":
+        h.expect_continue = True
+
+
+def _note_upgrade(h: Headers, value: bytes) -> None:
+    h.upgrade = True
+
+
+def _note_host(h: Headers, value: bytes) -> None:
+    h.host_count += 1
+    if value not in _valid_hosts:
+        if host_re.fullmatch(value) is None:
+            raise LocalProtocolError(f"invalid Host header {value!r}")
+        if len(_valid_hosts) >= 1024:
+            _valid_hosts.clear()
+        _valid_hosts.add(value)
+
+
+# The headers the connection cares about, and what each tells it.
+_NOTE_SPECIAL = {
+    b"content-length": _note_content_length,
+    b"transfer-encoding": _note_transfer_encoding,
+    b"connection": _note_connection,
+    b"expect": _note_expect,
+    b"upgrade": _note_upgrade,
+    b"host": _note_host,
+}
+_SPECIAL = frozenset(_NOTE_SPECIAL)
 
 
 def _normalize_name(name: Any) -> Tuple[bytes, bytes]:
