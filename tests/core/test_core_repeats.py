@@ -160,3 +160,75 @@ def test_client_sees_repeated_responses_alike():
         assert [type(e) for e in events] == [h11.Response, h11.Data, h11.EndOfMessage]
         assert events[0].status_code == 200 and events[1].data == b"ok"
         conn.start_next_cycle()
+
+
+# Header blocks and request lines are also remembered across connections:
+# whatever a connection sees must not depend on what others saw before.
+
+FOLDED = b"HTTP/1.1 200 OK\r\nX-Long: part one\r\n  part two\r\nContent-Length: 0\r\n\r\n"
+
+
+def outcome(role, wire):
+    """Events (or the error) a fresh connection in ``role`` makes of ``wire``."""
+    conn = h11.Connection(role)
+    if role is h11.CLIENT:
+        conn.send(h11.Request(method="GET", target="/", headers=[("Host", "a")]))
+        conn.send(h11.EndOfMessage())
+    conn.receive_data(wire)
+    try:
+        return drain(conn)[0]
+    except h11.RemoteProtocolError as exc:
+        return (type(exc), str(exc), exc.error_status_hint)
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [
+        GET,
+        GET10,
+        b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nX: a\x00b\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nX: \xff\r\n\r\n",
+        b"GET /a b HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"G@T / HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"GET / HTTP/2.0\r\nHost: a\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 12a\r\n\r\n",
+    ],
+)
+def test_second_connection_sees_what_the_first_saw(wire):
+    first = outcome(h11.SERVER, wire)
+    assert outcome(h11.SERVER, wire) == first
+    # and after other traffic
+    outcome(h11.SERVER, GET_OTHER)
+    assert outcome(h11.SERVER, wire) == first
+
+
+def test_a_line_valid_alone_does_not_validate_a_block_with_bad_lines():
+    good = b"GET / HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n"
+    bad = b"GET / HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nX : y\r\n\r\n"
+    assert type(outcome(h11.SERVER, good)[0]) is h11.Request
+    assert outcome(h11.SERVER, bad)[0] is h11.RemoteProtocolError
+
+
+def test_folded_block_unfolded_for_a_client_is_still_refused_by_a_server():
+    events = outcome(h11.CLIENT, FOLDED)
+    assert (b"x-long", b"part one part two") in list(events[0].headers)
+    request = b"GET / HTTP/1.1\r\nHost: a\r\nX-Long: part one\r\n  part two\r\n\r\n"
+    assert outcome(h11.SERVER, request)[0] is h11.RemoteProtocolError
+    # and the client still unfolds it afterwards
+    assert outcome(h11.CLIENT, FOLDED) == events
+
+
+def test_trailers_block_shared_with_a_head_block_means_the_same():
+    block = b"X-Checksum: abc\r\n"
+    conn = h11.Connection(h11.SERVER)
+    conn.receive_data(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n" + block + b"\r\n")
+    events, _ = drain(conn)
+    assert events[-1] == h11.EndOfMessage(headers=[("X-Checksum", "abc")])
+    conn2 = h11.Connection(h11.SERVER)
+    conn2.receive_data(b"GET / HTTP/1.1\r\nHost: a\r\n" + block + b"\r\n")
+    events2, _ = drain(conn2)
+    assert (b"x-checksum", b"abc") in list(events2[0].headers)

@@ -107,6 +107,14 @@ _line_cache: Dict[bytes, Tuple[bytes, Tuple[bytes, bytes]]] = {}
 _LINE_CACHE_LIMIT = 2048
 _LINE_CACHE_MAX_LINE = 512
 
+# header block as received -> its Headers, for blocks of valid lines: a
+# keep-alive client repeats its block for each request, and many clients
+# (the same browser, tool or proxy) send the same block. Headers are
+# immutable, so one object serves them all.
+_block_cache: Dict[bytes, Headers] = {}
+_BLOCK_CACHE_LIMIT = 256
+_BLOCK_CACHE_MAX_BLOCK = 2048
+
 
 def _parse_line(line: bytes) -> Optional[Tuple[bytes, Tuple[bytes, bytes]]]:
     """A valid header line's (raw name, (lowercase name, value)), or None."""
@@ -136,6 +144,9 @@ def parse_header_block(block: bytes, obs_fold_ok: bool = False) -> Headers:
     line goes through the line-by-line slow path, which either names the
     exact problem or unfolds obs-fold for a client.
     """
+    headers = _block_cache.get(block)
+    if headers is not None:
+        return headers
     if not block:
         return EMPTY_HEADERS
     lines = block.split(b"\r\n")
@@ -153,20 +164,20 @@ def parse_header_block(block: bytes, obs_fold_ok: bool = False) -> Headers:
         raw_names.append(parsed[0])
         items.append(parsed[1])
     else:
-        return build_headers(raw_names, items)
+        headers = build_headers(raw_names, items)
+        if len(block) <= _BLOCK_CACHE_MAX_BLOCK:
+            if len(_block_cache) >= _BLOCK_CACHE_LIMIT:
+                _block_cache.clear()
+            _block_cache[block] = headers
+        return headers
     pairs = _unfold_and_pinpoint(block[:-2] if block[-2:] == b"\r\n" else block, obs_fold_ok)
     return build_headers([n for n, _ in pairs], [(n.lower(), v) for n, v in pairs])
 
 
 class _HeadReader:
-    """Shared by request and response head readers: finds a bounded head.
+    """Shared by request and response head readers: finds a bounded head."""
 
-    Remembers the last header block it parsed: a keep-alive peer usually
-    repeats its headers byte for byte, and Headers are immutable, so the
-    parsed object can be reused (one entry per connection, nothing shared).
-    """
-
-    __slots__ = ("max_size", "obs_fold_ok", "_last_block", "_last_headers")
+    __slots__ = ("max_size", "obs_fold_ok")
     too_long_line_status = 431
     # Each subclass says which first bytes can start its kind of head.
     _check_start: Callable[[bytes], None]
@@ -174,16 +185,6 @@ class _HeadReader:
     def __init__(self, max_size: int, obs_fold_ok: bool) -> None:
         self.max_size = max_size
         self.obs_fold_ok = obs_fold_ok
-        self._last_block = b""
-        self._last_headers = EMPTY_HEADERS
-
-    def _headers(self, block: bytes) -> Headers:
-        if block == self._last_block:
-            return self._last_headers
-        headers = parse_header_block(block, self.obs_fold_ok)
-        self._last_block = block
-        self._last_headers = headers
-        return headers
 
     def _take_head(self, buf: ReceiveBuffer) -> Optional[bytes]:
         searched = buf.searched
@@ -222,6 +223,30 @@ class _HeadReader:
 
 
 
+# request line -> (method, target, HTTP version), for lines already found
+# valid (the same few URLs are asked for again and again). Bounded.
+_request_line_cache: Dict[bytes, Tuple[bytes, bytes, bytes]] = {}
+_REQUEST_LINE_CACHE_LIMIT = 1024
+_REQUEST_LINE_CACHE_MAX_LINE = 1024
+
+
+def _parse_request_line(line: bytes) -> Tuple[bytes, bytes, bytes]:
+    parts = line.split(b" ")
+    if len(parts) != 3:
+        raise RemoteProtocolError(f"malformed request line {line[:80]!r}: expected 'METHOD target HTTP/1.1'")
+    method, target, version = parts
+    if method not in _COMMON_METHODS and token_re.fullmatch(method) is None:
+        raise RemoteProtocolError(f"illegal method {method[:32]!r}")
+    if target_re.fullmatch(target) is None:
+        raise RemoteProtocolError(f"illegal request target {target[:80]!r}")
+    parsed = (method, target, b"1.1" if version == b"HTTP/1.1" else _parse_version(version))
+    if len(line) <= _REQUEST_LINE_CACHE_MAX_LINE:
+        if len(_request_line_cache) >= _REQUEST_LINE_CACHE_LIMIT:
+            _request_line_cache.clear()
+        _request_line_cache[line] = parsed
+    return parsed
+
+
 class RequestHeadReader(_HeadReader):
     """Reads a request line and headers into a :class:`Request`.
 
@@ -254,16 +279,8 @@ class RequestHeadReader(_HeadReader):
         if head is None:
             return None
         line, _, block = head.partition(b"\r\n")
-        parts = line.split(b" ")
-        if len(parts) != 3:
-            raise RemoteProtocolError(f"malformed request line {line[:80]!r}: expected 'METHOD target HTTP/1.1'")
-        method, target, version = parts
-        if method not in _COMMON_METHODS and token_re.fullmatch(method) is None:
-            raise RemoteProtocolError(f"illegal method {method[:32]!r}")
-        if target_re.fullmatch(target) is None:
-            raise RemoteProtocolError(f"illegal request target {target[:80]!r}")
-        http_version = b"1.1" if version == b"HTTP/1.1" else _parse_version(version)
-        request = parsed_request(method, target, self._headers(block), http_version)
+        parts = _request_line_cache.get(line) or _parse_request_line(line)
+        request = parsed_request(parts[0], parts[1], parse_header_block(block, self.obs_fold_ok), parts[2])
         if whole is not None and buf.whole is None and not buf.data:
             self._last_wire = whole
             self._last_request = request
@@ -296,7 +313,7 @@ class ResponseHeadReader(_HeadReader):
         status = int(code)
         if status < 100:
             raise RemoteProtocolError(f"status code {status} out of range")
-        headers = self._headers(block)
+        headers = parse_header_block(block, self.obs_fold_ok)
         if status < 200:
             return parsed_informational_response(status, headers, http_version, reason)
         return parsed_response(status, headers, http_version, reason)
