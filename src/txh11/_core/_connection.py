@@ -5,7 +5,7 @@ It never does I/O: :meth:`Connection.receive_data` takes bytes you read,
 turns your events into bytes for you to write.
 """
 
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import AbstractSet, Any, Dict, List, Optional, Tuple, Union
 
 from ._errors import DataAfterEOFError, LocalProtocolError, RemoteProtocolError, make_sentinel
 from ._events import (
@@ -38,8 +38,10 @@ from ._state import (
     SERVER,
     SWITCH_CONNECT,
     SWITCH_UPGRADE,
+    NO_PROPOSALS,
     SWITCHED_PROTOCOL,
     ConnectionState,
+    fresh_situation,
 )
 from ._writers import (
     ChunkedWriter,
@@ -98,6 +100,31 @@ def _body_framing(request_method: Optional[bytes], event: Union[Request, Respons
     return ("http10", 0)
 
 
+class _LiveState(ConnectionState):
+    """A connection's own situation and proposals seen as a ConnectionState."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: "Connection") -> None:  # (no ConnectionState.__init__)
+        self._conn = conn
+
+    @property  # type: ignore[override]
+    def node(self) -> Any:
+        return self._conn._node
+
+    @node.setter
+    def node(self, node: Any) -> None:
+        self._conn._node = node
+
+    @property  # type: ignore[override]
+    def pending_switch_proposals(self) -> AbstractSet[Any]:
+        return self._conn._pending
+
+    @pending_switch_proposals.setter
+    def pending_switch_proposals(self, pending: AbstractSet[Any]) -> None:
+        self._conn._pending = pending
+
+
 class Connection:
     """One HTTP/1.1 connection, seen from ``our_role`` (:data:`CLIENT` or :data:`SERVER`).
 
@@ -114,7 +141,10 @@ class Connection:
         self.our_role = our_role
         self.their_role = SERVER if our_role is CLIENT else CLIENT
         self._max_incomplete_event_size = max_incomplete_event_size
-        self._cstate = ConnectionState(our_role)
+        # The joint situation of both state machines (see _state._Joint),
+        # and the protocol switches the client proposed; _cstate wraps them.
+        self._node = fresh_situation(our_role)
+        self._pending: AbstractSet[Any] = NO_PROPOSALS
         # Only a user agent may unfold obs-fold (RFC 9112 5.2); servers reject it.
         obs_fold_ok = our_role is CLIENT
         self._obs_fold_ok = obs_fold_ok
@@ -140,20 +170,27 @@ class Connection:
     # -- state -------------------------------------------------------------
 
     @property
+    def _cstate(self) -> ConnectionState:
+        """The state machine as a :class:`ConnectionState` whose changes
+        land in this connection (the transitions that are not on every
+        request's path go through it)."""
+        return _LiveState(self)
+
+    @property
     def states(self) -> Dict[Any, Any]:
         """A dict mapping each role to its current state."""
-        node = self._cstate.node
+        node = self._node
         return {CLIENT: node.client, SERVER: node.server}
 
     @property
     def our_state(self) -> Any:
         """Our role's current state."""
-        return self._cstate.node.ours
+        return self._node.ours
 
     @property
     def their_state(self) -> Any:
         """The peer's current state."""
-        return self._cstate.node.theirs
+        return self._node.theirs
 
     @property
     def they_are_waiting_for_100_continue(self) -> bool:
@@ -180,7 +217,11 @@ class Connection:
         Only legal when both are DONE; raises :exc:`LocalProtocolError`
         otherwise (and the connection stays usable).
         """
-        self._cstate.start_next_cycle()
+        node = self._node
+        if node.client is DONE and node.server is DONE and node.keep_alive and node.no_switch:
+            self._node = fresh_situation(self.our_role)
+        else:
+            self._cstate.start_next_cycle()  # raises: not both DONE
         self._request_method = None
         self._writer = None
         self._body_reader = None
@@ -194,7 +235,7 @@ class Connection:
         if t is Request:
             self._process_request(role, event)  # type: ignore[arg-type]
         elif t is Data:
-            self._cstate.process_event(role, t)
+            self._moved(role, t)
             if role is CLIENT:
                 self.client_is_waiting_for_100_continue = False
         elif t is EndOfMessage:
@@ -209,7 +250,7 @@ class Connection:
             if role is not self.our_role:
                 self.their_http_version = event.http_version  # type: ignore[attr-defined]
         elif t is ConnectionClosed:
-            self._cstate.process_event(role, t)
+            self._moved(role, t)
         else:
             raise LocalProtocolError(f"not an event: {event!r}")
 
@@ -222,16 +263,15 @@ class Connection:
         """``role`` (the client, unless this raises) sent or we received a Request."""
         method = event.method
         headers = event.headers
-        cstate = self._cstate
         if method == b"CONNECT":
-            cstate.process_client_switch_proposal(SWITCH_CONNECT)
+            self._cstate.process_client_switch_proposal(SWITCH_CONNECT)
         if headers.upgrade:
-            cstate.process_client_switch_proposal(SWITCH_UPGRADE)
-        node = cstate.node
+            self._cstate.process_client_switch_proposal(SWITCH_UPGRADE)
+        node = self._node
         try:
-            cstate.node = (node.by_client if role is CLIENT else node.by_server)[Request]
+            self._node = (node.by_client if role is CLIENT else node.by_server)[Request]
         except KeyError:
-            cstate.process_event(role, Request)
+            self._cstate.process_event(role, Request)
         self._request_method = method
         version = event.http_version
         if role is not self.our_role:
@@ -243,11 +283,11 @@ class Connection:
         # Without Connection tokens an HTTP/1.1 message keeps the connection;
         # and once off, keep-alive stays off.
         if (
-            cstate.node.keep_alive
+            self._node.keep_alive
             and (headers.connection or version != b"1.1")
             and not _keep_alive(event)
         ):
-            cstate.process_keep_alive_disabled()
+            self._keep_alive_disabled()
         if headers.chunked:
             self._start_body(role, "chunked", 0)
         else:
@@ -255,19 +295,18 @@ class Connection:
 
     def _process_response(self, role: Any, event: Response) -> None:
         """``role`` (the server, unless this raises) sent or we received a final Response."""
-        cstate = self._cstate
-        node = cstate.node
+        node = self._node
         status = event.status_code
         switch = None
         if node.no_switch:
             try:
-                cstate.node = (node.by_server if role is SERVER else node.by_client)[Response]
+                self._node = (node.by_server if role is SERVER else node.by_client)[Response]
             except KeyError:
-                cstate.process_event(role, Response)
+                self._cstate.process_event(role, Response)
         else:
-            if 200 <= status < 300 and SWITCH_CONNECT in cstate.pending_switch_proposals:
+            if 200 <= status < 300 and SWITCH_CONNECT in self._pending:
                 switch = SWITCH_CONNECT
-            cstate.process_event(role, Response, switch)
+            self._cstate.process_event(role, Response, switch)
         self.client_is_waiting_for_100_continue = False
         version = event.http_version
         if role is not self.our_role:
@@ -278,11 +317,11 @@ class Connection:
             return  # the connection now speaks another protocol
         headers = event.headers
         if (
-            cstate.node.keep_alive
+            self._node.keep_alive
             and (headers.connection or version != b"1.1")
             and not _keep_alive(event)
         ):
-            cstate.process_keep_alive_disabled()
+            self._keep_alive_disabled()
         method = self._request_method
         if (
             status == 204
@@ -300,14 +339,30 @@ class Connection:
 
     def _message_ended(self, role: Any) -> None:
         """``role`` sent or we received an EndOfMessage."""
-        cstate = self._cstate
-        node = cstate.node
+        node = self._node
         try:
-            cstate.node = (node.by_client if role is CLIENT else node.by_server)[EndOfMessage]
+            self._node = (node.by_client if role is CLIENT else node.by_server)[EndOfMessage]
         except KeyError:
-            cstate.process_event(role, EndOfMessage)
+            self._cstate.process_event(role, EndOfMessage)
         if role is CLIENT:
             self.client_is_waiting_for_100_continue = False
+
+    def _moved(self, role: Any, event_type: type) -> None:
+        """``role`` sent an event of ``event_type`` (not a Response, not
+        accepting a switch): the transition its situation already knows, or
+        the one ConnectionState.process_event works out."""
+        node = self._node
+        try:
+            self._node = (node.by_client if role is CLIENT else node.by_server)[event_type]
+        except KeyError:
+            self._cstate.process_event(role, event_type)
+
+    def _keep_alive_disabled(self) -> None:
+        after = self._node.keep_alive_off
+        if after is None:
+            self._cstate.process_keep_alive_disabled()
+        else:
+            self._node = after
 
     def _received_http10_head(self, event: Union[Request, Response]) -> None:
         if event.headers.chunked:
@@ -395,7 +450,7 @@ class Connection:
         state is then ERROR and every later call raises too.
         """
         their_role = self.their_role
-        state = self._cstate.node.theirs
+        state = self._node.theirs
         if state is SEND_BODY:
             reader = self._body_reader
         elif state is IDLE or state is SEND_RESPONSE:
@@ -412,7 +467,7 @@ class Connection:
             if reader is None:
                 event = self._event_between_messages(state)
                 if type(event) is ConnectionClosed:
-                    self._cstate.process_event(their_role, ConnectionClosed)
+                    self._moved(their_role, ConnectionClosed)
                 return event
             event = reader.read(self._receive_buffer)
             if event is None:
@@ -455,7 +510,7 @@ class Connection:
         payload appears as the very object given (a placeholder with
         ``__len__`` for ``sendfile()``, say), framed as the body needs."""
         our_role = self.our_role
-        state = self._cstate.node.ours
+        state = self._node.ours
         if state is ERROR:
             raise LocalProtocolError("can't send data when our state is ERROR: close the connection")
         try:
@@ -512,7 +567,7 @@ class Connection:
             elif not headers.chunked:
                 headers = with_framing(headers, chunked=True)
         tokens = headers.connection
-        if need_close or not self._cstate.node.keep_alive:
+        if need_close or not self._node.keep_alive:
             if b"close" not in tokens or b"keep-alive" in tokens:
                 headers = with_connection_tokens(headers, add=b"close", drop=b"keep-alive")
         elif self._peer_wants_keep_alive_header and b"close" not in tokens and b"keep-alive" not in tokens:

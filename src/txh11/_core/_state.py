@@ -116,7 +116,7 @@ class ConnectionState:
     def __init__(self, our_role: object = CLIENT) -> None:
         self.node: _Joint = _FRESH[our_role]
         # A shared empty frozenset until the first proposal (then a set).
-        self.pending_switch_proposals: AbstractSet[object] = _NO_PROPOSALS
+        self.pending_switch_proposals: AbstractSet[object] = NO_PROPOSALS
 
     @property
     def states(self) -> "_StatesView":
@@ -186,7 +186,7 @@ class ConnectionState:
             self.node = node.moved(IDLE, IDLE)
 
 
-_NO_PROPOSALS: AbstractSet[object] = frozenset()
+NO_PROPOSALS: AbstractSet[object] = frozenset()
 
 
 class _Joint:
@@ -260,6 +260,7 @@ def _joint(our_role: object, client: object, server: object, keep_alive: bool, n
 
 # Where every connection starts (and a reused one starts again).
 _FRESH: Dict[object, _Joint] = {role: _joint(role, IDLE, IDLE, True, True) for role in (CLIENT, SERVER)}
+fresh_situation = _FRESH.__getitem__
 
 
 class _StatesView(MutableMapping):
