@@ -69,6 +69,11 @@ _CHUNKED_WRITER = ChunkedWriter()
 _HTTP10_WRITER = Http10Writer()
 _HTTP10_READER = Http10Reader()
 
+# Head readers hold only their settings: one per size limit and role serves
+# every connection (a server only reads requests, a client responses).
+_REQUEST_READERS: Dict[int, Any] = {}
+_RESPONSE_READERS: Dict[int, Any] = {}
+
 
 def _keep_alive(event: Union[Request, Response]) -> bool:
     """Whether the sender of this message lets the connection persist."""
@@ -148,10 +153,17 @@ class Connection:
         # Only a user agent may unfold obs-fold (RFC 9112 5.2); servers reject it.
         obs_fold_ok = our_role is CLIENT
         self._obs_fold_ok = obs_fold_ok
-        if our_role is SERVER:
-            self._head_reader: Any = RequestHeadReader(max_incomplete_event_size, obs_fold_ok)
-        else:
-            self._head_reader = ResponseHeadReader(max_incomplete_event_size, obs_fold_ok)
+        readers = _REQUEST_READERS if our_role is SERVER else _RESPONSE_READERS
+        head_reader = readers.get(max_incomplete_event_size)
+        if head_reader is None:
+            if len(readers) >= 64:
+                readers.clear()
+            if our_role is SERVER:
+                head_reader = RequestHeadReader(max_incomplete_event_size, obs_fold_ok)
+            else:
+                head_reader = ResponseHeadReader(max_incomplete_event_size, obs_fold_ok)
+            readers[max_incomplete_event_size] = head_reader
+        self._head_reader: Any = head_reader
         self._body_reader: Any = None
         self._writer: Any = None
         # Made on first use, then reused for every Content-Length body.

@@ -175,7 +175,11 @@ def parse_header_block(block: bytes, obs_fold_ok: bool = False) -> Headers:
 
 
 class _HeadReader:
-    """Shared by request and response head readers: finds a bounded head."""
+    """Shared by request and response head readers: finds a bounded head.
+
+    Holds nothing but its settings, so one reader serves every connection
+    with the same ones.
+    """
 
     __slots__ = ("max_size", "obs_fold_ok")
     too_long_line_status = 431
@@ -250,19 +254,16 @@ def _parse_request_line(line: bytes) -> Tuple[bytes, bytes, bytes]:
 class RequestHeadReader(_HeadReader):
     """Reads a request line and headers into a :class:`Request`.
 
-    Also remembers the last request that arrived alone in one piece, with
-    its bytes: a client that asks for the same thing again (a health check,
-    a poll) sends the very same bytes, and events are immutable, so the same
-    Request serves without parsing.
+    The request that last arrived alone in one piece is remembered in the
+    receive buffer (the connection's own), with its bytes: a client that
+    asks for the same thing again (a health check, a poll) sends the very
+    same bytes, and events are immutable, so the same Request serves without
+    parsing. Never across connections: an application may tell requests
+    apart by identity (events are unhashable, ``id()`` is all it has).
     """
 
-    __slots__ = ("_last_wire", "_last_request")
+    __slots__ = ()
     too_long_line_status = 414
-
-    def __init__(self, max_size: int, obs_fold_ok: bool) -> None:
-        _HeadReader.__init__(self, max_size, obs_fold_ok)
-        self._last_wire = b""
-        self._last_request: Optional[Request] = None
 
     def _check_start(self, prefix: bytes) -> None:
         method = prefix.split(b" ", 1)[0]
@@ -271,10 +272,10 @@ class RequestHeadReader(_HeadReader):
 
     def read(self, buf: ReceiveBuffer) -> Optional[Request]:
         whole = buf.whole
-        if whole is not None and whole == self._last_wire:
+        if whole is not None and whole == buf.memo_bytes:
             buf.whole = None
             buf.searched = 0
-            return self._last_request
+            return buf.memo_event
         head = self._take_head(buf)
         if head is None:
             return None
@@ -282,8 +283,8 @@ class RequestHeadReader(_HeadReader):
         parts = _request_line_cache.get(line) or _parse_request_line(line)
         request = parsed_request(parts[0], parts[1], parse_header_block(block, self.obs_fold_ok), parts[2])
         if whole is not None and buf.whole is None and not buf.data:
-            self._last_wire = whole
-            self._last_request = request
+            buf.memo_bytes = whole
+            buf.memo_event = request
         return request
 
 

@@ -10,7 +10,7 @@ A ``bytes`` object that arrives while the buffer is empty is kept as it is
 takes all of it hands the very same object on: no copy at all.
 """
 
-from typing import Optional
+from typing import Any, Optional
 
 __all__ = ["ReceiveBuffer"]
 
@@ -24,13 +24,17 @@ class ReceiveBuffer:
     never both in use (``whole`` is set only while ``data`` is empty).
     """
 
-    __slots__ = ("data", "whole", "searched")
+    __slots__ = ("data", "whole", "searched", "memo_bytes", "memo_event")
 
     def __init__(self) -> None:
         self.data = bytearray()
         self.whole: Optional[bytes] = None
         # How far a pending search for a terminator has already looked.
         self.searched = 0
+        # A message that arrived alone in one piece, and the event a reader
+        # made of it (for the reader to reuse when the same bytes come again).
+        self.memo_bytes = b""
+        self.memo_event: Any = None
 
     def add(self, data: bytes) -> None:
         if self.whole is None and not self.data and type(data) is bytes:
