@@ -813,10 +813,27 @@ class HTTP11ServerFactory(Factory):
             if not hasattr(self.protocol, name):
                 raise TypeError(f"unknown setting {name!r}")
         self.settings = settings
+        self._configured: Any = (None, None)  # (key, class) of _protocolClass
 
     def buildProtocol(self, addr: Any) -> HTTP11ServerProtocol:
-        p = self.protocol(self.handler, self.reactor)
+        p = self._protocolClass()(self.handler, self.reactor)
         p.factory = self
-        for name, value in self.settings.items():
-            setattr(p, name, value)
         return p
+
+    def _protocolClass(self) -> type:
+        """
+        ``protocol`` with the settings as class attributes, made once (and
+        again if ``protocol`` or ``settings`` change).  Set on each instance
+        instead, they would be more per-connection attributes, and past 29
+        of them CPython 3.11 keeps an instance's attributes in a dict of its
+        own, where every read is slower.
+        """
+        cls = self.protocol
+        settings = self.settings
+        if not settings:
+            return cls
+        key = (cls, tuple(settings.items()))
+        if self._configured[0] != key:
+            namespace = dict(settings, __module__=cls.__module__, __qualname__=cls.__qualname__)
+            self._configured = (key, type(cls.__name__, (cls,), namespace))
+        return self._configured[1]
