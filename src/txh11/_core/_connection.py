@@ -84,27 +84,6 @@ def _keep_alive(event: Union[Request, Response]) -> bool:
     return b"close" not in tokens
 
 
-def _body_framing(request_method: Optional[bytes], event: Union[Request, Response]) -> Tuple[str, int]:
-    """How the body of ``event`` is delimited: ("cl", n), ("chunked", 0) or ("http10", 0)."""
-    if type(event) is Response:
-        status = event.status_code
-        if (
-            status == 204
-            or status == 304
-            or request_method == b"HEAD"
-            or (request_method == b"CONNECT" and 200 <= status < 300)
-        ):
-            return ("cl", 0)
-    headers = event.headers
-    if headers.chunked:
-        return ("chunked", 0)
-    if headers.content_length is not None:
-        return ("cl", headers.content_length)
-    if type(event) is Request:
-        return ("cl", 0)
-    return ("http10", 0)
-
-
 class _LiveState(ConnectionState):
     """A connection's own situation and proposals seen as a ConnectionState."""
 
@@ -565,10 +544,12 @@ class Connection:
         headers = response.headers
         method = self._request_method
         need_close = False
-        # A HEAD response carries the headers a GET would have had.
-        if (
-            headers.content_length is None
-            and _body_framing(b"GET" if method == b"HEAD" else method, response)[0] != "cl"
+        # Unless its status (or a successful CONNECT) says there is no body,
+        # a response without Content-Length is chunked or close-delimited;
+        # a HEAD response carries the headers a GET would have had.
+        status = response.status_code
+        if headers.content_length is None and not (
+            status == 204 or status == 304 or (method == b"CONNECT" and 200 <= status < 300)
         ):
             version = self.their_http_version
             if version is None or version < b"1.1":

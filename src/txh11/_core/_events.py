@@ -6,6 +6,7 @@ through the ``parsed_*`` functions, which skip the checks it has already made.
 """
 
 from http import HTTPStatus
+from types import FunctionType
 from typing import Any, ClassVar, Dict, Tuple
 
 from ._abnf import http_version_re, method_re, reason_re, target_re
@@ -88,9 +89,9 @@ class Request(Event):
     headers: Headers
     http_version: bytes
 
-    def __init__(
-        self, *, method: Any, target: Any, headers: Any, http_version: Any = b"1.1"
-    ) -> None:
+    def __new__(
+        cls, *, method: Any, target: Any, headers: Any, http_version: Any = b"1.1"
+    ) -> "Request":
         method = bytesify(method)
         if method_re.fullmatch(method) is None:
             raise LocalProtocolError(f"illegal method {method!r}: must be a token such as b'GET'")
@@ -103,19 +104,16 @@ class Request(Event):
         http_version = _version(http_version)
         if headers.host_count != 1:
             _check_host(headers, http_version)
-        _set_method(self, method)
-        _set_target(self, target)
-        _set_request_headers(self, headers)
-        _set_request_version(self, http_version)
+        self = _RequestBuilder()
+        self.method = method
+        self.target = target
+        self.headers = headers
+        self.http_version = http_version
+        self.__class__ = Request
+        return self  # type: ignore[no-any-return]
 
 
 
-# The events made for every message set their slots through the slot
-# descriptors, which skips the attribute lookup object.__setattr__ does.
-_set_method = Request.method.__set__  # type: ignore[attr-defined,misc]
-_set_target = Request.target.__set__  # type: ignore[attr-defined,misc]
-_set_request_headers = Request.headers.__set__  # type: ignore[attr-defined,misc]
-_set_request_version = Request.http_version.__set__  # type: ignore[attr-defined,misc]
 
 
 def _check_host(headers: Headers, http_version: bytes) -> None:
@@ -134,6 +132,55 @@ def _check_host(headers: Headers, http_version: bytes) -> None:
 STANDARD_REASONS: Dict[int, bytes] = {s.value: s.phrase.encode("ascii") for s in HTTPStatus}
 
 
+# The constructor of both response classes (their __new__, not on their
+# shared base: the builder below derives from that base and must keep
+# object's own constructor).
+def _new_response(
+    cls: Any,
+    *,
+    status_code: Any,
+    headers: Any = (),
+    http_version: Any = b"1.1",
+    reason: Any = b"",
+) -> Any:
+    if type(status_code) is not int:
+        if isinstance(status_code, int):
+            status_code = int(status_code)
+        else:
+            try:
+                status_code = int(bytesify(status_code))
+            except ValueError:
+                raise LocalProtocolError(f"status_code {status_code!r} is not an integer") from None
+    low, high = cls._range
+    if not low <= status_code <= high:
+        raise LocalProtocolError(
+            f"{cls.__name__} status_code must be in {low}..{high}, not {status_code}"
+        )
+    if reason != b"" and (type(reason) is not bytes or reason != STANDARD_REASONS.get(status_code)):
+        reason = bytesify(reason)
+        if reason_re.fullmatch(reason) is None:
+            raise LocalProtocolError(f"illegal reason phrase {reason!r}")
+    self = _ResponseBuilder()
+    self.status_code = status_code
+    self.headers = normalize_and_validate(headers)
+    self.http_version = b"1.1" if http_version == b"1.1" else _version(http_version)
+    self.reason = reason
+    self.__class__ = cls
+    return self
+
+
+def _constructor(function: Any, cls_name: str) -> Any:
+    """A copy of ``function`` to serve as the ``__new__`` of ``cls_name``
+    (so that a call with wrong arguments says whose constructor it was)."""
+    qualname = f"{cls_name}.__new__"
+    code = function.__code__.replace(co_name="__new__", co_qualname=qualname)
+    copy = FunctionType(code, function.__globals__, "__new__", function.__defaults__)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__qualname__ = qualname
+    copy.__doc__ = function.__doc__
+    return copy
+
+
 class _ResponseBase(Event):
     __slots__ = ("status_code", "headers", "http_version", "reason")
     _fields = __slots__
@@ -144,43 +191,6 @@ class _ResponseBase(Event):
     http_version: bytes
     reason: bytes
 
-    def __init__(
-        self,
-        *,
-        status_code: Any,
-        headers: Any = (),
-        http_version: Any = b"1.1",
-        reason: Any = b"",
-    ) -> None:
-        if type(status_code) is not int:
-            if isinstance(status_code, int):
-                status_code = int(status_code)
-            else:
-                try:
-                    status_code = int(bytesify(status_code))
-                except ValueError:
-                    raise LocalProtocolError(f"status_code {status_code!r} is not an integer") from None
-        low, high = self._range
-        if not low <= status_code <= high:
-            raise LocalProtocolError(
-                f"{type(self).__name__} status_code must be in {low}..{high}, not {status_code}"
-            )
-        if reason != b"" and (type(reason) is not bytes or reason != STANDARD_REASONS.get(status_code)):
-            reason = bytesify(reason)
-            if reason_re.fullmatch(reason) is None:
-                raise LocalProtocolError(f"illegal reason phrase {reason!r}")
-        _set_status_code(self, status_code)
-        _set_response_headers(self, normalize_and_validate(headers))
-        _set_response_version(self, b"1.1" if http_version == b"1.1" else _version(http_version))
-        _set_reason(self, reason)
-
-
-
-_set_status_code = _ResponseBase.status_code.__set__  # type: ignore[attr-defined,misc]
-_set_response_headers = _ResponseBase.headers.__set__  # type: ignore[attr-defined,misc]
-_set_response_version = _ResponseBase.http_version.__set__  # type: ignore[attr-defined,misc]
-_set_reason = _ResponseBase.reason.__set__  # type: ignore[attr-defined,misc]
-
 
 class InformationalResponse(_ResponseBase):
     """A 1xx interim response, e.g. ``100 Continue`` or ``101 Switching Protocols``."""
@@ -188,6 +198,7 @@ class InformationalResponse(_ResponseBase):
     __slots__ = ()
     _range = (100, 199)
     _final = True
+    __new__ = _constructor(_new_response, "InformationalResponse")  # type: ignore[assignment]
 
 
 class Response(_ResponseBase):
@@ -196,6 +207,7 @@ class Response(_ResponseBase):
     __slots__ = ()
     _range = (200, 999)
     _final = True
+    __new__ = _constructor(_new_response, "Response")  # type: ignore[assignment]
 
 
 class Data(Event):
@@ -215,16 +227,16 @@ class Data(Event):
     chunk_start: bool
     chunk_end: bool
 
-    def __init__(self, *, data: Any, chunk_start: bool = False, chunk_end: bool = False) -> None:
-        _set_data(self, data)
-        _set_chunk_start(self, chunk_start)
-        _set_chunk_end(self, chunk_end)
+    def __new__(cls, *, data: Any, chunk_start: bool = False, chunk_end: bool = False) -> "Data":
+        self = _DataBuilder()
+        self.data = data
+        self.chunk_start = chunk_start
+        self.chunk_end = chunk_end
+        self.__class__ = Data
+        return self  # type: ignore[no-any-return]
 
 
 
-_set_data = Data.data.__set__  # type: ignore[attr-defined,misc]
-_set_chunk_start = Data.chunk_start.__set__  # type: ignore[attr-defined,misc]
-_set_chunk_end = Data.chunk_end.__set__  # type: ignore[attr-defined,misc]
 
 
 class EndOfMessage(Event):
@@ -251,10 +263,12 @@ class ConnectionClosed(Event):
     _final = True
 
 
-# Events made from parts already checked (by the parser, or an edit of an
-# event) are filled in as a mutable twin of their class, with plain attribute
-# stores, and then become that class: far cheaper than storing into the
-# immutable class through its slot descriptors.
+# Events are filled in as a mutable twin of their class ("builder"), with
+# plain attribute stores, and then become that class: far cheaper than
+# storing into the immutable class through its slot descriptors. The
+# constructors (__new__, so that the object made is the builder's) check
+# what they are given first; the parsed_* functions take parts already
+# checked (by the parser, or an edit of an event).
 
 
 def _builder(cls: type) -> Any:
