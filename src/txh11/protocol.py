@@ -394,7 +394,6 @@ class HTTP11Protocol(Protocol):
     # _stopped, the one flag the per-request paths read.
     _readError: Optional[BaseException] = None
     _closing = False
-    _eofDelivered = False
     _switched = False
 
     def __init__(self, reactor: Optional[IReactorTime] = None) -> None:
@@ -644,7 +643,7 @@ class HTTP11Protocol(Protocol):
                         )
                     elif t is _ConnectionClosed:
                         # the core would repeat it forever; nothing is read after it
-                        self._eofDelivered = self._stopped = True
+                        self._stopped = True
                         self._readTimeout = None
                 # self._dispatch(self.eventReceived, event), inlined: the
                 # one call made for every event
@@ -834,7 +833,8 @@ class HTTP11Protocol(Protocol):
 
     def _cancelTimers(self) -> None:
         self._readTimeout = None
-        self._closeDeadline = _NEVER
+        if self._closeDeadline != _NEVER:
+            self._closeDeadline = _NEVER
         if self._timerCall is not None:
             self._timerCall.cancel()
             self._timerCall = None

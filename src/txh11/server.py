@@ -780,8 +780,9 @@ class HTTP11ServerProtocol(HTTP11Protocol):
             self._rawTarget.dataReceived(data)
 
     def connectionClosed(self, reason: Failure) -> None:
-        target, self._rawTarget = self._rawTarget, None
+        target = self._rawTarget
         if target is not None:
+            self._rawTarget = None
             target.connectionLost(reason)
         request, self._current = self._current, None
         if request is not None and request._response != _DONE:
