@@ -188,9 +188,6 @@ class WebChannel:
         #: (peer, host, transport) for txh11.webrequest.Request, from the
         #: first request on (none of them changes during a connection)
         self._requestFacts: Optional[tuple[Any, Any, Any]] = None
-        self._clock: Any = None
-        self._dateSecond = -1
-        self._date = b""
         # request.connectionLost must not run while the request is inside
         # one of its methods that calls us (it clears request.channel under
         # its feet): then it runs on the next reactor turn
@@ -227,24 +224,11 @@ class WebChannel:
     def loseConnection(self) -> None:
         self.protocol.loseConnection()
 
-    def responseDate(self) -> bytes:
-        """The ``Date`` header value for a response sent now (the server's
-        per-second cache, on the protocol's clock)."""
-        clock = self._clock
-        if clock is None:
-            clock = self._clock = self.protocol.clock
-        now = int(clock.seconds())
-        if now != self._dateSecond:
-            self._dateSecond = now
-            self._date = self.protocol._date()
-        return self._date
-
     # -- IRequestHandler -------------------------------------------------
 
     def requestReceived(self, sreq: Any) -> Any:
         if self._requestFacts is None:
             self._requestFacts = (self.getPeer(), self.getHost(), self.protocol.transport)
-            self._clock = self.protocol.clock
         if self._nonQueued:
             request = self.requestFactory(self)
         else:
@@ -361,9 +345,9 @@ class WebChannel:
             items = list(headers)
         self._writeHead(int(code), reason, items)
 
-    def _writeHead(self, code: int, reason: bytes, items: list[Any]) -> None:
+    def _writeHead(self, code: int, reason: bytes, items: list[Any], data: bytes = b"") -> None:
         """writeHeaders with the status as a number and the headers as a
-        list of pairs (the core copies it)."""
+        list of pairs (the core copies it), then write(data)."""
         request = self._request
         if self._dead or request is None:
             return
@@ -373,7 +357,10 @@ class WebChannel:
             request.chunked = 0
         self._calls += 1
         try:
-            self._sreq.send(h11.Response(status_code=code, headers=items, reason=reason))
+            sreq = self._sreq
+            sreq.send(h11.Response(status_code=code, headers=items, reason=reason))
+            if data:
+                sreq.write(data)  # nothing once the exchange is abandoned
         except h11.LocalProtocolError:
             self._fail(request, Failure())
         finally:
@@ -407,7 +394,11 @@ class WebChannel:
                 return
             finally:
                 self._calls -= 1
-        self._done(request)
+        # what _done does
+        self._request = None
+        self._sreq = None
+        self._staticProducer = None
+        self._pending = False
 
     def registerProducer(self, producer: Any, streaming: bool) -> None:
         request = self._request

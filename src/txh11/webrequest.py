@@ -69,35 +69,6 @@ def _rawHeadersUsable() -> bool:
 
 _RAW = _rawHeadersUsable()
 
-
-def _blankHeadersUsable() -> bool:
-    """
-    Whether a ``Headers`` made without calling its ``__init__`` (``__new__``
-    and an empty ``_rawHeaders``) is a working empty ``Headers``: one call
-    less for every request.
-    """
-    if not _RAW:
-        return False
-    try:
-        probe = Headers.__new__(Headers)
-        probe._rawHeaders = {}
-        probe.setRawHeaders(b"x-txh11-a", [b"1"])
-        probe.addRawHeader(b"x-txh11-a", b"2")
-        copy = probe.copy()
-        probe.removeHeader(b"x-txh11-a")
-        return (
-            copy.getRawHeaders(b"x-txh11-a") == [b"1", b"2"]
-            and not probe.hasHeader(b"x-txh11-a")
-            and list(probe.getAllRawHeaders()) == []
-            and probe == Headers()
-            and repr(probe) == repr(Headers())
-        )
-    except Exception:
-        return False
-
-
-_BLANK_HEADERS = _blankHeadersUsable()
-
 #: a header name as given to setHeader -> the key Twisted's Headers files
 #: it under (only names Twisted accepted; empty if _RAW is false)
 _keys: dict[Union[bytes, str], bytes] = {}
@@ -267,12 +238,7 @@ class Request(server.Request):
             self.transport = channel.transport
         else:
             self.client, self.host, self.transport = facts
-        if _BLANK_HEADERS:
-            headers = Headers.__new__(Headers)
-            headers._rawHeaders = {}
-            self.responseHeaders = headers
-        else:
-            self.responseHeaders = Headers()
+        self.responseHeaders = Headers()
         self.cookies = []
         self.queued = queued
         # State that twisted.web's Request leaves to class attributes until
@@ -368,10 +334,8 @@ class Request(server.Request):
         self.site = site = channel.site
         if self._fields is None:  # not from a txh11 WebChannel
             date = datetimeToString()
-        elif int(channel._clock.seconds()) == channel._dateSecond:
-            date = channel._date  # (what responseDate() gives, without the call)
-        else:
-            date = channel.responseDate()
+        else:  # the server's per-second cache, on its clock
+            date = channel.protocol._date()
         headers = self.responseHeaders
         if _RAW and type(headers) is Headers:
             raw = headers._rawHeaders
@@ -476,19 +440,26 @@ class Request(server.Request):
         if self.cookies:
             headers.setRawHeaders(b"Set-Cookie", self.cookies)
         items = [(name, value) for name, values in raw.items() for value in values]
-        if self._fields is None:
-            self.channel.writeHeaders(version, b"%d" % code, self.code_message, items)
-        else:  # a txh11 WebChannel: the status as a number
-            self.channel._writeHead(code, self.code_message, items)
+        channel: Any = self.channel
+        if self._fields is not None:
+            # a txh11 WebChannel: the status as a number, and the data along
+            if bodiless:
+                channel._writeHead(code, self.code_message, items)
+                self.write = _ignore  # type: ignore[method-assign]
+                return
+            self.sentLength = self.sentLength + len(data)
+            channel._writeHead(code, self.code_message, items, data)
+            return
+        channel.writeHeaders(version, b"%d" % code, self.code_message, items)
         if bodiless:
             self.write = _ignore  # type: ignore[method-assign]
             return
         self.sentLength = self.sentLength + len(data)
         if data:
             if self.chunked:
-                self.channel.writeSequence(toChunk(data))
+                channel.writeSequence(toChunk(data))
             else:
-                self.channel.write(data)
+                channel.write(data)
 
     def finish(self) -> None:
         if (

@@ -390,7 +390,6 @@ class SameAsTwistedTests(SynchronousTestCase):
         """Where Headers' storage is not as expected, everything goes
         through its public methods, with the same outcome."""
         self.patch(webrequest, "_RAW", False)
-        self.patch(webrequest, "_BLANK_HEADERS", False)
         self.patch(webrequest, "_keys", {})
         self.compare(Request)
 
@@ -568,7 +567,6 @@ class LazyAttributeTests(SynchronousTestCase):
         worked on directly (the fallback is tested with the same exchanges
         above)."""
         self.assertTrue(webrequest._RAW)
-        self.assertTrue(webrequest._BLANK_HEADERS)
 
     def test_parse_post_form_submission_setting(self):
         head = (
