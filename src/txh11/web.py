@@ -534,6 +534,35 @@ class WebProtocol(HTTP11ServerProtocol):
             self.loseConnection()
 
 
+#: (protocol class, settings) -> its subclass with the settings as class attributes
+_configuredClasses: dict[tuple[Any, ...], type] = {}
+_CONFIGURED_LIMIT = 64
+
+
+def _configured(cls: type, settings: dict[str, Any]) -> type:
+    """
+    ``cls`` with ``settings`` as class attributes.  Set on each connection
+    instead, they would be that many more instance attributes, and past 29
+    of them CPython 3.11 keeps an instance's attributes in a dict of its own
+    (a WebProtocol has 27 without settings), where every access is slower.
+    """
+    if not settings:
+        return cls
+    key = (cls, *sorted(settings.items()))
+    try:
+        return _configuredClasses[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable setting value: one class per call
+        key = ()
+    configured = type(
+        cls.__name__, (cls,), dict(settings, __module__=cls.__module__, __qualname__=cls.__qualname__)
+    )
+    if key and len(_configuredClasses) < _CONFIGURED_LIMIT:
+        _configuredClasses[key] = configured
+    return configured
+
+
 @implementer(IProtocolNegotiationFactory)
 class Site(server.Site):
     """
@@ -575,10 +604,8 @@ class Site(server.Site):
             self.contentMemoryThreshold = contentMemoryThreshold
 
     def buildProtocol(self, addr: Any) -> WebProtocol:
-        p = self.protocol(self, self.reactor)
+        p = _configured(self.protocol, self.protocolSettings)(self, self.reactor)
         p.factory = self
-        for name, value in self.protocolSettings.items():
-            setattr(p, name, value)
         return p
 
     def acceptableProtocols(self) -> list[bytes]:

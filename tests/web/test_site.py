@@ -17,6 +17,8 @@ from twisted.internet.interfaces import (
     IPushProducer,
     ISSLTransport,
 )
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.web import server
@@ -447,6 +449,29 @@ class BasicTests(SynchronousTestCase):
         site = Site(Resource())
         self.assertEqual(site.buildProtocol(None).idleTimeout, WebProtocol.idleTimeout)
         self.assertRaises(TypeError, Site, Resource(), bogusSetting=1)
+
+    def test_settings_are_class_attributes(self):
+        """Settings do not add attributes to every connection (past 29,
+        CPython 3.11 gives an instance a dict of its own)."""
+        settings = dict(
+            idleTimeout=5, headerTimeout=3, bodyTimeout=4, lingerTimeout=1,
+            closeTimeout=2, maxBodySize=10, maxIncompleteEventSize=4096,
+            maxDiscardSize=100, coalesceLimit=1000,
+        )
+        site = Site(Recorder(), reactor=Clock(), **settings)
+        p1, p2 = site.buildProtocol(None), site.buildProtocol(None)
+        self.assertIs(type(p1), type(p2))
+        self.assertIsInstance(p1, WebProtocol)
+        self.assertEqual(type(p1).__name__, "WebProtocol")
+        for name, value in settings.items():
+            self.assertEqual(getattr(p1, name), value)
+            self.assertNotIn(name, vars(p1))
+        p1.makeConnection(StringTransport())
+        p1.dataReceived(get(b"/"))
+        self.assertLessEqual(len(vars(p1)), 29)
+        site.protocolSettings["idleTimeout"] = 6
+        self.assertEqual(site.buildProtocol(None).idleTimeout, 6)
+        self.assertIs(type(Site(Resource()).buildProtocol(None)), WebProtocol)
 
     def test_idle_timeout_from_site(self):
         proto, transport, clock, site = serve(Recorder(), idleTimeout=5)
