@@ -217,6 +217,9 @@ class Request(server.Request):
 
     #: the core's headers of the received head (set by the channel)
     _fields: Any = None
+    #: set by the channel for a request without a body: content is then
+    #: made when first read
+    _lazyContent = False
     content = _LazyContent()  # type: ignore[assignment]
     _parsePOSTFormSubmission: Optional[bool] = None  # type: ignore[assignment]
 
@@ -249,9 +252,6 @@ class Request(server.Request):
         self.finished = 0
         self._disconnected = False
         self._encoder = None
-        # the channel makes it True for a request without a body, whose
-        # content is then made when first read
-        self._lazyContent = False
         if parsePOSTFormSubmission is not None:
             self._parsePOSTFormSubmission = parsePOSTFormSubmission
         components.Componentized.__init__(self)

@@ -13,7 +13,8 @@ from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.web import server, static
-from twisted.web.http_headers import Headers
+from twisted.internet.error import ConnectionDone
+from twisted.web.http_headers import Headers, InvalidHeaderName
 from twisted.web.iweb import IRequest
 from twisted.web.resource import EncodingResourceWrapper, NoResource, Resource
 from twisted.web.server import NOT_DONE_YET, GzipEncoderFactory
@@ -548,6 +549,32 @@ class LazyAttributeTests(SynchronousTestCase):
             self.assertIsNone(request.content)
             self.assertEqual(asked, [0] if read else [])
         self.assertEqual(reader.contents, [b""])
+
+    def test_connection_lost_before_the_answer(self):
+        """A request without a body whose connection goes away: its
+        notifyFinish fails, as twisted.web's, and nothing else breaks."""
+        for factory in (Request, server.Request):
+            rec = Recorder(NOT_DONE_YET)
+            proto, transport, clock, site = serve(rec, requestFactory=factory)
+            proto.dataReceived(get(b"/"))
+            (request,) = rec.requests
+            failures: list[Any] = []
+            request.notifyFinish().addErrback(failures.append)
+            proto.connectionLost(Failure(ConnectionDone()))
+            clock.advance(0)
+            self.assertEqual(len(failures), 1, factory)
+            self.assertTrue(request._disconnected)
+            self.assertRaises(RuntimeError, request.finish)
+
+    def test_invalid_header_name_raises_as_twisteds(self):
+        rec = Recorder(NOT_DONE_YET)
+        proto, transport, clock, site = serve(rec)
+        proto.dataReceived(get(b"/"))
+        (request,) = rec.requests
+        self.assertRaises(InvalidHeaderName, request.setHeader, b"bad name", b"v")
+        self.assertRaises(InvalidHeaderName, request.setHeader, "bad\x00name", b"v")
+        self.assertRaises(AttributeError, request.setHeader, b"x-int", 5)
+        self.assertNotIn(b"bad name", webrequest._keys)
 
     def test_got_length_override_is_called(self):
         lengths = []
