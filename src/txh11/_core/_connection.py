@@ -199,7 +199,7 @@ class Connection:
         buf = self._receive_buffer
         whole = buf.whole
         if whole is not None:
-            return (whole, self._receive_buffer_closed)
+            return (whole[buf.start :] if buf.start else whole, self._receive_buffer_closed)
         return (bytes(buf.data) if buf.data else b"", self._receive_buffer_closed)
 
     def start_next_cycle(self) -> None:

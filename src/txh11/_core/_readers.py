@@ -272,16 +272,20 @@ class RequestHeadReader(_HeadReader):
 
     def read(self, buf: ReceiveBuffer) -> Optional[Request]:
         whole = buf.whole
-        if whole is not None and whole == buf.memo_bytes:
-            buf.whole = None
-            buf.searched = 0
-            return buf.memo_event
+        if whole is not None:
+            if buf.start:
+                whole = None  # not the first message in these bytes
+            elif whole == buf.memo_bytes:
+                buf.whole = None
+                buf.searched = 0
+                return buf.memo_event
         head = self._take_head(buf)
         if head is None:
             return None
         line, _, block = head.partition(b"\r\n")
         parts = _request_line_cache.get(line) or _parse_request_line(line)
         request = parsed_request(parts[0], parts[1], parse_header_block(block, self.obs_fold_ok), parts[2])
+        # All these bytes, from their first, were this one request.
         if whole is not None and buf.whole is None and not buf.data:
             buf.memo_bytes = whole
             buf.memo_event = request
@@ -370,17 +374,25 @@ class ChunkedReader:
         if self.remaining == 0:
             if self.in_trailers:
                 return self._trailers(buf)
-            data = buf.raw()
-            # At a chunk boundary: [CRLF after the previous chunk] chunk-size line.
-            pos = 0
+            # At a chunk boundary: [CRLF after the previous chunk] chunk-size
+            # line, looked for where the buffered bytes are (no copy).
+            data: "bytes | bytearray"
+            whole = buf.whole
+            if whole is None:
+                data = buf.data
+                base = 0
+            else:
+                data = whole
+                base = buf.start
+            pos = base
             if self.need_crlf:
-                if len(data) < 2:
-                    if data and data[0] != 13:
+                if len(data) - pos < 2:
+                    if len(data) > pos and data[pos] != 13:
                         raise RemoteProtocolError("chunk data not followed by CRLF")
                     return None
-                if data[0] != 13 or data[1] != 10:
+                if data[pos] != 13 or data[pos + 1] != 10:
                     raise RemoteProtocolError("chunk data not followed by CRLF")
-                pos = 2
+                pos += 2
             idx = data.find(b"\r\n", pos)
             if idx < 0:
                 if len(data) - pos > self.max_size:
@@ -395,8 +407,7 @@ class ChunkedReader:
                     f"malformed chunk header {line!r}: expected hex size and optional extensions"
                 )
             size = int(m.group(1), 16)
-            del data[: idx + 2]
-            buf.searched = 0
+            buf.discard(idx + 2 - base)
             self.need_crlf = False
             if size == 0:
                 self.in_trailers = True

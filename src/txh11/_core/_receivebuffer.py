@@ -6,8 +6,11 @@ Deleting from the front of a ``bytearray`` is cheap in CPython, so consumed
 bytes are dropped eagerly.
 
 A ``bytes`` object that arrives while the buffer is empty is kept as it is
-(``_whole``) until something needs to look inside it, so a body read that
-takes all of it hands the very same object on: no copy at all.
+(``whole``), with an offset (``start``) that advances as its front is
+consumed: a head, a chunk header or part of a body taken from it costs a
+slice of what is taken and nothing for the rest, and a body read that takes
+all of it hands the very same object on: no copy at all. Only when more
+bytes arrive before it is used up does the rest move into a ``bytearray``.
 """
 
 from typing import Any, Optional
@@ -20,16 +23,19 @@ class ReceiveBuffer:
 
     The slots are read directly by the readers in this package (a method
     call or a dunder on every event would cost more than the work itself):
-    the content is ``whole`` if that is not None, else ``data``; the two are
-    never both in use (``whole`` is set only while ``data`` is empty).
+    the content is ``whole[start:]`` if ``whole`` is not None (never empty
+    then), else ``data``; the two are never both in use (``whole`` is set
+    only while ``data`` is empty).
     """
 
-    __slots__ = ("data", "whole", "searched", "memo_bytes", "memo_event")
+    __slots__ = ("data", "whole", "start", "searched", "memo_bytes", "memo_event")
 
     def __init__(self) -> None:
         self.data = bytearray()
         self.whole: Optional[bytes] = None
-        # How far a pending search for a terminator has already looked.
+        self.start = 0
+        # How far (from the start of the content) a pending search for a
+        # terminator has already looked.
         self.searched = 0
         # A message that arrived alone in one piece, and the event a reader
         # made of it (for the reader to reuse when the same bytes come again).
@@ -39,6 +45,7 @@ class ReceiveBuffer:
     def add(self, data: bytes) -> None:
         if self.whole is None and not self.data and type(data) is bytes:
             self.whole = data
+            self.start = 0
         else:
             buf = self.raw()
             buf += data
@@ -47,53 +54,80 @@ class ReceiveBuffer:
         """The buffered bytes as a bytearray that readers may inspect and trim."""
         whole = self.whole
         if whole is not None:
-            self.data += whole
+            start = self.start
+            self.data += memoryview(whole)[start:] if start else whole
             self.whole = None
+            self.start = 0
         return self.data
 
     def __len__(self) -> int:
         whole = self.whole
-        return len(self.data) if whole is None else len(whole)
+        return len(self.data) if whole is None else len(whole) - self.start
 
     def __bool__(self) -> bool:
         return self.whole is not None or bool(self.data)
 
     def __bytes__(self) -> bytes:
         whole = self.whole
-        return bytes(self.data) if whole is None else whole
+        if whole is None:
+            return bytes(self.data)
+        start = self.start
+        return whole[start:] if start else whole
 
     def peek(self, n: int) -> bytes:
         whole = self.whole
-        return bytes(self.data[:n]) if whole is None else whole[:n]
+        if whole is None:
+            return bytes(self.data[:n])
+        start = self.start
+        return whole[start : start + n]
 
     def startswith(self, prefix: bytes) -> bool:
         whole = self.whole
-        return self.data.startswith(prefix) if whole is None else whole.startswith(prefix)
+        if whole is None:
+            return self.data.startswith(prefix)
+        return whole.startswith(prefix, self.start)
 
     def find(self, needle: bytes, start: int = 0) -> int:
         whole = self.whole
-        return self.data.find(needle, start) if whole is None else whole.find(needle, start)
+        if whole is None:
+            return self.data.find(needle, start)
+        base = self.start
+        idx = whole.find(needle, base + start)
+        return idx - base if idx >= 0 else idx
 
     def discard(self, n: int) -> None:
-        del self.raw()[:n]
+        """Drop ``n`` bytes (at most all there are) from the front."""
         self.searched = 0
+        whole = self.whole
+        if whole is None:
+            del self.data[:n]
+            return
+        start = self.start + n
+        if start < len(whole):
+            self.start = start
+        else:
+            self.whole = None
+            self.start = 0
 
     def take(self, n: int) -> bytes:
         """Remove and return up to ``n`` bytes from the front."""
         self.searched = 0
         whole = self.whole
         if whole is not None:
+            start = self.start
+            end = start + n
+            if end < len(whole):
+                self.start = end
+                return whole[start:end]
             self.whole = None
-            if n >= len(whole):
-                return whole
-            self.data += memoryview(whole)[n:]
-            return whole[:n]
+            self.start = 0
+            return whole[start:] if start else whole
         data = self.data
         if n >= len(data):
             out = bytes(data)
             data.clear()
         else:
-            out = bytes(data[:n])
+            out = bytes(memoryview(data)[:n])
             del data[:n]
         return out
 
@@ -108,21 +142,31 @@ class ReceiveBuffer:
         arrived yet.
         """
         whole = self.whole
-        data: "bytes | bytearray" = self.data if whole is None else whole
+        if whole is None:
+            data = self.data
+            start = self.searched - len(terminator) + 1
+            idx = data.find(terminator, start if start > 0 else 0)
+            if idx < 0:
+                self.searched = len(data)
+                return None
+            self.searched = 0
+            out = bytes(data[: idx + keep])
+            del data[: idx + len(terminator)]
+            return out
+        base = self.start
         start = self.searched - len(terminator) + 1
-        idx = data.find(terminator, start if start > 0 else 0)
+        idx = whole.find(terminator, base + start if start > 0 else base)
         if idx < 0:
-            self.searched = len(data)
+            self.searched = len(whole) - base
             return None
-        end = idx + len(terminator)
         self.searched = 0
-        if whole is not None:
-            # Slices of bytes: no bytearray round trip for a message that came whole.
-            self.whole = whole[end:] if end < len(whole) else None
-            return whole[: idx + keep]
-        out = bytes(self.data[: idx + keep])
-        del self.data[:end]
-        return out
+        end = idx + len(terminator)
+        if end < len(whole):
+            self.start = end
+        else:
+            self.whole = None
+            self.start = 0
+        return whole[base : idx + keep]
 
     def take_head(self) -> Optional[bytes]:
         """Remove and return a message head: the lines up to and including
@@ -133,21 +177,37 @@ class ReceiveBuffer:
         ended yet (empty lines before it are left for the caller to drop).
         """
         whole = self.whole
-        data: "bytes | bytearray" = self.data if whole is None else whole
+        if whole is None:
+            data = self.data
+            start = self.searched - 3
+            idx = data.find(b"\r\n\r\n", start if start > 0 else 0)
+            if idx < 0:
+                self.searched = len(data)
+                return None
+            if data[0] == 13 and data[1] == 10:  # empty lines first
+                return self._take_head_after_empty_lines()
+            self.searched = 0
+            out = bytes(data[: idx + 2])
+            del data[: idx + 4]
+            return out
+        base = self.start
         start = self.searched - 3
-        idx = data.find(b"\r\n\r\n", start if start > 0 else 0)
+        idx = whole.find(b"\r\n\r\n", base + start if start > 0 else base)
         if idx < 0:
-            self.searched = len(data)
+            self.searched = len(whole) - base
             return None
-        if data[0] == 13 and data[1] == 10:  # empty lines first
-            while self.startswith(b"\r\n"):
-                self.discard(2)
-            return self.take_head()
+        if whole[base] == 13 and whole[base + 1] == 10:
+            return self._take_head_after_empty_lines()
         self.searched = 0
         end = idx + 4
-        if whole is not None:
-            self.whole = whole[end:] if end < len(whole) else None
-            return whole[: idx + 2]
-        out = bytes(self.data[: idx + 2])
-        del self.data[:end]
-        return out
+        if end < len(whole):
+            self.start = end
+        else:
+            self.whole = None
+            self.start = 0
+        return whole[base : idx + 2] if base else whole[: idx + 2]
+
+    def _take_head_after_empty_lines(self) -> Optional[bytes]:
+        while self.startswith(b"\r\n"):
+            self.discard(2)
+        return self.take_head()
