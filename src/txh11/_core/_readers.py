@@ -356,6 +356,25 @@ class ContentLengthReader:
         )
 
 
+# chunk-size line (extensions and all) -> the size, for lines already found
+# valid: a sender usually writes chunks of the same few sizes. Bounded.
+_chunk_sizes: Dict[bytes, int] = {}
+
+
+def _chunk_size(line: bytes) -> int:
+    m = _chunk_line_re.fullmatch(line)
+    if m is None:
+        raise RemoteProtocolError(
+            f"malformed chunk header {line[:40]!r}: expected hex size and optional extensions"
+        )
+    size = int(m.group(1), 16)
+    if len(line) <= 64:
+        if len(_chunk_sizes) >= 256:
+            _chunk_sizes.clear()
+        _chunk_sizes[line] = size
+    return size
+
+
 class ChunkedReader:
     """A ``Transfer-Encoding: chunked`` body, with trailers."""
 
@@ -400,13 +419,10 @@ class ChunkedReader:
                 if _bad_ctl_re.search(data, pos) is not None:
                     raise RemoteProtocolError("bare CR, bare LF or NUL in chunk header")
                 return None
-            m = _chunk_line_re.fullmatch(data, pos, idx)
-            if m is None:
-                line = bytes(data[pos:idx][:40])
-                raise RemoteProtocolError(
-                    f"malformed chunk header {line!r}: expected hex size and optional extensions"
-                )
-            size = int(m.group(1), 16)
+            line = bytes(data[pos:idx]) if whole is None else whole[pos:idx]
+            size = _chunk_sizes.get(line)
+            if size is None:
+                size = _chunk_size(line)
             buf.discard(idx + 2 - base)
             self.need_crlf = False
             if size == 0:
