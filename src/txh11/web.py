@@ -546,8 +546,6 @@ def _configured(cls: type, settings: dict[str, Any]) -> type:
     of them CPython 3.11 keeps an instance's attributes in a dict of its own
     (a WebProtocol has 27 without settings), where every access is slower.
     """
-    if not settings:
-        return cls
     key = (cls, *sorted(settings.items()))
     try:
         return _configuredClasses[key]
@@ -604,7 +602,9 @@ class Site(server.Site):
             self.contentMemoryThreshold = contentMemoryThreshold
 
     def buildProtocol(self, addr: Any) -> WebProtocol:
-        p = _configured(self.protocol, self.protocolSettings)(self, self.reactor)
+        settings = self.protocolSettings
+        cls = _configured(self.protocol, settings) if settings else self.protocol
+        p = cls(self, self.reactor)
         p.factory = self
         return p
 
