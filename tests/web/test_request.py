@@ -347,6 +347,8 @@ EXCHANGES = {
     "session": (get(b"/session"), [b"GET"]),
     "finish twice, write after finish": (get(b"/misuse"), [b"GET"]),
     "notifyFinish": (get(b"/notified"), [b"GET"]),
+    "OPTIONS *": (b"OPTIONS * HTTP/1.1\r\nHost: example.com\r\n\r\n", [b"OPTIONS"]),
+    "GET *": (b"GET * HTTP/1.1\r\nHost: example.com\r\n\r\n", [b"GET"]),
     "keep-alive sequence": (
         get(b"/hello") + get(b"/default") + get(b"/hello", method=b"HEAD") + get(b"/redirect"),
         [b"GET", b"GET", b"HEAD", b"GET"],
