@@ -239,19 +239,16 @@ class _Collector:
 class ServerRequest:
     """The request object handed to handlers; see the module docstring."""
 
-    # Starting values, as class attributes: a request sets only what differs.
+    # Starting values of what a request seldom reads, as class attributes:
+    # a request sets only what differs.  (What every response reads is set
+    # in __init__: a read that finds the class's value is a slow lookup.)
     trailers: Any = None
     _received = 0
     _bodyProtocol: Any = None
     _bodyReason: Optional[Failure] = None
     _response = _NOTHING
     _closeAfter = False
-    _abandoned = False
     _lostReason: Optional[Failure] = None
-    #: notifyFinish() Deferreds (a list of its own once there is one)
-    _finishDeferreds: "list[defer.Deferred[None]] | tuple[()]" = ()
-    #: (fn, args) from _whenAbandoned
-    _abandonWatch: Any = None
 
     def __init__(self, proto: "HTTP11ServerProtocol", head: Any) -> None:
         self.channel = proto
@@ -265,6 +262,11 @@ class ServerRequest:
         self._length: Optional[int] = length
         # _BODY_DONE: EndOfMessage seen, or no body at all
         self._bodyState = _UNCLAIMED if headers.chunked or length else _BODY_DONE
+        self._abandoned = False
+        #: notifyFinish() Deferreds (a list of its own once there is one)
+        self._finishDeferreds: "list[defer.Deferred[None]] | tuple[()]" = ()
+        #: (fn, args) from _whenAbandoned
+        self._abandonWatch: Any = None
 
     def __repr__(self) -> str:
         return f"<ServerRequest {self.method.decode()} {self.target!r}>"
@@ -444,7 +446,12 @@ class ServerRequest:
                     channel.sendEvent(_Data(data=body if type(body) is bytes else bytes(body)))
                 channel.sendEvent(_END)
                 self._response = _DONE
-                self._afterResponse()
+                if (
+                    self._bodyState != _BODY_DONE
+                    or self._finishDeferreds
+                    or self._abandonWatch is not None
+                ):
+                    self._afterResponse()  # else it has nothing to do
             return defer.succeed(None)
         self._sendHead(response)
         d = self.sendBody(body)
