@@ -672,7 +672,8 @@ class HTTP11Protocol(Protocol):
             self._draining = False
             self._cork -= 1
         if not self._lost:
-            self._flush()
+            if self._out:
+                self._flush()
             if bool(self._readPauses) is not self._transportPaused:
                 self._syncTransportPause()
             if not (idle or self._stopped):

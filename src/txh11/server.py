@@ -824,7 +824,8 @@ class HTTP11ServerFactory(Factory):
         self._configured: Any = (None, None)  # (key, class) of _protocolClass
 
     def buildProtocol(self, addr: Any) -> HTTP11ServerProtocol:
-        p = self._protocolClass()(self.handler, self.reactor)
+        cls = self._protocolClass() if self.settings else self.protocol
+        p = cls(self.handler, self.reactor)
         p.factory = self
         return p
 
