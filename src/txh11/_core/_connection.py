@@ -407,7 +407,13 @@ class Connection:
         if data:
             if self._receive_buffer_closed:
                 raise DataAfterEOFError("received data after the peer closed the connection (EOF)")
-            self._receive_buffer.add(data)
+            buf = self._receive_buffer
+            if buf.whole is None and not buf.data and type(data) is bytes:
+                # (ReceiveBuffer.add's first case: an empty buffer keeps the bytes as they are)
+                buf.whole = data
+                buf.start = 0
+            else:
+                buf.add(data)
         else:
             self._receive_buffer_closed = True
 
