@@ -16,7 +16,7 @@ from twisted.web import server, static
 from twisted.internet.error import ConnectionDone
 from twisted.web.http_headers import Headers, InvalidHeaderName
 from twisted.web.iweb import IRequest
-from twisted.web.resource import EncodingResourceWrapper, NoResource, Resource
+from twisted.web.resource import EncodingResourceWrapper, Resource
 from twisted.web.server import NOT_DONE_YET, GzipEncoderFactory
 from zope.interface.verify import verifyObject
 
