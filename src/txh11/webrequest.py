@@ -94,10 +94,11 @@ _LAST_MODIFIED = _learnKey(b"Last-Modified")
 for _name in (b"content-type", b"content-length", b"location", b"cache-control"):
     _learnKey(_name)
 
-#: header values seen without CR or LF (which Twisted's Headers would
-#: replace): applications set the same few values over and over
+#: short header values seen without CR or LF (which Twisted's Headers
+#: would replace): applications set the same few values over and over
 _plainValues: set[bytes] = set()
 _PLAIN_VALUES_LIMIT = 1024
+_PLAIN_VALUE_SIZE = 256
 _lineBreak = re.compile(rb"[\r\n]").search
 
 
@@ -105,9 +106,10 @@ def _isPlain(value: bytes) -> bool:
     """Whether a header value has no line break (and remember it if so)."""
     if _lineBreak(value) is not None:
         return False
-    if len(_plainValues) >= _PLAIN_VALUES_LIMIT:
-        _plainValues.clear()
-    _plainValues.add(value)
+    if len(value) <= _PLAIN_VALUE_SIZE:
+        if len(_plainValues) >= _PLAIN_VALUES_LIMIT:
+            _plainValues.clear()
+        _plainValues.add(value)
     return True
 
 

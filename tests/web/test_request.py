@@ -667,3 +667,21 @@ class OnTwistedsChannelTests(SynchronousTestCase):
         self.assertEqual(_normalised(out[1]), _normalised(out[0]))
         self.assertEqual(out[1].count(b"Transfer-Encoding: chunked"), 1)
         self.assertTrue(out[1].endswith(b"\r\n4\r\ndone\r\n0\r\n\r\n"))
+
+
+class HeaderMemoryTests(SynchronousTestCase):
+    """What setHeader remembers across requests stays bounded."""
+
+    def test_bounded(self):
+        rec = Recorder(NOT_DONE_YET)
+        proto, transport, clock, site = serve(rec)
+        proto.dataReceived(get(b"/"))
+        (request,) = rec.requests
+        for i in range(3000):
+            request.setHeader(b"x-n-%d" % i, b"value %d" % i)
+        request.setHeader(b"x-long", b"v" * 1000)
+        self.assertLessEqual(len(webrequest._plainValues), webrequest._PLAIN_VALUES_LIMIT)
+        self.assertLessEqual(len(webrequest._keys), webrequest._KEYS_LIMIT)
+        self.assertNotIn(b"v" * 1000, webrequest._plainValues)
+        self.assertEqual(request.responseHeaders.getRawHeaders(b"x-n-2999"), [b"value 2999"])
+        self.assertEqual(request.responseHeaders.getRawHeaders(b"x-long"), [b"v" * 1000])
