@@ -64,6 +64,36 @@ def keepalive_cycle_varying(h11, n: int) -> float:
     return _serve_cycles(h11, [prefix + b"Cookie: session=%016x" % i + rest[16:] for i in range(n)])
 
 
+def connection_per_request(h11, n: int) -> float:
+    """A new server connection for each request (``Connection: close``):
+    the request, a response with 4 headers and a 100-byte body, the peer's
+    close."""
+    request = REQUEST.replace(b"Connection: keep-alive", b"Connection: close")
+    NEED_DATA, PAUSED = h11.NEED_DATA, h11.PAUSED
+    Response, Data, EndOfMessage = h11.Response, h11.Data, h11.EndOfMessage
+    headers = [
+        ("Content-Type", "text/plain"),
+        ("Content-Length", "100"),
+        ("Server", "bench"),
+        ("Date", "Sun, 22 Nov 2026 00:00:00 GMT"),
+    ]
+    start = time.perf_counter()
+    for _ in range(n):
+        conn = h11.Connection(h11.SERVER)
+        conn.receive_data(request)
+        while True:
+            event = conn.next_event()
+            if event is NEED_DATA or event is PAUSED or type(event) is EndOfMessage:
+                break
+        conn.send(Response(status_code=200, headers=headers))
+        conn.send(Data(data=BODY))
+        conn.send(EndOfMessage())
+        assert conn.our_state is h11.MUST_CLOSE
+        conn.receive_data(b"")
+        assert type(conn.next_event()) is h11.ConnectionClosed
+    return time.perf_counter() - start
+
+
 def chunked_upload(h11, n: int) -> float:
     """A 1 MiB chunked request body arriving in 16 KiB reads."""
     piece = b"y" * 4096
@@ -116,6 +146,7 @@ def pipelined(h11, n: int) -> float:
 CASES: Dict[str, "tuple[Callable, int]"] = {
     "keep-alive cycle": (keepalive_cycle, 20000),
     "keep-alive, varied hdrs": (keepalive_cycle_varying, 20000),
+    "connection per request": (connection_per_request, 10000),
     "1 MiB chunked upload": (chunked_upload, 200),
     "100 pipelined requests": (pipelined, 200),
 }
