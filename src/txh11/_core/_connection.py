@@ -16,9 +16,8 @@ from ._events import (
     InformationalResponse,
     Request,
     Response,
-    parsed_response,
 )
-from ._headers import with_connection_tokens, with_framing
+from ._headers import Headers, with_connection_tokens, with_framing
 from ._readers import (
     ChunkedReader,
     ContentLengthReader,
@@ -75,10 +74,10 @@ _REQUEST_READERS: Dict[int, Any] = {}
 _RESPONSE_READERS: Dict[int, Any] = {}
 
 
-def _keep_alive(event: Union[Request, Response]) -> bool:
-    """Whether the sender of this message lets the connection persist."""
-    tokens = event.headers.connection
-    if event.http_version < b"1.1":
+def _keep_alive(http_version: bytes, tokens: Tuple[bytes, ...]) -> bool:
+    """Whether the sender of a message with this version and these
+    Connection tokens lets the connection persist."""
+    if http_version < b"1.1":
         # HTTP/1.0 persists only by explicit request (RFC 9112 Appendix C.2.2).
         return b"keep-alive" in tokens and b"close" not in tokens
     return b"close" not in tokens
@@ -232,7 +231,7 @@ class Connection:
         elif t is EndOfMessage:
             self._message_ended(role)
         elif t is Response:
-            self._process_response(role, event)  # type: ignore[arg-type]
+            self._process_response(role, event, event.headers)  # type: ignore[arg-type,attr-defined]
         elif t is InformationalResponse:
             cstate = self._cstate
             switch = SWITCH_UPGRADE if event.status_code == 101 else None  # type: ignore[attr-defined]
@@ -276,7 +275,7 @@ class Connection:
         if (
             self._node.keep_alive
             and (headers.connection or version != b"1.1")
-            and not _keep_alive(event)
+            and not _keep_alive(version, headers.connection)
         ):
             self._keep_alive_disabled()
         if headers.chunked:
@@ -284,8 +283,10 @@ class Connection:
         else:
             self._start_body(role, "cl", headers.content_length or 0)
 
-    def _process_response(self, role: Any, event: Response) -> None:
-        """``role`` (the server, unless this raises) sent or we received a final Response."""
+    def _process_response(self, role: Any, event: Response, headers: Headers) -> None:
+        """``role`` (the server, unless this raises) sent or we received a
+        final Response; ``headers`` are the ones that go (or came) with it
+        (see _prepare_response)."""
         node = self._node
         status = event.status_code
         switch = None
@@ -306,11 +307,10 @@ class Connection:
                 self._received_http10_head(event)
         if switch is not None:
             return  # the connection now speaks another protocol
-        headers = event.headers
         if (
             self._node.keep_alive
             and (headers.connection or version != b"1.1")
-            and not _keep_alive(event)
+            and not _keep_alive(version, headers.connection)
         ):
             self._keep_alive_disabled()
         method = self._request_method
@@ -359,7 +359,7 @@ class Connection:
         if event.headers.chunked:
             # RFC 9112 6.1: TE in an HTTP/1.0 message means faulty framing.
             raise RemoteProtocolError("Transfer-Encoding in an HTTP/1.0 message")
-        if type(event) is Request and _keep_alive(event):
+        if type(event) is Request and _keep_alive(event.http_version, event.headers.connection):
             self._peer_wants_keep_alive_header = True
 
     def _start_body(self, role: Any, kind: str, length: int) -> None:
@@ -481,7 +481,7 @@ class Connection:
             elif t is Request:
                 self._process_request(their_role, event)
             elif t is Response:
-                self._process_response(their_role, event)
+                self._process_response(their_role, event, event.headers)
             else:
                 self._process_event(their_role, event)
             return event
@@ -521,9 +521,9 @@ class Connection:
             if t is Response:
                 if event.http_version != b"1.1":  # type: ignore[attr-defined]
                     raise LocalProtocolError("txh11 only speaks HTTP/1.1: leave http_version at its default")
-                response = self._prepare_response(event)  # type: ignore[arg-type]
-                self._process_response(our_role, response)
-                return [write_response_head(response)]
+                headers = self._prepare_response(event)  # type: ignore[arg-type]
+                self._process_response(our_role, event, headers)  # type: ignore[arg-type]
+                return [write_response_head(event, headers)]  # type: ignore[arg-type]
             if t is EndOfMessage:
                 self._message_ended(our_role)
                 return self._writer.end(event.headers)  # type: ignore[attr-defined]
@@ -534,7 +534,7 @@ class Connection:
                     self._process_request(our_role, event)  # type: ignore[arg-type]
                     return [write_request_head(event)]  # type: ignore[arg-type]
                 self._process_event(our_role, event)
-                return [write_response_head(event)]  # type: ignore[arg-type]
+                return [write_response_head(event, event.headers)]  # type: ignore[arg-type,attr-defined]
             if t is ConnectionClosed:
                 self._process_event(self.our_role, event)
                 return None
@@ -543,11 +543,12 @@ class Connection:
             self._cstate.process_error(self.our_role)
             raise
 
-    def _prepare_response(self, response: Response) -> Response:
-        """Fix up framing and Connection headers for what the peer can handle."""
-        if self.our_role is not SERVER:
-            return response  # the state machine will refuse it
+    def _prepare_response(self, response: Response) -> Headers:
+        """The headers to send ``response`` with: its own, or a copy with
+        framing and Connection headers fixed up for what the peer can handle."""
         headers = response.headers
+        if self.our_role is not SERVER:
+            return headers  # the state machine will refuse it
         method = self._request_method
         need_close = False
         # Unless its status (or a successful CONNECT) says there is no body,
@@ -571,9 +572,7 @@ class Connection:
                 headers = with_connection_tokens(headers, add=b"close", drop=b"keep-alive")
         elif self._peer_wants_keep_alive_header and b"close" not in tokens and b"keep-alive" not in tokens:
             headers = with_connection_tokens(headers, add=b"keep-alive", drop=b"close")
-        if headers is response.headers:
-            return response
-        return parsed_response(response.status_code, headers, response.http_version, response.reason)
+        return headers
 
     def send_failed(self) -> None:
         """Tell the connection that the bytes of the last send never reached the

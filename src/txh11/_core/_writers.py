@@ -40,14 +40,15 @@ def write_request_head(event: Request) -> bytes:
     return b"%s %s HTTP/1.1\r\n%s\r\n" % (event.method, event.target, _header_lines(event.headers))
 
 
-def write_response_head(event: "Response | InformationalResponse") -> bytes:
+def write_response_head(event: "Response | InformationalResponse", headers: Headers) -> bytes:
+    """The status line of ``event`` and ``headers`` (its own, or the ones
+    the connection fixed up for it)."""
     code = event.status_code
     reason = event.reason
     if not reason or reason == STANDARD_REASONS.get(code):
         line = _STATUS_LINES.get(code) or b"HTTP/1.1 %d \r\n" % code
     else:
         line = b"HTTP/1.1 %d %s\r\n" % (code, reason)
-    headers = event.headers
     return line + (headers._wire or _header_lines(headers)) + b"\r\n"
 
 
