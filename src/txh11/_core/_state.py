@@ -156,9 +156,10 @@ class ConnectionState:
         if switch is None:
             trigger: object = event_type
             if event_type is Response and not node.no_switch:
-                # Any final response that is not an accepted switch denies them all.
+                # Any final response that is not an accepted switch denies
+                # them all (even if it turns out to be illegal).
                 self.pending_switch_proposals.clear()  # type: ignore[attr-defined]
-                node = _joint(node.our_role, node.client, node.server, node.keep_alive, True)
+                node = self.node = _joint(node.our_role, node.client, node.server, node.keep_alive, True)
         else:
             if switch not in self.pending_switch_proposals:
                 raise LocalProtocolError(
