@@ -932,9 +932,17 @@ class HTTP11Protocol(Protocol):
         if self._out:
             out = self._out
             self._out = []
+            small = self._outRoom > 0
             self._outRoom = self.coalesceLimit
             if not self._lost:
-                self.transport.writeSequence(out)
+                if len(out) == 1:
+                    self.transport.write(out[0])
+                elif small:
+                    # one buffer: a transport's writeSequence checks and
+                    # counts each part in Python
+                    self.transport.write(b"".join(out))
+                else:
+                    self.transport.writeSequence(out)
 
     def _writeRaw(self, data: Any) -> None:
         self._append(data)
