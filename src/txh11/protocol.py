@@ -35,8 +35,9 @@ and drive the connection with:
 
 - ``sendEvent(event)`` / ``sendEvents(events)``: serialise with the core and
   write.  Output is *corked* while events are being delivered and inside
-  ``sendEvents``: a head and small bodies go out in one
-  ``transport.writeSequence`` call.  Outside of those a ``sendEvent`` is
+  ``sendEvents``: a head and small bodies go out in one transport write
+  (``write`` of the joined bytes below ``coalesceLimit``, ``writeSequence``
+  above it).  Outside of those a ``sendEvent`` is
   written at once.  A :class:`~txh11.LocalProtocolError` from the core is
   raised to the caller.
 - ``sendBody(body) -> Deferred``: send a passthrough placeholder (anything
@@ -903,7 +904,7 @@ class HTTP11Protocol(Protocol):
 
     def corked(self) -> "HTTP11Protocol":
         """``with protocol.corked():`` holds output inside the block and
-        writes it as one writeSequence after.  The protocol is its own
+        writes it in one transport call after.  The protocol is its own
         context manager (the cork is a counter, so blocks nest): a helper
         object would be a reference cycle, left for the garbage collector
         on every connection."""
