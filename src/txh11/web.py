@@ -620,11 +620,11 @@ class Site(server.Site):
         prepath = request.prepath
         # (sessions name their cookie after sitepath)
         request.sitepath = prepath[:] if type(prepath) is list else copy.copy(prepath)
-        # twisted.web.resource.getChildForRequest, without the call
+        # twisted.web.resource.getChildForRequest, without the call.  The
+        # lists are read at each step: a resource may replace them (rewrite).
         found = self.resource
-        postpath = request.postpath
-        while postpath and not found.isLeaf:
-            segment = postpath.pop(0)
+        while request.postpath and not found.isLeaf:
+            segment = request.postpath.pop(0)
             request.prepath.append(segment)
             found = found.getChildWithDefault(segment, request)
         return found

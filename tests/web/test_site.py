@@ -644,3 +644,36 @@ class ReferenceCycleTests(SynchronousTestCase):
             self.assertIsNone(channel())
         finally:
             gc.enable()
+
+
+class _Moving(Resource):
+    """A child that sends the rest of the traversal elsewhere by giving the
+    request a new postpath list, as twisted.web.rewrite's rules do."""
+
+    def getChild(self, path, request):
+        request.postpath = [b"there"]
+        return self
+
+
+class ResourceTraversalTests(SynchronousTestCase):
+    def traverse(self, site, segments):
+        from twisted.web.test.requesthelper import DummyRequest
+
+        root = Resource()
+        moving = _Moving()
+        moving.putChild(b"there", Data(b"there", "text/plain"))
+        root.putChild(b"move", moving)
+        site.resource = root
+        request = DummyRequest(segments)
+        found = site.getResourceFor(request)
+        return getattr(found, "data", found), request.prepath, request.postpath
+
+    def test_same_resource_as_twisteds_site(self):
+        """Site.getResourceFor walks the request's postpath as it stands at
+        each step, as twisted.web's does, also when a resource replaces
+        the list."""
+        segments = [b"move", b"here", b"x"]
+        expected = self.traverse(server.Site(Resource()), list(segments))
+        got = self.traverse(Site(Resource()), list(segments))
+        self.assertEqual(got, expected)
+        self.assertEqual(got[0], b"there")
