@@ -802,6 +802,8 @@ class HTTP11ServerFactory(Factory):
     """Builds :class:`HTTP11ServerProtocol` for ``handler``."""
 
     protocol = HTTP11ServerProtocol  # type: ignore[assignment]
+    #: (key, class) of _configuredProtocol
+    _configured: Any = (None, None)
 
     def __init__(
         self,
@@ -821,28 +823,27 @@ class HTTP11ServerFactory(Factory):
             if not hasattr(self.protocol, name):
                 raise TypeError(f"unknown setting {name!r}")
         self.settings = settings
-        self._configured: Any = (None, None)  # (key, class) of _protocolClass
 
     def buildProtocol(self, addr: Any) -> HTTP11ServerProtocol:
-        cls = self._protocolClass() if self.settings else self.protocol
+        settings = self.settings
+        cls = _configuredProtocol(self, self.protocol, settings) if settings else self.protocol
         p = cls(self.handler, self.reactor)
         p.factory = self
         return p
 
-    def _protocolClass(self) -> type:
-        """
-        ``protocol`` with the settings as class attributes, made once (and
-        again if ``protocol`` or ``settings`` change).  Set on each instance
-        instead, they would be more per-connection attributes, and past 29
-        of them CPython 3.11 keeps an instance's attributes in a dict of its
-        own, where every read is slower.
-        """
-        cls = self.protocol
-        settings = self.settings
-        if not settings:
-            return cls
-        key = (cls, tuple(settings.items()))
-        if self._configured[0] != key:
-            namespace = dict(settings, __module__=cls.__module__, __qualname__=cls.__qualname__)
-            self._configured = (key, type(cls.__name__, (cls,), namespace))
-        return self._configured[1]
+
+def _configuredProtocol(factory: Any, cls: type, settings: dict[str, Any]) -> type:
+    """
+    ``cls`` with ``settings`` as class attributes, for the protocols
+    ``factory`` builds (an HTTP11ServerFactory, txh11.web's Site): made once,
+    kept in ``factory._configured``, and made again if ``cls`` or
+    ``settings`` change.  Set on each instance instead, they would be more
+    per-connection attributes, and past 29 of them CPython 3.11 keeps an
+    instance's attributes in a dict of its own, where every read is slower.
+    """
+    key = (cls, tuple(settings.items()))
+    made = factory._configured
+    if made[0] != key:
+        namespace = dict(settings, __module__=cls.__module__, __qualname__=cls.__qualname__)
+        made = factory._configured = (key, type(cls.__name__, (cls,), namespace))
+    return made[1]

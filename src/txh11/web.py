@@ -106,7 +106,12 @@ from zope.interface import implementer
 import txh11 as h11
 from txh11.bodies import FileBody
 from txh11.headers import copyToTwistedHeaders
-from txh11.server import HTTP11ServerProtocol, IRequestHandler, RequestBodyDone
+from txh11.server import (
+    HTTP11ServerProtocol,
+    IRequestHandler,
+    RequestBodyDone,
+    _configuredProtocol,
+)
 from txh11.webrequest import Request
 
 __all__ = ["Request", "Site", "WebChannel", "WebProtocol"]
@@ -534,33 +539,6 @@ class WebProtocol(HTTP11ServerProtocol):
             self.loseConnection()
 
 
-#: (protocol class, settings) -> its subclass with the settings as class attributes
-_configuredClasses: dict[tuple[Any, ...], type] = {}
-_CONFIGURED_LIMIT = 64
-
-
-def _configured(cls: type, settings: dict[str, Any]) -> type:
-    """
-    ``cls`` with ``settings`` as class attributes.  Set on each connection
-    instead, they would be that many more instance attributes, and past 29
-    of them CPython 3.11 keeps an instance's attributes in a dict of its own
-    (a WebProtocol has 27 without settings), where every access is slower.
-    """
-    key = (cls, *sorted(settings.items()))
-    try:
-        return _configuredClasses[key]
-    except KeyError:
-        pass
-    except TypeError:  # an unhashable setting value: one class per call
-        key = ()
-    configured = type(
-        cls.__name__, (cls,), dict(settings, __module__=cls.__module__, __qualname__=cls.__qualname__)
-    )
-    if key and len(_configuredClasses) < _CONFIGURED_LIMIT:
-        _configuredClasses[key] = configured
-    return configured
-
-
 @implementer(IProtocolNegotiationFactory)
 class Site(server.Site):
     """
@@ -580,6 +558,8 @@ class Site(server.Site):
 
     protocol = WebProtocol  # type: ignore[assignment]
     requestFactory = Request  # type: ignore[assignment]
+    #: (key, class) of txh11.server._configuredProtocol
+    _configured: Any = (None, None)
 
     #: request bodies up to this size are kept in memory
     contentMemoryThreshold = 100_000
@@ -603,7 +583,7 @@ class Site(server.Site):
 
     def buildProtocol(self, addr: Any) -> WebProtocol:
         settings = self.protocolSettings
-        cls = _configured(self.protocol, settings) if settings else self.protocol
+        cls = _configuredProtocol(self, self.protocol, settings) if settings else self.protocol
         p = cls(self, self.reactor)
         p.factory = self
         return p
