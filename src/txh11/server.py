@@ -347,10 +347,9 @@ class ServerRequest:
         # _DISCARDING: dropped; _UNCLAIMED: only when the connection is lost
 
     def _endOfMessage(self, trailers: Any) -> None:
+        # (a request without a body: eventReceived only stores the trailers)
         self.trailers = trailers
         state = self._bodyState
-        if state == _BODY_DONE:
-            return  # no body: nothing was paused for it
         if state == _UNCLAIMED or state == _DISCARDING:
             self._bodyState = _BODY_DONE
         elif state == _STREAMING:
