@@ -27,6 +27,10 @@ This module only adapts:
   ``requestDone``, ``getPeer``, ``getHost``, ``isSecure``,
   ``loseConnection``, ``site``, ``factory``, ``transport``) by sending core
   events through the ``ServerRequest``.
+- :class:`Request` (from :mod:`txh11.webrequest`) is the default
+  ``requestFactory``: a ``twisted.web.server.Request`` subclass that
+  answers as Twisted's does with less work per request.  Any other
+  ``twisted.web.server.Request`` (subclass) may be given instead.
 
 Requests are answered strictly one at a time, in order: the next pipelined
 request is not even parsed before the previous response has been completely
@@ -552,6 +556,7 @@ class Site(server.Site):
     ``closeTimeout``, ``maxIncompleteEventSize``, ``maxDiscardSize``,
     ``coalesceLimit``, and ``contentMemoryThreshold``.  An explicit
     ``timeout`` (twisted.web's idle timeout) sets ``idleTimeout``.
+    ``requestFactory`` defaults to :class:`txh11.web.Request`.
 
     Over TLS it offers only ``http/1.1`` in ALPN.
     """
