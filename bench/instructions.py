@@ -5,13 +5,16 @@ shared machine cannot show.
 
     python bench/instructions.py                 # every server, both modes
     python bench/instructions.py native ka       # one server, one mode
+    python bench/instructions.py all vary        # every server, one mode
 
 Servers: ``twisted`` (twisted.web.server.Site), ``web`` (txh11.web.Site)
 and ``native`` (a txh11.server handler), all answering the same
 ``text/plain`` hello; ``corefloor`` (bench/bridge.py's ``CoreFloor``, keep-alive
 only) is the txh11 core alone in a bare protocol, so ``native`` minus it is
 what the bridge and txh11.server add.  Modes: ``ka`` (keep-alive requests on one
-connection) and ``close`` (a new connection for each request, with
+connection, all the same, as wrk sends them), ``vary`` (the same, but every
+request has a path of its own, so that nothing remembered from the last
+request applies) and ``close`` (a new connection for each request, with
 ``Connection: close``).  Each request goes through the protocol over
 Twisted's ``StringTransport`` with a ``task.Clock``: no sockets, so the
 paths that only a real socket reaches (sendfile, the unread-bytes check
@@ -52,7 +55,7 @@ HELLO = b"Hello, world!\n"
 REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"
 CLOSING = REQUEST[:-2] + b"Connection: close\r\n\r\n"
 KINDS = ("twisted", "web", "native")
-MODES = {"ka": 2000, "close": 1000}
+MODES = {"ka": 2000, "vary": 2000, "close": 1000}
 
 
 def factory(kind: str):
@@ -105,12 +108,16 @@ def run(kind: str, mode: str, n: int) -> None:
     gc.disable()  # collections would land on whichever run allocates more
     f, clock = factory(kind)
     addr = IPv4Address("TCP", "127.0.0.1", 5555)
-    if mode == "ka":
+    if mode in ("ka", "vary"):
+        if mode == "vary":  # built in full by both runs, so the cost cancels out
+            requests = [REQUEST.replace(b"GET /", b"GET /%d" % i, 1) for i in range(2 * MODES[mode])]
+        else:
+            requests = [REQUEST] * n
         p = f.buildProtocol(addr)
         t = StringTransport(peerAddress=addr, hostAddress=addr)
         p.makeConnection(t)
-        for _ in range(n):
-            p.dataReceived(REQUEST)
+        for request in requests[:n]:
+            p.dataReceived(request)
             clock.advance(0)
             t.clear()
     else:
@@ -213,7 +220,7 @@ def main() -> None:
         return
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind not found: apt-get install -y valgrind")
-    kinds = [sys.argv[1]] if len(sys.argv) > 1 else list(KINDS)
+    kinds = [sys.argv[1]] if len(sys.argv) > 1 and sys.argv[1] != "all" else list(KINDS)
     modes = [sys.argv[2]] if len(sys.argv) > 2 else list(MODES)
     for mode in modes:
         base = None
