@@ -232,3 +232,66 @@ def test_trailers_block_shared_with_a_head_block_means_the_same():
     conn2.receive_data(b"GET / HTTP/1.1\r\nHost: a\r\n" + block + b"\r\n")
     events2, _ = drain(conn2)
     assert (b"x-checksum", b"abc") in list(events2[0].headers)
+
+
+# A remembered Headers object is handed to every connection that receives
+# (or, for a reused list, sends) the same fields: it must not be changeable,
+# or one application could change what every other connection reads.
+
+POST5 = b"POST /up HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("content_length", 0),
+        ("chunked", True),
+        ("connection", (b"close",)),
+        ("expect_continue", True),
+        ("upgrade", True),
+        ("host_count", 1),
+        ("anything", 1),
+    ],
+)
+def test_received_headers_refuse_attribute_writes(name, value):
+    headers = outcome(h11.SERVER, POST5)[0].headers
+    with pytest.raises(AttributeError):
+        setattr(headers, name, value)
+    with pytest.raises(AttributeError):
+        delattr(headers, name)
+
+
+def test_sent_and_constructed_headers_refuse_attribute_writes():
+    for headers in (
+        h11.Response(status_code=200, headers=[("Content-Length", "2")]).headers,
+        h11.Request(method="GET", target="/", headers=[("Host", "a")]).headers,
+        h11.EndOfMessage(headers=[("X-T", "1")]).headers,
+        h11.EndOfMessage().headers,
+    ):
+        with pytest.raises(AttributeError):
+            headers.content_length = 0
+
+
+def test_another_connection_still_reads_the_body_its_fields_frame():
+    first = outcome(h11.SERVER, POST5)[0]
+    try:
+        first.headers.content_length = 0
+    except AttributeError:
+        pass
+    events = outcome(h11.SERVER, POST5 + b"hello")
+    assert [type(e) for e in events] == [h11.Request, h11.Data, h11.EndOfMessage]
+    assert events[1].data == b"hello"
+
+
+def test_fixed_up_response_headers_refuse_attribute_writes():
+    # the framing and Connection edits the server makes are remembered too
+    conn = h11.Connection(h11.SERVER)
+    conn.receive_data(b"GET / HTTP/1.0\r\n\r\n")
+    drain(conn)
+    response = h11.Response(status_code=200, headers=[("X-A", "1")])
+    conn.send(response)
+    edits = response.headers._edits  # white-box: the edited copies are only kept there
+    assert edits
+    for edited in edits.values():
+        with pytest.raises(AttributeError):
+            edited.chunked = True

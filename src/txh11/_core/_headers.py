@@ -106,6 +106,28 @@ class Headers(Sequence):
         """The pairs with each name in the casing it was given or received in."""
         return [(raw, value) for raw, (_, value) in zip(self._raw, self._items)]
 
+    # One Headers object serves every message with the same fields (parsed
+    # blocks and given lists are remembered across connections), so none of
+    # its attributes may change once it is made.
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Headers are immutable: make a new list")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Headers are immutable")
+
+
+_set = object.__setattr__
+
+
+class _HeadersBuilder(Headers):
+    """Headers while they are being made (by :func:`build_headers`, or as an
+    edited copy): plain attribute stores, then ``__class__`` becomes
+    :class:`Headers`."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__  # type: ignore[assignment]
+    __delattr__ = object.__delattr__  # type: ignore[assignment]
+
 
 def build_headers(raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> Headers:
     """Make Headers from names and values that are already valid.
@@ -121,12 +143,14 @@ def build_headers(raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> H
         raise LocalProtocolError(
             "a message may not carry both Content-Length and Transfer-Encoding (RFC 9112 6.1)"
         )
+    h.__class__ = Headers
     return h
 
 
 def _blank(raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> Headers:
-    """Headers holding ``items``, with the facts of an empty list."""
-    h = Headers()  # (Headers has no __init__: this is the cheapest way to make one)
+    """Headers holding ``items``, with the facts of an empty list, still
+    open to changes (a builder: the caller makes them final)."""
+    h = _HeadersBuilder()  # (no __init__: this is the cheapest way to make one)
     h._items = items
     h._raw = raw_names
     h.content_length = None
@@ -318,9 +342,12 @@ def _remembered(headers: Headers, edit: tuple) -> Optional[Headers]:
 def _remember(headers: Headers, edit: tuple, edited: Headers) -> Headers:
     # Headers are immutable, and a server that reuses a header list (see
     # _list_cache) makes the same edit of it for every response.
-    if headers._edits is None:
-        headers._edits = {}
-    headers._edits[edit] = edited
+    edits = headers._edits
+    if edits is None:
+        edits = {}
+        _set(headers, "_edits", edits)
+    edited.__class__ = Headers
+    edits[edit] = edited
     return edited
 
 

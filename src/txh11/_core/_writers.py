@@ -11,6 +11,8 @@ from ._errors import LocalProtocolError
 from ._events import STANDARD_REASONS, InformationalResponse, Request, Response
 from ._headers import Headers
 
+_set = object.__setattr__  # (Headers refuse attribute writes; _wire is a memo)
+
 __all__ = [
     "write_request_head",
     "write_response_head",
@@ -30,9 +32,8 @@ def _header_lines(headers: Headers) -> bytes:
     # response), so their wire form is worked out once.
     wire = headers._wire
     if wire is None:
-        wire = headers._wire = b"".join(
-            [raw + b": " + value + b"\r\n" for raw, (_, value) in zip(headers._raw, headers._items)]
-        )
+        wire = b"".join([raw + b": " + value + b"\r\n" for raw, (_, value) in zip(headers._raw, headers._items)])
+        _set(headers, "_wire", wire)
     return wire
 
 
