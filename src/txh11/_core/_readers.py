@@ -27,7 +27,6 @@ from ._events import (
     Response,
     parsed_data,
     parsed_end_of_message,
-    parsed_informational_response,
     parsed_request,
     parsed_response,
 )
@@ -319,9 +318,9 @@ class ResponseHeadReader(_HeadReader):
         if status < 100:
             raise RemoteProtocolError(f"status code {status} out of range")
         headers = parse_header_block(block, self.obs_fold_ok)
-        if status < 200:
-            return parsed_informational_response(status, headers, http_version, reason)
-        return parsed_response(status, headers, http_version, reason)
+        return parsed_response(
+            InformationalResponse if status < 200 else Response, status, headers, http_version, reason
+        )
 
 
 _data = parsed_data
