@@ -270,14 +270,9 @@ class Connection:
                 self._received_http10_head(event)
         if headers.expect_continue and version >= b"1.1":
             self.client_is_waiting_for_100_continue = True
-        # Without Connection tokens an HTTP/1.1 message keeps the connection;
-        # and once off, keep-alive stays off.
-        if (
-            self._node.keep_alive
-            and (headers.connection or version != b"1.1")
-            and not _keep_alive(version, headers.connection)
-        ):
-            self._keep_alive_disabled()
+        # Without Connection tokens an HTTP/1.1 message keeps the connection.
+        if headers.connection or version != b"1.1":
+            self._check_keep_alive(version, headers.connection)
         if headers.chunked:
             self._start_body(role, "chunked", 0)
         else:
@@ -307,12 +302,8 @@ class Connection:
                 self._received_http10_head(event)
         if switch is not None:
             return  # the connection now speaks another protocol
-        if (
-            self._node.keep_alive
-            and (headers.connection or version != b"1.1")
-            and not _keep_alive(version, headers.connection)
-        ):
-            self._keep_alive_disabled()
+        if headers.connection or version != b"1.1":
+            self._check_keep_alive(version, headers.connection)
         method = self._request_method
         if (
             status == 204
@@ -348,12 +339,17 @@ class Connection:
         except KeyError:
             self._cstate.process_event(role, event_type)
 
-    def _keep_alive_disabled(self) -> None:
-        after = self._node.keep_alive_off
-        if after is None:
-            self._cstate.process_keep_alive_disabled()
-        else:
-            self._node = after
+    def _check_keep_alive(self, version: bytes, tokens: Tuple[bytes, ...]) -> None:
+        """A message of this version with these Connection tokens was sent
+        or received: keep-alive goes off unless its sender lets the
+        connection persist (and once off, it stays off)."""
+        node = self._node
+        if node.keep_alive and not _keep_alive(version, tokens):
+            after = node.keep_alive_off
+            if after is None:
+                self._cstate.process_keep_alive_disabled()
+            else:
+                self._node = after
 
     def _received_http10_head(self, event: Union[Request, Response]) -> None:
         if event.headers.chunked:
@@ -409,11 +405,11 @@ class Connection:
                 raise DataAfterEOFError("received data after the peer closed the connection (EOF)")
             buf = self._receive_buffer
             if buf.whole is None and not buf.data and type(data) is bytes:
-                # (ReceiveBuffer.add's first case: an empty buffer keeps the bytes as they are)
+                # An empty buffer keeps the bytes as they are (see ReceiveBuffer).
                 buf.whole = data
                 buf.start = 0
             else:
-                buf.add(data)
+                buf.append(data)
         else:
             self._receive_buffer_closed = True
 

@@ -42,13 +42,15 @@ class ReceiveBuffer:
         self.memo_bytes = b""
         self.memo_event: Any = None
 
-    def add(self, data: bytes) -> None:
-        if self.whole is None and not self.data and type(data) is bytes:
-            self.whole = data
-            self.start = 0
-        else:
-            buf = self.raw()
-            buf += data
+    def append(self, data: Any) -> None:
+        """Copy ``data`` (any bytes-like object) after the buffered bytes.
+
+        A ``bytes`` object that arrives while the buffer is empty is not
+        appended: the connection makes it ``whole`` itself (one call less
+        per read).
+        """
+        buf = self.raw()
+        buf += data
 
     def raw(self) -> bytearray:
         """The buffered bytes as a bytearray that readers may inspect and trim."""
@@ -63,16 +65,6 @@ class ReceiveBuffer:
     def __len__(self) -> int:
         whole = self.whole
         return len(self.data) if whole is None else len(whole) - self.start
-
-    def __bool__(self) -> bool:
-        return self.whole is not None or bool(self.data)
-
-    def __bytes__(self) -> bytes:
-        whole = self.whole
-        if whole is None:
-            return bytes(self.data)
-        start = self.start
-        return whole[start:] if start else whole
 
     def peek(self, n: int) -> bytes:
         whole = self.whole
