@@ -295,3 +295,28 @@ def test_fixed_up_response_headers_refuse_attribute_writes():
     for edited in edits.values():
         with pytest.raises(AttributeError):
             edited.chunked = True
+
+
+def _copies():
+    import copy
+    import pickle
+
+    return [copy.copy, copy.deepcopy, lambda obj: pickle.loads(pickle.dumps(obj))]
+
+
+@pytest.mark.parametrize("how", range(3))
+def test_headers_and_events_still_copy_and_pickle(how):
+    copy_of = _copies()[how]
+    received = outcome(h11.SERVER, POST5)[0]
+    made = h11.Response(status_code=200, headers=[("Content-Length", "2"), ("X-A", "b")])
+    trailers = h11.EndOfMessage(headers=[("X-T", "1")])
+    for event in (received, made, trailers):
+        for obj in (event, event.headers):
+            copied = copy_of(obj)
+            assert type(copied) is type(obj)
+            assert copied == obj
+        copied = copy_of(event.headers)
+        assert copied.raw_items() == event.headers.raw_items()
+        with pytest.raises(AttributeError):
+            copied.content_length = 7
+    assert copy_of(received.headers).content_length == 5

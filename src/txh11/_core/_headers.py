@@ -115,6 +115,10 @@ class Headers(Sequence):
     def __delattr__(self, name: str) -> None:
         raise AttributeError("Headers are immutable")
 
+    def __reduce__(self) -> Any:
+        # (copy and pickle would otherwise store each slot: refused)
+        return (build_headers, (list(self._raw), list(self._items)))
+
 
 _set = object.__setattr__
 
