@@ -113,6 +113,14 @@ def _isPlain(value: bytes) -> bool:
     return True
 
 
+#: Twisted's Resource.render, and the render_<METHOD> name of the usual
+#: methods (any other goes through Resource.render)
+_resourceRender = resource.Resource.render
+_renderNames = {
+    method: "render_" + method.decode("ascii")
+    for method in (b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"PATCH", b"OPTIONS")
+}
+
 #: statuses Twisted's Request sends without a default Content-Type
 _NO_CONTENT_TYPE = (NOT_MODIFIED, NO_CONTENT)
 
@@ -363,7 +371,14 @@ class Request(server.Request):
 
     def render(self, resrc: Any) -> None:
         try:
-            body = resrc.render(self)
+            # Resource.render, when the resource has Twisted's own: its
+            # render_<METHOD>, the name looked up without nativeString
+            name = _renderNames.get(self.method) if type(resrc).render is _resourceRender else None
+            if name is not None:
+                method = getattr(resrc, name, None)
+                body = method(self) if method else resrc.render(self)
+            else:
+                body = resrc.render(self)
         except UnsupportedMethod as e:
             super().render(_Replay(resrc, e))
             return
