@@ -69,6 +69,31 @@ def _rawHeadersUsable() -> bool:
 
 _RAW = _rawHeadersUsable()
 
+
+def _plainInits() -> bool:
+    """
+    Whether a Twisted ``Headers()`` only holds an empty ``_rawHeaders``
+    dict and ``Componentized.__init__`` only sets an empty
+    ``_adapterCache`` dict, so Request.__init__ can set them directly.
+    """
+    try:
+        headers = Headers()
+        if type(headers).__slots__ != ["_rawHeaders"] or headers._rawHeaders != {}:
+            return False
+
+        class Probe(components.Componentized):
+            pass
+
+        probe = Probe()
+        state = vars(probe)
+        return state == {"_adapterCache": {}} and type(state["_adapterCache"]) is dict
+    except Exception:
+        return False
+
+
+_PLAIN_INITS = _plainInits()
+_newHeaders = Headers.__new__
+
 #: a header name as given to setHeader -> the key Twisted's Headers files
 #: it under (only names Twisted accepted; empty if _RAW is false)
 _keys: dict[Union[bytes, str], bytes] = {}
@@ -251,7 +276,12 @@ class Request(server.Request):
             self.transport = channel.transport
         else:
             self.client, self.host, self.transport = facts
-        self.responseHeaders = Headers()
+        if _PLAIN_INITS:  # what Headers() does
+            headers = _newHeaders(Headers)
+            headers._rawHeaders = {}
+            self.responseHeaders = headers
+        else:
+            self.responseHeaders = Headers()
         self.cookies = []
         self.queued = queued
         # State that twisted.web's Request leaves to class attributes until
@@ -264,7 +294,10 @@ class Request(server.Request):
         self._encoder = None
         if parsePOSTFormSubmission is not None:
             self._parsePOSTFormSubmission = parsePOSTFormSubmission
-        components.Componentized.__init__(self)
+        if _PLAIN_INITS:  # what Componentized.__init__ does
+            self._adapterCache = {}
+        else:
+            components.Componentized.__init__(self)
 
     @_OnFirstUse
     def requestHeaders(self) -> Headers:  # type: ignore[override]

@@ -630,6 +630,43 @@ class LazyAttributeTests(SynchronousTestCase):
                 self.assertEqual(getattr(ours, name), getattr(twisteds, name), name)
 
 
+class InitTests(SynchronousTestCase):
+    """Request.__init__ sets responseHeaders and the component cache itself
+    (what Headers() and Componentized.__init__ do) when this Twisted's
+    do only that; else it calls them."""
+
+    def check(self) -> None:
+        rec = Recorder()
+        proto, transport, clock, site = serve(rec)
+        proto.dataReceived(get(b"/"))
+        (request,) = rec.requests
+        self.assertIs(type(request.responseHeaders), Headers)
+        self.assertIn("_adapterCache", vars(request))
+        # components and sessions work as on Twisted's Request
+        marker = object()
+        request.setComponent(IRequest, marker)
+        self.assertIs(request.getComponent(IRequest), marker)
+        request.responseHeaders.setRawHeaders(b"x-a", [b"1"])
+        self.assertEqual(list(request.responseHeaders.getAllRawHeaders())[-1], (b"X-A", [b"1"]))
+        self.assertEqual(parse(transport.value(), [b"GET"])[0].status, 200)
+
+    def test_plain(self):
+        self.assertTrue(webrequest._PLAIN_INITS)
+        self.check()
+
+    def test_fallback(self):
+        self.patch(webrequest, "_PLAIN_INITS", False)
+        self.check()
+
+    def test_fresh_state_per_request(self):
+        rec = Recorder()
+        proto, transport, clock, site = serve(rec)
+        proto.dataReceived(get(b"/") + get(b"/"))
+        first, second = rec.requests
+        self.assertIsNot(first._adapterCache, second._adapterCache)
+        self.assertIsNot(first.responseHeaders, second.responseHeaders)
+
+
 class DateTests(SynchronousTestCase):
     def test_date_from_the_protocol_clock(self):
         rec = Recorder()
