@@ -489,7 +489,11 @@ class Request(server.Request):
             headers.setRawHeaders(b"ETag", [self.etag])
         if self.cookies:
             headers.setRawHeaders(b"Set-Cookie", self.cookies)
-        items = [(name, value) for name, values in raw.items() for value in values]
+        # (a loop here costs less than a comprehension's own frame)
+        items = []
+        for name, values in raw.items():
+            for value in values:
+                items.append((name, value))
         channel: Any = self.channel
         if self._fields is not None:
             # a txh11 WebChannel: the status as a number, and the data along
