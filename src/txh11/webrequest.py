@@ -420,7 +420,12 @@ class Request(server.Request):
         if type(body) is not bytes or self.method == b"HEAD":
             super().render(_Replay(resrc, body))
             return
-        self.setHeader(b"Content-Length", b"%d" % len(body))
+        headers = self.responseHeaders
+        if _RAW and type(headers) is Headers and type(self).setHeader is _setHeader:
+            # what setHeader does with it
+            headers._rawHeaders[_CONTENT_LENGTH] = [b"%d" % len(body)]
+        else:
+            self.setHeader(b"Content-Length", b"%d" % len(body))
         self.write(body)
         self.finish()
 
@@ -552,6 +557,9 @@ class Request(server.Request):
             for d in self.notifications:
                 d.callback(None)
             self.notifications = []
+
+
+_setHeader = Request.setHeader
 
 
 def _ignore(data: bytes) -> None:

@@ -687,6 +687,25 @@ class DateTests(SynchronousTestCase):
         )
 
 
+class ContentLengthTests(SynchronousTestCase):
+    def test_overridden_set_header_sees_content_length(self):
+        """A subclass's setHeader is still called for the Content-Length of
+        a rendered body (as Twisted's Request calls it)."""
+        names = []
+
+        class Recording(Request):
+            def setHeader(self, name, value):
+                names.append((name.lower(), value))
+                super().setHeader(name, value)
+
+        proto, transport, clock, site = serve(Recorder(b"hello"), requestFactory=Recording)
+        proto.dataReceived(get(b"/"))
+        self.assertIn((b"content-length", b"5"), names)
+        (response,) = parse(transport.value(), [b"GET"])
+        self.assertEqual(response.headers["content-length"], b"5")
+        self.assertEqual(response.body, b"hello")
+
+
 class OnTwistedsChannelTests(SynchronousTestCase):
     """The class also works on twisted.web's own HTTPChannel (where it
     frames chunked bodies itself, as Twisted's does)."""
