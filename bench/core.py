@@ -24,6 +24,13 @@ REQUEST = (
     b"\r\n"
 )
 BODY = b"x" * 100
+#: the response of the keep-alive and connection-per-request cases
+RESPONSE_HEADERS = [
+    ("Content-Type", "text/plain"),
+    ("Content-Length", "100"),
+    ("Server", "bench"),
+    ("Date", "Sun, 22 Nov 2026 00:00:00 GMT"),
+]
 
 
 def _serve_cycles(h11, requests: list) -> float:
@@ -32,12 +39,7 @@ def _serve_cycles(h11, requests: list) -> float:
     conn = h11.Connection(h11.SERVER)
     NEED_DATA, PAUSED = h11.NEED_DATA, h11.PAUSED
     Response, Data, EndOfMessage = h11.Response, h11.Data, h11.EndOfMessage
-    headers = [
-        ("Content-Type", "text/plain"),
-        ("Content-Length", "100"),
-        ("Server", "bench"),
-        ("Date", "Sun, 22 Nov 2026 00:00:00 GMT"),
-    ]
+    headers = RESPONSE_HEADERS
     start = time.perf_counter()
     for request in requests:
         conn.receive_data(request)
@@ -71,12 +73,7 @@ def connection_per_request(h11, n: int) -> float:
     request = REQUEST.replace(b"Connection: keep-alive", b"Connection: close")
     NEED_DATA, PAUSED = h11.NEED_DATA, h11.PAUSED
     Response, Data, EndOfMessage = h11.Response, h11.Data, h11.EndOfMessage
-    headers = [
-        ("Content-Type", "text/plain"),
-        ("Content-Length", "100"),
-        ("Server", "bench"),
-        ("Date", "Sun, 22 Nov 2026 00:00:00 GMT"),
-    ]
+    headers = RESPONSE_HEADERS
     start = time.perf_counter()
     for _ in range(n):
         conn = h11.Connection(h11.SERVER)
