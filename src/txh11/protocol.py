@@ -638,10 +638,7 @@ class HTTP11Protocol(Protocol):
                         self._checkSwitch()
                         break
                     if t is _Request:
-                        # _proposesSwitch(event), inlined
-                        self._switchProposed = (
-                            event.method == b"CONNECT" or event.headers.upgrade
-                        )
+                        self._switchProposed = _proposesSwitch(event)
                     elif t is _ConnectionClosed:
                         # the core would repeat it forever; nothing is read after it
                         self._stopped = True

@@ -272,11 +272,7 @@ class WebChannel:
         else:
             request.gotLength(length)
         if length == 0:
-            # no body to wait for: what _process does
-            try:
-                request.requestReceived(sreq.method, sreq.target, b"HTTP/" + sreq.http_version)
-            except BaseException:
-                self._fail(request, Failure())
+            self._process(request)  # no body to wait for
         else:
             sreq.deliverBody(_ContentReceiver(self, request))
 
@@ -403,11 +399,7 @@ class WebChannel:
                 return
             finally:
                 self._calls -= 1
-        # what _done does
-        self._request = None
-        self._sreq = None
-        self._staticProducer = None
-        self._pending = False
+        self._done(request)
 
     def registerProducer(self, producer: Any, streaming: bool) -> None:
         request = self._request
