@@ -38,7 +38,10 @@ and drive the connection with:
   ``sendEvents``: a head and small bodies go out in one transport write
   (``write`` of the joined bytes below ``coalesceLimit``, ``writeSequence``
   above it).  Outside of those a ``sendEvent`` is
-  written at once.  A :class:`~txh11.LocalProtocolError` from the core is
+  written at once.  On a plain TCP transport that holds no bytes back, the
+  write goes straight to the socket (``send``/``sendmsg``), sparing the
+  reactor a buffer, an epoll registration and a writability wake-up; what
+  the socket does not take goes to the transport, in order.  A :class:`~txh11.LocalProtocolError` from the core is
   raised to the caller.
 - ``sendBody(body) -> Deferred``: send a passthrough placeholder (anything
   with ``__len__`` and the ``IBodyProducer`` methods, e.g.
@@ -170,6 +173,9 @@ _NEVER = float("inf")
 
 _NO_BYTES = bytes(4)  # a C int 0, FIONREAD's answer for an empty buffer
 
+#: most buffers one sendmsg() takes (Linux's IOV_MAX)
+_IOV_MAX = 1024
+
 
 def _nothingUnread(sock: socket.socket) -> bool:
     """Whether a stream socket holds no unread byte (its peer's EOF aside)."""
@@ -187,6 +193,27 @@ def _nothingUnread(sock: socket.socket) -> bool:
     except OSError:
         return False
     return not pending  # b"": the peer's EOF is all that is left
+
+
+def _plainSocket(transport: Any) -> Optional[socket.socket]:
+    """
+    The stream socket under ``transport`` if it is a plain (not TLS) Twisted
+    ``FileDescriptor`` with Twisted's own write buffer (``dataBuffer`` from
+    ``offset`` plus ``_tempDataBuffer``), else ``None``: the transports on
+    which bytes may go to the socket behind the transport's back once that
+    buffer is empty (sendfile, and :meth:`HTTP11Protocol._write`).
+    """
+    if not isinstance(transport, abstract.FileDescriptor) or _isTLS(transport):
+        return None
+    if not hasattr(transport, "_tempDataLen") or not hasattr(transport, "dataBuffer"):
+        return None
+    try:
+        handle = transport.getHandle()
+    except Exception:
+        return None
+    if not isinstance(handle, socket.socket) or handle.type != socket.SOCK_STREAM:
+        return None
+    return handle
 
 
 def _proposesSwitch(request: Any) -> bool:
@@ -420,6 +447,8 @@ class HTTP11Protocol(Protocol):
         self._outRoom = self.coalesceLimit
         # this cycle's request proposes a protocol switch (Upgrade, CONNECT)
         self._switchProposed = False
+        # the transport's socket while bytes may bypass its buffer (_write)
+        self._socket: Optional[socket.socket] = None
 
     # ------------------------------------------------------------------
     # configuration helpers
@@ -441,6 +470,7 @@ class HTTP11Protocol(Protocol):
         # Protocol.makeConnection
         self.connected = 1
         self.transport = transport
+        self._socket = _plainSocket(transport)
         self.connectionMade()
 
     def connectionMade(self) -> None:
@@ -873,7 +903,7 @@ class HTTP11Protocol(Protocol):
             if data:
                 if self._cork == 0 and not self._out:
                     if not self._lost:
-                        self.transport.write(data)  # nothing held back: write now
+                        self._write(data)  # nothing held back: write now
                 else:
                     self._out.append(data)
                     self._outRoom -= len(data)
@@ -934,13 +964,63 @@ class HTTP11Protocol(Protocol):
             self._outRoom = self.coalesceLimit
             if not self._lost:
                 if len(out) == 1:
-                    self.transport.write(out[0])
+                    self._write(out[0])
                 elif small:
                     # one buffer: a transport's writeSequence checks and
                     # counts each part in Python
-                    self.transport.write(b"".join(out))
+                    self._write(b"".join(out))
                 else:
-                    self.transport.writeSequence(out)
+                    self._writeSequence(out)
+
+    def _write(self, data: bytes) -> None:
+        """
+        ``transport.write(data)``, but on a plain TCP transport whose own
+        buffer is empty the bytes go to the socket at once: a response that
+        fits the socket's buffer then costs one ``send()``, not a write
+        buffer, an epoll registration, a writability wake-up and a
+        deregistration in the reactor.  What the socket does not take goes
+        to ``transport.write``, so order, buffering and producer pauses stay
+        Twisted's.  ``TLS`` is read each time: ``startTLS`` may wrap a
+        plain transport later.
+        """
+        if self._direct():
+            try:
+                sent = self._socket.send(data)  # type: ignore[union-attr]
+            except OSError:  # EAGAIN, or an error Twisted's doWrite reports
+                sent = 0
+            if sent == len(data):
+                return
+            data = data[sent:]
+        self.transport.write(data)
+
+    def _direct(self) -> bool:
+        """Whether bytes may go to the socket now, bypassing the transport:
+        a plain TCP transport holding nothing back and not closing."""
+        if self._socket is None:
+            return False
+        t = self.transport
+        return not (
+            t._tempDataLen or t.dataBuffer or t.disconnecting or t._writeDisconnecting or t.TLS
+        )
+
+    def _writeSequence(self, parts: list[bytes]) -> None:
+        """``transport.writeSequence(parts)``, straight to the socket with
+        ``sendmsg()`` (no join) when :meth:`_write` would write directly."""
+        if self._direct() and len(parts) <= _IOV_MAX:
+            try:
+                sent = self._socket.sendmsg(parts)  # type: ignore[union-attr]
+            except OSError:
+                sent = 0
+            if sent:
+                i = 0
+                while i < len(parts) and sent >= len(parts[i]):
+                    sent -= len(parts[i])
+                    i += 1
+                if i == len(parts):
+                    return
+                parts = parts[i:]
+                parts[0] = parts[0][sent:]
+        self.transport.writeSequence(parts)
 
     def _writeRaw(self, data: Any) -> None:
         self._append(data)
@@ -1045,18 +1125,9 @@ class HTTP11Protocol(Protocol):
             result.errback(reason)
 
     def _zeroCopyTransport(self) -> Optional[abstract.FileDescriptor]:
-        t = self.transport
-        if self._lost or not isinstance(t, abstract.FileDescriptor) or _isTLS(t):
+        if self._lost or _plainSocket(self.transport) is None:
             return None
-        if not hasattr(t, "_tempDataLen") or not hasattr(t, "dataBuffer"):
-            return None
-        try:
-            handle = t.getHandle()
-        except Exception:
-            return None
-        if not isinstance(handle, socket.socket) or handle.type != socket.SOCK_STREAM:
-            return None
-        return t
+        return self.transport
 
     def _startZeroCopy(self, driver: IPullProducer) -> None:
         self._flush()

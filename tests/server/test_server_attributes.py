@@ -10,7 +10,7 @@ adds two) and the rarer paths (closing, backpressure, EOF) need room too.
 from serverhelp import hello, serve
 
 #: what the keep-alive request path may set on HTTP11ServerProtocol
-STEADY_LIMIT = 25
+STEADY_LIMIT = 26
 
 
 def _why(proto: object) -> str:

@@ -1,0 +1,238 @@
+"""
+Output on a plain TCP transport whose buffer is empty goes straight to the
+socket (HTTP11Protocol._write); what the socket does not take, and every
+write while Twisted still holds bytes, goes through ``transport.write``.
+
+Trial TestCases on real loopback sockets and the real reactor; the clients
+are blocking sockets run in the reactor's thread pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from typing import Any
+
+from twisted.internet import defer, reactor, threads
+from twisted.internet.error import ConnectionDone, ConnectionLost
+from twisted.internet.protocol import Protocol
+from twisted.internet.testing import StringTransport
+from twisted.protocols.tls import TLSMemoryBIOFactory
+from twisted.test.iosim import FakeTransport
+from twisted.trial import unittest
+
+from txh11.protocol import _plainSocket
+from txh11.server import HTTP11ServerFactory, HTTP11ServerProtocol
+
+BIG = os.urandom(1 << 16) * 128  # 8 MiB: more than loopback's socket buffers
+
+
+def request(target: bytes) -> bytes:
+    return b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+
+def read_responses(sock: socket.socket, count: int) -> list[tuple[bytes, bytes]]:
+    """Read ``count`` Content-Length responses: [(head, body)]."""
+    data = b""
+    out = []
+    while len(out) < count:
+        while b"\r\n\r\n" not in data:
+            more = sock.recv(65536)
+            assert more, "connection closed before a response head"
+            data += more
+        head, _, data = data.partition(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+        while len(data) < length:
+            more = sock.recv(1 << 20)
+            assert more, "connection closed inside a body"
+            data += more
+        out.append((head, data[:length]))
+        data = data[length:]
+    return out
+
+
+class Recording(HTTP11ServerProtocol):
+    def connectionLost(self, reason: Any) -> None:
+        super().connectionLost(reason)
+        self.factory.lost.append(reason)
+
+
+class DirectWriteTests(unittest.TestCase):
+    timeout = 30
+
+    def setUp(self) -> None:
+        #: (target, transport in the reactor's writers, bytes Twisted holds)
+        #: seen on the reactor turn after each response was written
+        self.seen: list[tuple[bytes, bool, int]] = []
+        self.factory = HTTP11ServerFactory(self.handle)
+        self.factory.protocol = Recording
+        self.factory.lost = []
+        self.port = reactor.listenTCP(0, self.factory, interface="127.0.0.1")
+        self.addCleanup(self.port.stopListening)
+
+    def handle(self, req: Any) -> Any:
+        proto = req.channel
+        if req.target == b"/broken":
+            # the socket refuses to send behind Twisted's back: EPIPE
+            proto.transport.getHandle().shutdown(socket.SHUT_WR)
+        body = BIG if req.target == b"/big" else b"hello"
+        d = req.respond(200, [(b"content-type", b"text/plain")], body)
+        t = proto.transport
+
+        def look() -> None:
+            held = len(t.dataBuffer) - t.offset + t._tempDataLen
+            self.seen.append((req.target, t in reactor.getWriters(), held))
+
+        # runs before the reactor next polls: a write handed to Twisted is
+        # still registered with the reactor then
+        reactor.callLater(0, look)
+        return d
+
+    def client(self, *targets: bytes, pause: float = 0.0) -> defer.Deferred:
+        def run() -> list[tuple[bytes, bytes]]:
+            import time
+
+            with socket.create_connection(("127.0.0.1", self.port.getHost().port)) as s:
+                s.sendall(b"".join(request(t) for t in targets))
+                time.sleep(pause)
+                return read_responses(s, len(targets))
+
+        return threads.deferToThread(run)
+
+    @defer.inlineCallbacks
+    def looked(self, count: int) -> Any:
+        """Wait for ``count`` looks (the client's answer can arrive first)."""
+        while len(self.seen) < count:
+            yield deferLater(0.01)
+
+    @defer.inlineCallbacks
+    def test_small_responses_skip_the_transport_buffer(self) -> Any:
+        responses = yield self.client(b"/a", b"/b", b"/c")
+        self.assertEqual([body for _, body in responses], [b"hello"] * 3)
+        yield self.looked(3)
+        for target, registered, held in self.seen:
+            self.assertFalse(registered, f"{target!r} waited for the reactor to write it")
+            self.assertEqual(held, 0)
+
+    @defer.inlineCallbacks
+    def test_what_the_socket_does_not_take_goes_through_the_transport(self) -> Any:
+        # the client reads only after a pause: the socket takes part of the
+        # 8 MiB (sendmsg of head and body), Twisted buffers the rest, and the
+        # response after it waits its turn in Twisted's buffer
+        responses = yield self.client(b"/big", b"/after", pause=0.3)
+        yield self.looked(2)
+        self.assertEqual(
+            [(len(body), hashlib.sha256(body).digest()) for _, body in responses],
+            [(len(BIG), hashlib.sha256(BIG).digest()), (5, hashlib.sha256(b"hello").digest())],
+        )
+        first = self.seen[0]
+        self.assertEqual(first[0], b"/big")
+        self.assertTrue(first[1], "the rest of the big body was not left to the reactor")
+        self.assertGreater(first[2], 0)
+        self.assertLess(first[2], len(BIG))  # part of it went straight out
+
+    @defer.inlineCallbacks
+    def test_a_send_error_is_left_to_twisted(self) -> Any:
+        def run() -> bytes:
+            with socket.create_connection(("127.0.0.1", self.port.getHost().port)) as s:
+                s.sendall(request(b"/broken"))
+                chunks = []
+                while more := s.recv(65536):
+                    chunks.append(more)
+                return b"".join(chunks)
+
+        got = yield threads.deferToThread(run)
+        self.assertEqual(got, b"")  # nothing was sent after the shutdown
+        while not self.factory.lost:
+            yield deferLater(0.01)
+        self.assertTrue(self.factory.lost[0].check(ConnectionLost, ConnectionDone))
+        # the server keeps serving everyone else
+        responses = yield self.client(b"/next")
+        self.assertEqual(responses[0][1], b"hello")
+
+
+def deferLater(seconds: float) -> defer.Deferred:
+    from twisted.internet.task import deferLater as later
+
+    return later(reactor, seconds, lambda: None)
+
+
+class PlainSocketTests(unittest.TestCase):
+    def test_only_plain_stream_sockets_qualify(self) -> None:
+        self.assertIsNone(_plainSocket(StringTransport()))
+        self.assertIsNone(_plainSocket(FakeTransport(Protocol(), isServer=True)))
+
+    @defer.inlineCallbacks
+    def test_tls_does_not_qualify(self) -> Any:
+        """Behind TLS the protocol's transport is the TLS protocol."""
+        from twisted.internet.ssl import CertificateOptions
+
+        seen = []
+
+        class Probe(HTTP11ServerProtocol):
+            def connectionMade(self) -> None:
+                super().connectionMade()
+                seen.append(_plainSocket(self.transport))
+                self.transport.loseConnection()
+
+        factory = HTTP11ServerFactory(lambda req: None)
+        factory.protocol = Probe
+        port = reactor.listenTCP(
+            0, TLSMemoryBIOFactory(CertificateOptions(), False, factory), interface="127.0.0.1"
+        )
+        self.addCleanup(port.stopListening)
+        plain = reactor.listenTCP(0, factory, interface="127.0.0.1")
+        self.addCleanup(plain.stopListening)
+
+        def connect(p: Any) -> None:
+            with socket.create_connection(("127.0.0.1", p.getHost().port)) as s:
+                try:
+                    s.recv(1)
+                except ConnectionResetError:  # TLS closed before a handshake
+                    pass
+
+        yield threads.deferToThread(connect, port)
+        yield threads.deferToThread(connect, plain)
+        self.assertIsNone(seen[0])
+        self.assertIsInstance(seen[1], socket.socket)
+
+
+class StartTLSTests(unittest.TestCase):
+    timeout = 30
+
+    @defer.inlineCallbacks
+    def test_start_tls_later_stops_direct_writes(self) -> Any:
+        """A plain transport that ``startTLS`` wraps after the connection
+        was made: the response must go out encrypted, not straight to the
+        socket (``TLS`` is read on every write)."""
+        import ssl
+
+        import trustme
+        from twisted.internet import ssl as tssl
+
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1")
+        pc = tssl.PrivateCertificate.loadPEM(cert.private_key_and_cert_chain_pem.bytes().decode())
+        options = tssl.CertificateOptions(privateKey=pc.privateKey.original, certificate=pc.original)
+
+        def handle(req: Any) -> Any:
+            req.channel.transport.startTLS(options)
+            return req.respond(200, [], b"secret")
+
+        port = reactor.listenTCP(0, HTTP11ServerFactory(handle), interface="127.0.0.1")
+        self.addCleanup(port.stopListening)
+        context = ssl.create_default_context()
+        ca.configure_trust(context)
+
+        def run() -> list[tuple[bytes, bytes]]:
+            import time
+
+            with socket.create_connection(("127.0.0.1", port.getHost().port)) as raw:
+                raw.sendall(request(b"/"))
+                time.sleep(0.2)  # the request is read before the TLS hello arrives
+                with context.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+                    return read_responses(s, 1)
+
+        responses = yield threads.deferToThread(run)
+        self.assertEqual(responses[0][1], b"secret")
