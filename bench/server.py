@@ -19,11 +19,19 @@ Scenarios:
   reactor and the kernel alone cost per request): keep-alive,
   ``Connection: close``, and pipelined (16 requests per write, wrk+lua);
 - a 100 MiB static file (``static.File``) on txh11.web.Site (sendfile) and
-  on twisted.web.server.Site, one download at a time (wrk -c 1, and curl,
-  which reads in bigger pieces than wrk's 8 KiB) and four (wrk -c 4): MB/s, the server's CPU use and CPU seconds per GiB (from
-  /proc/PID/stat) and its resident memory before and after.  With two
-  cores, one for each side, a sendfile server is faster than the client
-  can read: compare the server CPU figures.
+  on twisted.web.server.Site, one download at a time (a zero-copy sink of
+  our own, wrk -c 1, and curl, which reads in bigger pieces than wrk's
+  8 KiB) and four (wrk -c 4): MB/s, the server's CPU use and CPU seconds
+  per GiB (from /proc/PID/stat) and its resident memory before and after.
+  With two cores, one for each side, a sendfile server is faster than wrk
+  or curl can read: the sink (``splice()`` from the socket to /dev/null
+  through a pipe, Linux only) costs next to nothing per byte, so its MB/s
+  are the server's; wrk's and curl's are the client's.
+
+``--rounds N`` measures the hello-world servers N times, taking turns, and
+reports the median of each round's ratio with its range: on a shared
+machine one run of each is not enough.  ``--scenarios`` and ``--kinds``
+pick some (e.g. ``--scenarios keep-alive --kinds txh11,native,twisted``).
 
 Prints req/s, MB/s and the ratios against twisted.web.  ``--profile KIND``
 runs one txh11 server under cProfile and prints where the time went;
@@ -287,36 +295,83 @@ def wrk(url: str, duration: float, connections: int, extra: list[str] = (), thre
     }
 
 
-def bench_hello(kinds, duration, results):
+SCENARIOS = {
+    "keep-alive": [],
+    "Connection: close": ["-H", "Connection: close"],
+    "pipelined x16": None,  # wrk -s with PIPELINE_LUA
+}
+
+
+def bench_hello(kinds, duration, results, scenarios=tuple(SCENARIOS), rounds=1):
+    """
+    Every scenario for every server kind, ``rounds`` times over, the kinds
+    taking turns within a round: on a shared machine a single run of each
+    says little, but ratios inside one round (the servers measured within
+    seconds of each other) vary much less than raw req/s.  ``results`` maps
+    (scenario, kind) to a list with one wrk result per round.
+    """
     lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     lua.write(PIPELINE_LUA)
     lua.close()
-    scenarios = [
-        ("keep-alive", 50, []),
-        ("Connection: close", 50, ["-H", "Connection: close"]),
-        ("pipelined x16", 50, ["-s", lua.name]),
-    ]
     try:
-        for kind in kinds:
-            for name, conns, extra in scenarios:
-                server = Server(kind, "/")
-                try:
-                    url = f"http://127.0.0.1:{server.port}/"
-                    wrk(url, 1, conns, extra)  # warm-up
-                    cpu0 = server.cpu()
-                    r = wrk(url, duration, conns, extra)
-                    r["cpu"] = server.cpu() - cpu0
-                finally:
-                    server.stop()
-                results[(name, kind)] = r
-                print(f"  {kind:8s} {name:18s} {r['rps']:10.0f} req/s  "
-                      f"server cpu {r['cpu'] / r['secs'] * 100:3.0f}%  {r['errors']}", flush=True)
+        for n in range(rounds):
+            if rounds > 1:
+                print(f" round {n + 1} of {rounds}", flush=True)
+            for name in scenarios:
+                extra = SCENARIOS[name]
+                if extra is None:
+                    extra = ["-s", lua.name]
+                for kind in kinds:
+                    server = Server(kind, "/")
+                    try:
+                        url = f"http://127.0.0.1:{server.port}/"
+                        wrk(url, 1, 50, extra)  # warm-up
+                        cpu0 = server.cpu()
+                        r = wrk(url, duration, 50, extra)
+                        r["cpu"] = server.cpu() - cpu0
+                    finally:
+                        server.stop()
+                    results.setdefault((name, kind), []).append(r)
+                    print(f"  {kind:8s} {name:18s} {r['rps']:10.0f} req/s  "
+                          f"server cpu {r['cpu'] / r['secs'] * 100:3.0f}%  {r['errors']}",
+                          flush=True)
     finally:
         os.unlink(lua.name)
 
 
+def ratios(results, name, kind, other):
+    """``kind``'s req/s over ``other``'s, round by round."""
+    return [a["rps"] / b["rps"] for a, b in zip(results[(name, kind)], results[(name, other)])]
+
+
+def median(values) -> float:
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def spread(values) -> str:
+    """The median of ``values`` and, for more than one, their range."""
+    values = sorted(values)
+    if len(values) == 1:
+        return f"{values[0]:.2f}x"
+    return f"{median(values):.2f}x ({values[0]:.2f}-{values[-1]:.2f})"
+
+
+FILE_CLIENTS = {
+    "sink": "zero-copy sink",
+    "c1": "wrk -c 1",
+    "c4": "wrk -c 4",
+    "curl": "curl, one by one",
+}
+
+
 def bench_file(duration, results, directory):
-    clients = [("c1", 1), ("c4", 4)] + ([("curl", 0)] if shutil.which("curl") else [])
+    clients = [("c1", 1), ("c4", 4)]
+    if hasattr(os, "splice"):
+        clients.insert(0, ("sink", 1))
+    if shutil.which("curl"):
+        clients.append(("curl", 0))
     for client, conns in clients:
         for kind in ("txh11-file", "twisted-file"):
             server = Server(kind, directory)
@@ -325,7 +380,12 @@ def bench_file(duration, results, directory):
                 wrk(url, 1, conns or 1)  # warm-up
                 rss0 = server.rss()
                 cpu0 = server.cpu()
-                r = curl_downloads(url, duration) if client == "curl" else wrk(url, duration, conns)
+                if client == "curl":
+                    r = curl_downloads(url, duration)
+                elif client == "sink":
+                    r = sink_downloads(server.port, duration)
+                else:
+                    r = wrk(url, duration, conns)
                 r["cpu"] = server.cpu() - cpu0
                 r["rss0"], r["rss1"] = rss0, server.rss()
             finally:
@@ -333,7 +393,7 @@ def bench_file(duration, results, directory):
             r["mbps"] = r["bytes"] / r["secs"] / 1e6
             r["cpu_per_gib"] = r["cpu"] / (r["bytes"] / 1024**3)
             results[(f"file {client}", kind)] = r
-            label = "curl, one by one" if client == "curl" else f"wrk -c {conns}"
+            label = FILE_CLIENTS[client]
             print(f"  {kind:12s} {label:16s} {r['mbps']:8.0f} MB/s   server cpu "
                   f"{r['cpu'] / r['secs'] * 100:3.0f}%, {r['cpu_per_gib']:.3f} s/GiB   "
                   f"rss {r['rss0'] / 2**20:.0f} -> {r['rss1'] / 2**20:.0f} MiB  {r['errors']}",
@@ -355,6 +415,66 @@ def curl_downloads(url: str, duration: float) -> dict:
         count += 1
     secs = time.perf_counter() - start
     return {"count": count, "secs": secs, "bytes": float(count * FILE_SIZE), "errors": ""}
+
+
+def sink_downloads(port: int, duration: float) -> dict:
+    """Download the file over and over for about ``duration`` seconds with
+    ``--sink`` (pinned to the client's CPU), and return what it counted."""
+    import json
+
+    argv = pinned(1, [sys.executable, __file__, "--sink", str(port), "--duration", str(duration)])
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60, check=True)
+    return json.loads(out.stdout)
+
+
+def sink(port: int, duration: float) -> None:
+    """
+    The ``--sink`` client: one keep-alive connection downloading
+    ``/big.bin`` again and again, the body moved with ``splice()`` from the
+    socket into a pipe and from the pipe into /dev/null.  The kernel hands
+    the received pages over instead of copying them, so this client costs
+    next to nothing per byte: MB/s then measure the server, where wrk (8 KiB
+    reads) and curl (16 KiB) measure themselves once the server sends with
+    sendfile.  Every response is checked for 200 and its full length.
+    """
+    import fcntl
+    import json
+    import time
+
+    conn = socket.create_connection(("127.0.0.1", port))
+    pipe_r, pipe_w = os.pipe()
+    try:
+        fcntl.fcntl(pipe_w, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (AttributeError, OSError):
+        pass  # the default 64 KiB pipe works, with more calls
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    request = b"GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    count = total = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < duration or count == 0:
+        conn.sendall(request)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            more = conn.recv(4096)
+            if not more:
+                raise SystemExit("the server closed the connection")
+            head += more
+        head, _, body = head.partition(b"\r\n\r\n")
+        m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+        if not head.startswith(b"HTTP/1.1 200 ") or m is None or int(m.group(1)) != FILE_SIZE:
+            raise SystemExit(f"unexpected response head: {head!r}")
+        left = FILE_SIZE - len(body)
+        while left:
+            n = os.splice(conn.fileno(), pipe_w, min(left, 1 << 20))
+            if not n:
+                raise SystemExit(f"the connection ended {left} bytes short")
+            left -= n
+            while n:
+                n -= os.splice(pipe_r, devnull, n)
+        count += 1
+        total += FILE_SIZE
+    secs = time.perf_counter() - start
+    print(json.dumps({"count": count, "secs": secs, "bytes": float(total), "errors": ""}))
 
 
 def profile(kind, duration, directory):
@@ -574,10 +694,17 @@ def layers(n: int = 20000, repeat: int = 5) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--serve")
+    ap.add_argument("--sink", type=int, metavar="PORT", help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int)
     ap.add_argument("--dir", default="/")
     ap.add_argument("--duration", type=float, default=5)
     ap.add_argument("--quick", action="store_true", help="2 s per measurement")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="measure the hello-world servers N times, taking turns")
+    ap.add_argument("--scenarios", default=",".join(SCENARIOS),
+                    help="hello-world scenarios, comma-separated (default: all)")
+    ap.add_argument("--kinds", help="hello-world servers, comma-separated "
+                    "(default: txh11,native,twisted,h11,floor)")
     ap.add_argument("--profile", help="profile one server: txh11 or txh11-file")
     ap.add_argument("--skip-file", action="store_true")
     ap.add_argument("--skip-hello", action="store_true")
@@ -586,12 +713,19 @@ def main() -> None:
     if args.serve:
         serve(args.serve, args.port, args.dir)
         return
+    if args.sink:
+        sink(args.sink, args.duration)
+        return
     if args.layers:
         layers()
         return
     if not shutil.which("wrk"):
         raise SystemExit("wrk not found: apt-get update && apt-get install -y wrk")
     duration = 2 if args.quick else args.duration
+    scenarios = [name.strip() for name in args.scenarios.split(",")]
+    for name in scenarios:
+        if name not in SCENARIOS:
+            raise SystemExit(f"unknown scenario {name!r}: one of {', '.join(SCENARIOS)}")
 
     directory = tempfile.mkdtemp()
     try:
@@ -602,51 +736,57 @@ def main() -> None:
         if args.profile:
             profile(args.profile, duration, directory)
             return
-        try:
-            import h11  # noqa: F401
+        if args.kinds:
+            kinds = args.kinds.split(",")
+        else:
+            try:
+                import h11  # noqa: F401
 
-            kinds = ["txh11", "native", "twisted", "h11", "floor"]
-        except ImportError:
-            print("(h11 not installed: pip install h11 -- skipping the h11 baseline)")
-            kinds = ["txh11", "native", "twisted", "floor"]
+                kinds = ["txh11", "native", "twisted", "h11", "floor"]
+            except ImportError:
+                print("(h11 not installed: pip install h11 -- skipping the h11 baseline)")
+                kinds = ["txh11", "native", "twisted", "floor"]
         results: dict = {}
         if not args.skip_hello:
             print(f"hello world, {duration:g} s each, server on CPU 0, wrk on CPU 1")
-            bench_hello(kinds, duration, results)
+            bench_hello(kinds, duration, results, scenarios, args.rounds)
         if not args.skip_file:
-            print(f"static.File, 100 MiB: wrk -c 1, wrk -c 4, curl one download after another; {duration:g} s each")
+            print(f"static.File, 100 MiB: {', '.join(FILE_CLIENTS.values())} (where available);"
+                  f" {duration:g} s each")
             bench_file(duration, results, directory)
     finally:
         shutil.rmtree(directory)
 
     print()
-    print("summary (ratio = txh11 / other; native = txh11.server's own handler API)")
-    for name in ("keep-alive", "Connection: close", "pipelined x16"):
-        if (name, "txh11") not in results:
+    print("summary (ratio = txh11 / other; native = txh11.server's own handler API;")
+    print("         req/s are medians, ratios the median of each round's ratio and their range)")
+    for name in scenarios:
+        if (name, "twisted") not in results:
             continue
-        tw = results[(name, "twisted")]["rps"]
+        tw = median(r["rps"] for r in results[(name, "twisted")])
         line = f"  {name:18s}"
         for kind, label in (("txh11", "txh11.web"), ("native", "native")):
             if (name, kind) in results:
-                t = results[(name, kind)]["rps"]
-                line += f" {label} {t:7.0f} req/s ({t / tw:.2f}x twisted.web"
+                t = median(r["rps"] for r in results[(name, kind)])
+                line += f" {label} {t:7.0f} req/s ({spread(ratios(results, name, kind, 'twisted'))}"
+                line += " twisted.web"
                 if (name, "h11") in results:
-                    line += f", {t / results[(name, 'h11')]['rps']:.2f}x h11"
+                    line += f", {spread(ratios(results, name, kind, 'h11'))} h11"
                 line += ") |"
         line += f" twisted.web {tw:7.0f}"
         if (name, "h11") in results:
-            line += f" | h11 {results[(name, 'h11')]['rps']:7.0f}"
+            line += f" | h11 {median(r['rps'] for r in results[(name, 'h11')]):7.0f}"
         if (name, "floor") in results:
-            floor = results[(name, "floor")]["rps"]
-            line += f" | floor {floor:7.0f} ({floor / tw:.2f}x twisted.web)"
+            floor = median(r["rps"] for r in results[(name, "floor")])
+            line += f" | floor {floor:7.0f} ({spread(ratios(results, name, 'floor', 'twisted'))}"
+            line += " twisted.web)"
         print(line)
-    for client in ("c1", "c4", "curl"):
+    for client, label in FILE_CLIENTS.items():
         key = f"file {client}"
         if (key, "txh11-file") not in results:
             continue
         a, b = results[(key, "txh11-file")], results[(key, "twisted-file")]
-        label = "100 MiB file curl" if client == "curl" else f"100 MiB file -{client}"
-        print(f"  {label:18s} txh11 {a['mbps']:8.0f} MB/s  | twisted.web "
+        print(f"  100 MiB, {label:16s} txh11 {a['mbps']:8.0f} MB/s  | twisted.web "
               f"{b['mbps']:8.0f} MB/s ({a['mbps'] / b['mbps']:.2f}x); server CPU per GiB "
               f"{a['cpu_per_gib']:.3f} s vs {b['cpu_per_gib']:.3f} s "
               f"({b['cpu_per_gib'] / max(a['cpu_per_gib'], 1e-9):.1f}x less)")
