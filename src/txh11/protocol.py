@@ -41,8 +41,8 @@ and drive the connection with:
   written at once.  On a plain TCP transport that holds no bytes back, the
   write goes straight to the socket (``send``/``sendmsg``), sparing the
   reactor a buffer, an epoll registration and a writability wake-up; what
-  the socket does not take goes to the transport, in order.  A :class:`~txh11.LocalProtocolError` from the core is
-  raised to the caller.
+  the socket does not take goes to the transport, in order.  A
+  :class:`~txh11.LocalProtocolError` from the core is raised to the caller.
 - ``sendBody(body) -> Deferred``: send a passthrough placeholder (anything
   with ``__len__`` and the ``IBodyProducer`` methods, e.g.
   :class:`txh11.bodies.FileBody`) through
