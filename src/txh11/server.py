@@ -395,6 +395,29 @@ class ServerRequest:
         self.channel.sendEvent(response)
         self._response = _HEAD
 
+    def _sendResponse(self, response: Any, dated: bool, data: bytes = b"") -> None:
+        """
+        ``send(response)`` then ``write(data)``, for txh11.web: ``response``
+        is a ``Response`` whose headers have a Date header if ``dated`` is
+        true (if false, they are looked at).  When the request body is not
+        being refused and nothing must be added, the head goes out as it is.
+        """
+        state = self._bodyState
+        ch = self.channel
+        if (
+            self._abandoned
+            or not (state == _BODY_DONE or state == _STREAMING)
+            or not (dated or not ch.addDateHeader)
+        ):
+            self.send(response)
+            if data:
+                self.write(data)
+            return
+        ch.sendEvent(response)
+        self._response = _HEAD
+        if data:
+            ch.sendEvent(_Data(data=data))
+
     def _sendEnd(self, end: Any) -> None:
         self.channel.sendEvent(end)
         self._response = _DONE

@@ -350,9 +350,12 @@ class WebChannel:
             items = list(headers)
         self._writeHead(int(code), reason, items)
 
-    def _writeHead(self, code: int, reason: bytes, items: list[Any], data: bytes = b"") -> None:
+    def _writeHead(
+        self, code: int, reason: bytes, items: list[Any], data: bytes = b"", dated: bool = False
+    ) -> None:
         """writeHeaders with the status as a number and the headers as a
-        list of pairs (the core copies it), then write(data)."""
+        list of pairs (the core copies it), then write(data).  ``dated``:
+        the pairs are known to include a Date header."""
         request = self._request
         if self._dead or request is None:
             return
@@ -362,10 +365,10 @@ class WebChannel:
             request.chunked = 0
         self._calls += 1
         try:
-            sreq = self._sreq
-            sreq.send(h11.Response(status_code=code, headers=items, reason=reason))
-            if data:
-                sreq.write(data)  # nothing once the exchange is abandoned
+            # (sends nothing once the exchange is abandoned)
+            self._sreq._sendResponse(
+                h11.Response(status_code=code, headers=items, reason=reason), dated, data
+            )
         except h11.LocalProtocolError:
             self._fail(request, Failure())
         finally:

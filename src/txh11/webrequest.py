@@ -503,11 +503,11 @@ class Request(server.Request):
         if self._fields is not None:
             # a txh11 WebChannel: the status as a number, and the data along
             if bodiless:
-                channel._writeHead(code, self.code_message, items)
+                channel._writeHead(code, self.code_message, items, b"", bool(raw.get(_DATE)))
                 self.write = _ignore  # type: ignore[method-assign]
                 return
             self.sentLength = self.sentLength + len(data)
-            channel._writeHead(code, self.code_message, items, data)
+            channel._writeHead(code, self.code_message, items, data, bool(raw.get(_DATE)))
             return
         channel.writeHeaders(version, b"%d" % code, self.code_message, items)
         if bodiless:
