@@ -236,3 +236,41 @@ class StartTLSTests(unittest.TestCase):
 
         responses = yield threads.deferToThread(run)
         self.assertEqual(responses[0][1], b"secret")
+
+
+class StreamingTests(unittest.TestCase):
+    timeout = 30
+
+    @defer.inlineCallbacks
+    def test_streamed_pieces_go_through_the_transport_buffer(self) -> Any:
+        """Data written piece by piece outside a delivery (a producer, a
+        template) is joined by Twisted's buffer, not sent one system call
+        per piece; the head before it still goes straight out."""
+        seen = []
+
+        def handle(req: Any) -> Any:
+            from txh11 import EndOfMessage, Response
+
+            def stream() -> None:
+                req.send(Response(status_code=200, headers=[(b"content-length", b"1000")]))
+                t = req.channel.transport
+                seen.append(len(t.dataBuffer) - t.offset + t._tempDataLen)
+                for _ in range(100):
+                    req.write(b"x" * 10)
+                seen.append(len(t.dataBuffer) - t.offset + t._tempDataLen)
+                req.send(EndOfMessage())
+
+            reactor.callLater(0, stream)
+            return req.notifyFinish()
+
+        port = reactor.listenTCP(0, HTTP11ServerFactory(handle), interface="127.0.0.1")
+        self.addCleanup(port.stopListening)
+
+        def run() -> list[tuple[bytes, bytes]]:
+            with socket.create_connection(("127.0.0.1", port.getHost().port)) as s:
+                s.sendall(request(b"/"))
+                return read_responses(s, 1)
+
+        responses = yield threads.deferToThread(run)
+        self.assertEqual(responses[0][1], b"x" * 1000)
+        self.assertEqual(seen, [0, 1000])  # the head went out; the pieces waited
