@@ -202,14 +202,16 @@ def _plainSocket(transport: Any) -> Optional[socket.socket]:
     """
     The stream socket under ``transport`` if it is a plain (not TLS) Twisted
     ``FileDescriptor`` with Twisted's own write buffer (``dataBuffer`` from
-    ``offset`` plus ``_tempDataBuffer``), else ``None``: the transports on
+    ``offset`` plus ``_tempDataBuffer``) and ``startTLS`` flag (``TLS``, as
+    Twisted's TCP and UNIX transports have), else ``None``: the transports on
     which bytes may go to the socket behind the transport's back once that
     buffer is empty (sendfile, and :meth:`HTTP11Protocol._write`).
     """
     if not isinstance(transport, abstract.FileDescriptor) or _isTLS(transport):
         return None
-    if not hasattr(transport, "_tempDataLen") or not hasattr(transport, "dataBuffer"):
-        return None
+    for name in ("_tempDataLen", "dataBuffer", "TLS"):  # what _direct reads
+        if not hasattr(transport, name):
+            return None
     try:
         handle = transport.getHandle()
     except Exception:

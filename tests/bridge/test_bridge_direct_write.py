@@ -163,6 +163,23 @@ class PlainSocketTests(unittest.TestCase):
         self.assertIsNone(_plainSocket(StringTransport()))
         self.assertIsNone(_plainSocket(FakeTransport(Protocol(), isServer=True)))
 
+    def test_a_descriptor_without_a_tls_flag_does_not_qualify(self) -> None:
+        from twisted.internet.abstract import FileDescriptor
+
+        a, b = socket.socketpair()
+        self.addCleanup(a.close)
+        self.addCleanup(b.close)
+
+        class Bare(FileDescriptor):
+            def getHandle(self) -> socket.socket:
+                return a
+
+        class Flagged(Bare):
+            TLS = False
+
+        self.assertIsNone(_plainSocket(Bare(reactor)))
+        self.assertIs(_plainSocket(Flagged(reactor)), a)
+
     @defer.inlineCallbacks
     def test_tls_does_not_qualify(self) -> Any:
         """Behind TLS the protocol's transport is the TLS protocol."""
