@@ -156,7 +156,9 @@ def _pairs(headers: HeadersLike) -> Iterable[tuple[bytes, list[bytes]]]:
 
 def hostValue(scheme: bytes, host: bytes, port: int) -> bytes:
     """The ``Host`` header for a URI (port omitted when it is the default)."""
-    if b":" in host and not host.startswith(b"["):
+    # (58 is b":": an int needle is searched for with memchr, while a bytes
+    # one costs CPython 3.11 ~2k instructions for a failed int conversion)
+    if 58 in host and not host.startswith(b"["):
         host = b"[" + host + b"]"
     if _DEFAULT_PORTS.get(scheme) == port:
         return host
