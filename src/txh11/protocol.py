@@ -202,12 +202,15 @@ def _plainSocket(transport: Any) -> Optional[socket.socket]:
     """
     The stream socket under ``transport`` if it is a plain (not TLS) Twisted
     ``FileDescriptor`` with Twisted's own write buffer (``dataBuffer`` from
-    ``offset`` plus ``_tempDataBuffer``) and ``startTLS`` flag (``TLS``, as
-    Twisted's TCP and UNIX transports have), else ``None``: the transports on
-    which bytes may go to the socket behind the transport's back once that
-    buffer is empty (sendfile, and :meth:`HTTP11Protocol._write`).
+    ``offset`` plus ``_tempDataBuffer``), ``startTLS`` flag (``TLS``) and
+    half-close, as Twisted's TCP and UNIX transports have, else ``None``:
+    the transports on which bytes may go to the socket behind the
+    transport's back once that buffer is empty (sendfile, and
+    :meth:`HTTP11Protocol._write`).
     """
     if not isinstance(transport, abstract.FileDescriptor) or _isTLS(transport):
+        return None
+    if not IHalfCloseableDescriptor.providedBy(transport):
         return None
     for name in ("_tempDataLen", "dataBuffer", "TLS"):  # what _direct reads
         if not hasattr(transport, name):
@@ -1135,9 +1138,14 @@ class HTTP11Protocol(Protocol):
             result.errback(reason)
 
     def _zeroCopyTransport(self) -> Optional[abstract.FileDescriptor]:
-        if self._lost or _plainSocket(self.transport) is None:
+        if self._lost or not self._plain():
             return None
         return self.transport
+
+    def _plain(self) -> bool:
+        """Whether the transport is (still) a plain socket transport: see
+        :func:`_plainSocket`; ``startTLS`` may have wrapped it since."""
+        return self._socket is not None and not self.transport.TLS
 
     def _startZeroCopy(self, driver: IPullProducer) -> None:
         self._flush()
@@ -1250,12 +1258,13 @@ class HTTP11Protocol(Protocol):
         conn = self.conn
         if conn.their_state not in _PEER_DONE or conn.trailing_data[0]:
             return False
-        t = self._zeroCopyTransport()
-        if t is None:
+        if not self._plain():
             return False
-        return _nothingUnread(t.getHandle())
+        return _nothingUnread(self._socket)  # type: ignore[arg-type]
 
     def _canHalfClose(self) -> bool:
+        if self._plain():
+            return True
         t = self.transport
         return (
             IHalfCloseableDescriptor.providedBy(t)
