@@ -206,22 +206,38 @@ def _plainSocket(transport: Any) -> Optional[socket.socket]:
     half-close, as Twisted's TCP and UNIX transports have, else ``None``:
     the transports on which bytes may go to the socket behind the
     transport's back once that buffer is empty (sendfile, and
-    :meth:`HTTP11Protocol._write`).
+    :meth:`HTTP11Protocol._write`).  The answer for a transport class is
+    remembered; ``TLS`` is read each time.
     """
-    if not isinstance(transport, abstract.FileDescriptor) or _isTLS(transport):
+    kind = type(transport)
+    plain = _plainKinds.get(kind)
+    if plain is None:
+        plain = _plainKinds[kind] = _plainKind(transport)
+    if not plain or transport.TLS:
         return None
-    if not IHalfCloseableDescriptor.providedBy(transport):
-        return None
+    return transport.getHandle()  # type: ignore[no-any-return]
+
+
+#: transport class -> whether its instances are plain socket transports
+_plainKinds: dict[type, bool] = {}
+
+
+def _plainKind(transport: Any) -> bool:
+    """What :func:`_plainSocket` remembers for ``transport``'s class: only
+    what the class decides (TLS started on one instance is read each time)."""
+    kind = type(transport)
+    if not issubclass(kind, abstract.FileDescriptor) or ISSLTransport.implementedBy(kind):
+        return False
+    if not IHalfCloseableDescriptor.implementedBy(kind):
+        return False
     for name in ("_tempDataLen", "dataBuffer", "TLS"):  # what _direct reads
         if not hasattr(transport, name):
-            return None
+            return False
     try:
         handle = transport.getHandle()
     except Exception:
-        return None
-    if not isinstance(handle, socket.socket) or handle.type != socket.SOCK_STREAM:
-        return None
-    return handle
+        return False
+    return isinstance(handle, socket.socket) and handle.type == socket.SOCK_STREAM
 
 
 def _proposesSwitch(request: Any) -> bool:
