@@ -36,6 +36,8 @@ no HTTP at all, is that part alone -- but not the kernel's::
 
     python bench/instructions.py --socket              # floor twisted native txh11
     python bench/instructions.py --socket floor h11    # some
+    python bench/instructions.py --socket close        # Connection: close, a
+                                                       # connection per request
 """
 
 from __future__ import annotations
@@ -173,7 +175,24 @@ def drive(port: int, n: int, connections: int) -> None:
             s.close()
 
 
-def count_socket(kind: str, n: int) -> int:
+def drive_closing(port: int, n: int, connections: int) -> None:
+    """Send ``n`` requests with ``Connection: close``, each on a connection
+    of its own, ``connections`` at a time in lock-step, and read every
+    response to the server's close."""
+    for _ in range(max(1, n // connections)):
+        socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(connections)]
+        try:
+            for s in socks:
+                s.sendall(CLOSING)
+            for s in socks:
+                while s.recv(65536):
+                    pass
+        finally:
+            for s in socks:
+                s.close()
+
+
+def count_socket(kind: str, n: int, mode: str = "ka") -> int:
     """Instructions of a real ``kind`` server that answered ``n`` requests."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -187,7 +206,11 @@ def count_socket(kind: str, n: int) -> int:
         if proc.stdout.readline().strip() != b"ready":
             raise SystemExit(f"{kind} server did not start: {proc.stderr.read().decode()[-2000:]}")
         drive(port, SOCKET_CONNECTIONS, SOCKET_CONNECTIONS)  # connect, warm up
-        drive(port, n, SOCKET_CONNECTIONS)
+        if mode == "close":
+            drive_closing(port, SOCKET_CONNECTIONS, SOCKET_CONNECTIONS)
+            drive_closing(port, n, SOCKET_CONNECTIONS)
+        else:
+            drive(port, n, SOCKET_CONNECTIONS)
         time.sleep(0.5)  # let the server close the connections
         proc.send_signal(signal.SIGTERM)
         err = proc.communicate(timeout=300)[1].decode()
@@ -199,14 +222,18 @@ def count_socket(kind: str, n: int) -> int:
 
 
 def socket_main(kinds: list[str]) -> None:
-    n = 2000
+    mode = "ka"
+    if kinds[:1] in (["ka"], ["close"]):
+        mode, kinds = kinds[0], kinds[1:]
+    n = 2000 if mode == "ka" else 1000
     base = None
     for kind in kinds or SOCKET_KINDS:
-        k = (count_socket(kind, 2 * n) - count_socket(kind, n)) / n
+        k = (count_socket(kind, 2 * n, mode) - count_socket(kind, n, mode)) / n
         if kind == "twisted":
             base = k
         ratio = f"  ({k / base:.2f}x twisted.web)" if base and kind != "twisted" else ""
-        print(f"socket {kind:8s} {k / 1000:8.1f}k instructions/request{ratio}", flush=True)
+        print(f"socket {mode:5s} {kind:8s} {k / 1000:8.1f}k instructions/request{ratio}",
+              flush=True)
 
 
 def main() -> None:
