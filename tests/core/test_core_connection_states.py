@@ -780,6 +780,26 @@ def test_server_100_continue_cleared_when_client_sends_body_anyway():
     assert conn.client_is_waiting_for_100_continue is False
 
 
+def test_100_continue_cleared_by_end_of_message_received():
+    conn = h11.Connection(our_role=h11.SERVER)
+    conn.receive_data(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nExpect: 100-continue\r\n\r\n")
+    assert type(conn.next_event()) is h11.Request
+    assert conn.they_are_waiting_for_100_continue is True
+    assert type(conn.next_event()) is h11.EndOfMessage
+    assert conn.they_are_waiting_for_100_continue is False
+    assert conn.their_state is h11.DONE
+
+
+def test_100_continue_cleared_by_end_of_message_sent():
+    conn = h11.Connection(our_role=h11.CLIENT)
+    conn.send(h11.Request(method="POST", target="/", headers=[
+        ("Host", "a"), ("Content-Length", "0"), ("Expect", "100-continue")]))
+    assert conn.client_is_waiting_for_100_continue is True
+    assert conn.send(h11.EndOfMessage()) == b""
+    assert conn.client_is_waiting_for_100_continue is False
+    assert conn.our_state is h11.DONE
+
+
 def test_server_without_expect_not_waiting():
     conn = server_after_get()
     assert conn.they_are_waiting_for_100_continue is False

@@ -221,31 +221,21 @@ class Connection:
     # -- the shared bookkeeping for sent and received events -----------------
 
     def _process_event(self, role: Any, event: Event) -> None:
+        """``role`` sent an event that next_event and send have no path of
+        their own for: an InformationalResponse, a ConnectionClosed, or Data
+        while no body may be sent (the transition raises)."""
         t = type(event)
-        if t is Request:
-            self._process_request(role, event)  # type: ignore[arg-type]
-        elif t is Data:
-            self._moved(role, t)
-            if role is CLIENT:
-                self.client_is_waiting_for_100_continue = False
-        elif t is EndOfMessage:
-            self._message_ended(role)
-        elif t is Response:
-            self._process_response(role, event, event.headers)  # type: ignore[arg-type,attr-defined]
-        elif t is InformationalResponse:
-            cstate = self._cstate
+        if t is InformationalResponse:
             switch = SWITCH_UPGRADE if event.status_code == 101 else None  # type: ignore[attr-defined]
-            cstate.process_event(role, t, switch)
+            self._cstate.process_event(role, t, switch)
             self.client_is_waiting_for_100_continue = False
             if role is not self.our_role:
                 self.their_http_version = event.http_version  # type: ignore[attr-defined]
-        elif t is ConnectionClosed:
-            self._moved(role, t)
         else:
-            raise LocalProtocolError(f"not an event: {event!r}")
+            self._moved(role, t)
 
-    # The three below are on every request's path (next_event and send call
-    # them directly). Each first tries the transition its situation already
+    # The two below, and EndOfMessage in next_event and send, are on every
+    # request's path. Each first tries the transition its situation already
     # knows (what ConnectionState.process_event would look up first) and
     # leaves everything else to process_event; they do what _moved does
     # inline, since a call to it from each costs ~1k instructions a request.
@@ -319,16 +309,6 @@ class Connection:
             self._start_body(role, "cl", headers.content_length)
         else:
             self._start_body(role, "http10", 0)
-
-    def _message_ended(self, role: Any) -> None:
-        """``role`` sent or we received an EndOfMessage."""
-        node = self._node
-        try:
-            self._node = (node.by_client if role is CLIENT else node.by_server)[EndOfMessage]
-        except KeyError:
-            self._cstate.process_event(role, EndOfMessage)
-        if role is CLIENT:
-            self.client_is_waiting_for_100_continue = False
 
     def _moved(self, role: Any, event_type: type) -> None:
         """``role`` sent an event of ``event_type`` (not a Response, not
@@ -474,7 +454,12 @@ class Connection:
                 if their_role is CLIENT:
                     self.client_is_waiting_for_100_continue = False
             elif t is EndOfMessage:
-                self._message_ended(their_role)
+                try:
+                    self._node = self._node.by_theirs[EndOfMessage]
+                except KeyError:
+                    self._cstate.process_event(their_role, EndOfMessage)
+                if their_role is CLIENT:
+                    self.client_is_waiting_for_100_continue = False
             elif t is Request:
                 self._process_request(their_role, event)
             elif t is Response:
@@ -522,7 +507,12 @@ class Connection:
                 self._process_response(our_role, event, headers)  # type: ignore[arg-type]
                 return [write_response_head(event, headers)]  # type: ignore[arg-type]
             if t is EndOfMessage:
-                self._message_ended(our_role)
+                try:
+                    self._node = self._node.by_ours[EndOfMessage]
+                except KeyError:
+                    self._cstate.process_event(our_role, EndOfMessage)
+                if our_role is CLIENT:
+                    self.client_is_waiting_for_100_continue = False
                 return self._writer.end(event.headers)  # type: ignore[attr-defined]
             if t is Request or t is InformationalResponse:
                 if event.http_version != b"1.1":  # type: ignore[attr-defined]

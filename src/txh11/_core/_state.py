@@ -197,7 +197,8 @@ class _Joint:
 
     Interned (:func:`_joint`), immutable but for the memos: ``by_client``
     and ``by_server`` map a trigger (as in EVENT_TRIGGERED) sent by that
-    role to the settled situation it leads to.
+    role to the settled situation it leads to; ``by_ours`` and
+    ``by_theirs`` are the same two maps, by whose role sent it.
     """
 
     __slots__ = (
@@ -210,6 +211,8 @@ class _Joint:
         "theirs",
         "by_client",
         "by_server",
+        "by_ours",
+        "by_theirs",
         "keep_alive_off",
     )
 
@@ -219,12 +222,14 @@ class _Joint:
         self.server = server
         self.keep_alive = keep_alive
         self.no_switch = no_switch
-        if our_role is CLIENT:
-            self.ours, self.theirs = client, server
-        else:
-            self.ours, self.theirs = server, client
         self.by_client: Dict[object, _Joint] = {}
         self.by_server: Dict[object, _Joint] = {}
+        if our_role is CLIENT:
+            self.ours, self.theirs = client, server
+            self.by_ours, self.by_theirs = self.by_client, self.by_server
+        else:
+            self.ours, self.theirs = server, client
+            self.by_ours, self.by_theirs = self.by_server, self.by_client
         self.keep_alive_off: Optional[_Joint] = None
 
     def __repr__(self) -> str:
