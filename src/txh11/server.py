@@ -421,7 +421,13 @@ class ServerRequest:
     def _sendEnd(self, end: Any) -> None:
         self.channel.sendEvent(end)
         self._response = _DONE
-        self._afterResponse()
+        if self._bodyState != _BODY_DONE or self._finishDeferreds or self._abandonWatch is not None:
+            self._afterResponse()  # else it has nothing to do
+
+    def _sendEndOfMessage(self) -> None:
+        """``send(EndOfMessage())``, for txh11.web."""
+        if not self._abandoned:
+            self._sendEnd(_END)
 
     def sendEvents(self, events: Iterable[Any]) -> None:
         with self.channel.corked():

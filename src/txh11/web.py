@@ -396,7 +396,7 @@ class WebChannel:
         if not self._dead:
             self._calls += 1
             try:
-                self._sreq.send(_END)
+                self._sreq._sendEndOfMessage()
             except h11.LocalProtocolError:
                 self._fail(request, Failure())
                 return
