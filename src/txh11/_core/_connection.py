@@ -207,9 +207,9 @@ class Connection:
         Only legal when both are DONE; raises :exc:`LocalProtocolError`
         otherwise (and the connection stays usable).
         """
-        node = self._node
-        if node.client is DONE and node.server is DONE and node.keep_alive and node.no_switch:
-            self._node = fresh_situation(self.our_role)
+        after = self._node.next_cycle
+        if after is not None:
+            self._node = after
         else:
             self._cstate.start_next_cycle()  # raises: not both DONE
         self._request_method = None

@@ -199,6 +199,8 @@ class _Joint:
     and ``by_server`` map a trigger (as in EVENT_TRIGGERED) sent by that
     role to the settled situation it leads to; ``by_ours`` and
     ``by_theirs`` are the same two maps, by whose role sent it.
+    ``next_cycle`` is where start_next_cycle leads from a situation that
+    allows one (both DONE, keep-alive on, no switch pending), else None.
     """
 
     __slots__ = (
@@ -214,6 +216,7 @@ class _Joint:
         "by_ours",
         "by_theirs",
         "keep_alive_off",
+        "next_cycle",
     )
 
     def __init__(self, our_role: object, client: object, server: object, keep_alive: bool, no_switch: bool) -> None:
@@ -231,6 +234,9 @@ class _Joint:
             self.ours, self.theirs = server, client
             self.by_ours, self.by_theirs = self.by_server, self.by_client
         self.keep_alive_off: Optional[_Joint] = None
+        self.next_cycle: Optional[_Joint] = None
+        if client is DONE and server is DONE and keep_alive and no_switch:
+            self.next_cycle = _joint(our_role, IDLE, IDLE, True, True)
 
     def __repr__(self) -> str:
         return (
