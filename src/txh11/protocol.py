@@ -38,13 +38,13 @@ and drive the connection with:
   ``sendEvents``: a head and small bodies go out in one transport write
   (``write`` of the joined bytes below ``coalesceLimit``, ``writeSequence``
   above it).  Outside of those a ``sendEvent`` is
-  written at once.  On a plain TCP transport that holds no bytes back, a
-  corked write or a single event other than ``Data`` goes straight to the
-  socket (``send``/``sendmsg``), sparing the reactor a buffer, an epoll
-  registration and a writability wake-up; what the socket does not take
-  goes to the transport, in order.  Single ``Data`` events outside a cork
-  (a producer streaming) go to the transport, whose buffer joins a turn's
-  pieces into one ``send()``.  A
+  written at once.  On a plain TCP transport that holds no bytes back,
+  corked output goes straight to the socket (``send``/``sendmsg``), sparing
+  the reactor a buffer, an epoll registration and a writability wake-up;
+  what the socket does not take goes to the transport, in order.  A single
+  event outside a cork goes to the transport, whose buffer joins a turn's
+  pieces (a head and the body after it, a producer's writes) into one
+  ``send()``.  A
   :class:`~txh11.LocalProtocolError` from the core is raised to the caller.
 - ``sendBody(body) -> Deferred``: send a passthrough placeholder (anything
   with ``__len__`` and the ``IBodyProducer`` methods, e.g.
@@ -926,13 +926,13 @@ class HTTP11Protocol(Protocol):
                 data = b"".join(parts)
             if data:
                 if self._cork == 0 and not self._out:
-                    if not self._lost:  # nothing held back: write now
-                        if type(event) is _Data:
-                            # a producer's or a template's piece: Twisted's
-                            # buffer joins a turn's pieces into one send()
-                            self.transport.write(data)
-                        else:
-                            self._write(data)
+                    if not self._lost:
+                        # nothing held back: write now, to the transport.
+                        # Not _write: an event alone may be a head whose
+                        # body follows in this turn, or a producer's piece;
+                        # Twisted's buffer joins them into one send() (two
+                        # would meet Nagle and the peer's delayed ACK)
+                        self.transport.write(data)
                 else:
                     self._out.append(data)
                     self._outRoom -= len(data)

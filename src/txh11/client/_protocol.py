@@ -252,22 +252,19 @@ class HTTP11ClientProtocol(HTTP11Protocol):
         d: defer.Deferred[Response] = defer.Deferred(lambda _: self._clCancel(ex))
         ex.deferred = d
         try:
-            kind = prepared.bodyKind
-            if kind == BODY_NONE:
-                # a body-less EndOfMessage serialises to nothing: one write
-                # without the cost of corking
+            # corked: the head and what follows it now leave in one write,
+            # straight to the socket when it can take them
+            with self.corked():
                 self.sendEvent(prepared.event)
-                self.sendEvent(_EOM)
-            else:
-                with self.corked():
-                    self.sendEvent(prepared.event)
-                    if prepared.expectContinue:
-                        ex.bodyState = _B_WAIT100
-                        ex.continueCall = self.clock.callLater(
-                            self.expectContinueTimeout, self._clContinueTimedOut, ex
-                        )
-                    else:
-                        self._clStartBody(ex)
+                if prepared.bodyKind == BODY_NONE:
+                    self.sendEvent(_EOM)
+                elif prepared.expectContinue:
+                    ex.bodyState = _B_WAIT100
+                    ex.continueCall = self.clock.callLater(
+                        self.expectContinueTimeout, self._clContinueTimedOut, ex
+                    )
+                else:
+                    self._clStartBody(ex)
         except Exception:
             f = Failure()
             _log.failure("sending the request failed", failure=f)
