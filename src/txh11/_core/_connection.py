@@ -503,7 +503,10 @@ class Connection:
             if t is Response:
                 if event.http_version != b"1.1":  # type: ignore[attr-defined]
                     raise LocalProtocolError("txh11 only speaks HTTP/1.1: leave http_version at its default")
-                headers = self._prepare_response(event)  # type: ignore[arg-type]
+                headers = event.headers  # type: ignore[attr-defined]
+                # (_prepare_response leaves these alone: no call for them)
+                if headers.content_length is None or self._peer_wants_keep_alive_header or not self._node.keep_alive:
+                    headers = self._prepare_response(event)  # type: ignore[arg-type]
                 self._process_response(our_role, event, headers)  # type: ignore[arg-type]
                 return [write_response_head(event, headers)]  # type: ignore[arg-type]
             if t is EndOfMessage:
