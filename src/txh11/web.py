@@ -140,6 +140,10 @@ _END = h11.EndOfMessage()  # events are immutable: one will do
 _requestInit = Request.__init__
 _gotLength = Request.gotLength
 _STATIC_PRODUCERS = (static.NoRangeStaticProducer, static.SingleRangeStaticProducer)
+#: (items, code, reason, Response) of the last response head made: a site
+#: tends to answer with the same head many times over, and events are
+#: immutable.  (See WebChannel._writeHead's ``remember``.)
+_lastHead: tuple[Any, int, bytes, Any] = (None, 0, b"", None)
 
 
 class _ContentReceiver:
@@ -346,16 +350,25 @@ class WebChannel:
     def writeHeaders(self, version: bytes, code: bytes, reason: bytes, headers: Any) -> None:
         if isinstance(headers, Headers):
             items = [(n, v) for n, vs in headers.getAllRawHeaders() for v in vs]
-        else:
-            items = list(headers)
-        self._writeHead(int(code), reason, items)
+            self._writeHead(int(code), reason, items)
+        else:  # pairs of any kind, perhaps mutable: not to be remembered
+            self._writeHead(int(code), reason, list(headers), remember=False)
 
     def _writeHead(
-        self, code: int, reason: bytes, items: list[Any], data: bytes = b"", dated: bool = False
+        self,
+        code: int,
+        reason: bytes,
+        items: list[Any],
+        data: bytes = b"",
+        dated: bool = False,
+        remember: bool = True,
     ) -> None:
         """writeHeaders with the status as a number and the headers as a
         list of pairs (the core copies it), then write(data).  ``dated``:
-        the pairs are known to include a Date header."""
+        the pairs are known to include a Date header.  ``remember``: the
+        pairs are (bytes, bytes) tuples in a list no one else has, so the
+        Response made of them may serve again (see _lastHead)."""
+        global _lastHead
         request = self._request
         if self._dead or request is None:
             return
@@ -365,10 +378,15 @@ class WebChannel:
             request.chunked = 0
         self._calls += 1
         try:
+            last = _lastHead
+            if items == last[0] and code == last[1] and reason == last[2]:
+                response = last[3]
+            else:
+                response = h11.Response(status_code=code, headers=items, reason=reason)
+                if remember:
+                    _lastHead = (items, code, reason, response)
             # (sends nothing once the exchange is abandoned)
-            self._sreq._sendResponse(
-                h11.Response(status_code=code, headers=items, reason=reason), dated, data
-            )
+            self._sreq._sendResponse(response, dated, data)
         except h11.LocalProtocolError:
             self._fail(request, Failure())
         finally:
