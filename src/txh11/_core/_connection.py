@@ -255,7 +255,8 @@ class Connection:
             self._cstate.process_event(role, Request)
         self._request_method = method
         version = event.http_version
-        if role is not self.our_role:
+        received = role is not self.our_role
+        if received:
             self.their_http_version = version
             if version < b"1.1":
                 self._received_http10_head(event)
@@ -266,6 +267,9 @@ class Connection:
             self._check_keep_alive(version, headers.connection)
         if headers.chunked:
             self._start_body(role, "chunked", 0)
+        elif received and not headers.content_length:
+            # (_start_body's answer, written out: a call costs 0.4k instructions)
+            self._body_reader = _EMPTY_BODY_READER
         else:
             self._start_body(role, "cl", headers.content_length or 0)
 
@@ -287,7 +291,8 @@ class Connection:
             self._cstate.process_event(role, Response, switch)
         self.client_is_waiting_for_100_continue = False
         version = event.http_version
-        if role is not self.our_role:
+        received = role is not self.our_role
+        if received:
             self.their_http_version = version
             if version < b"1.1":
                 self._received_http10_head(event)
@@ -306,7 +311,14 @@ class Connection:
         elif headers.chunked:
             self._start_body(role, "chunked", 0)
         elif headers.content_length is not None:
-            self._start_body(role, "cl", headers.content_length)
+            length = headers.content_length
+            writer = self._cl_writer
+            if length and writer is not None and not received:
+                # (_start_body's answer, written out: a call costs 0.4k instructions)
+                writer.remaining = length
+                self._writer = writer
+            else:
+                self._start_body(role, "cl", length)
         else:
             self._start_body(role, "http10", 0)
 
