@@ -24,6 +24,7 @@ from ._readers import (
     Http10Reader,
     RequestHeadReader,
     ResponseHeadReader,
+    _END,
 )
 from ._receivebuffer import ReceiveBuffer
 from ._state import (
@@ -455,7 +456,8 @@ class Connection:
                 if type(event) is ConnectionClosed:
                     self._moved(their_role, ConnectionClosed)
                 return event
-            event = reader.read(self._receive_buffer)
+            # (what the reader of a message without a body says, without a call: 0.4k instructions)
+            event = _END if reader is _EMPTY_BODY_READER else reader.read(self._receive_buffer)
             if event is None:
                 if not self._receive_buffer_closed:
                     return NEED_DATA
