@@ -113,6 +113,14 @@ _END = h11.EndOfMessage()  # events are immutable: one will do
 
 PAUSE_UNCLAIMED = "unclaimed-body"
 
+#: (data, Data event) of the last first piece of a body sent by
+#: ServerRequest._sendResponse (up to _LAST_DATA_SIZE bytes): a resource
+#: that answers with the same object every time (a constant,
+#: twisted.web.static.Data) gets the same event, the one Data(data=data)
+#: would make again (events are immutable and refer to the object)
+_lastData: tuple[Any, Any] = (None, None)
+_LAST_DATA_SIZE = 64 * 1024
+
 # response progress
 _NOTHING, _HEAD, _DONE = 0, 1, 2
 # body progress
@@ -402,6 +410,7 @@ class ServerRequest:
         true (if false, they are looked at).  When the request body is not
         being refused and nothing must be added, the head goes out as it is.
         """
+        global _lastData
         state = self._bodyState
         ch = self.channel
         if (
@@ -416,7 +425,14 @@ class ServerRequest:
         ch.sendEvent(response)
         self._response = _HEAD
         if data:
-            ch.sendEvent(_Data(data=data))
+            last = _lastData
+            if data is last[0]:
+                ch.sendEvent(last[1])
+                return
+            event = _Data(data=data)
+            if len(data) <= _LAST_DATA_SIZE:
+                _lastData = (data, event)
+            ch.sendEvent(event)
 
     def _sendEnd(self, end: Any) -> None:
         self.channel.sendEvent(end)

@@ -1,11 +1,13 @@
-"""A response head equal to the previous one reuses its core event: only when
-the status, the reason and every header are the same."""
+"""A response head equal to the previous one reuses its core event (only when
+the status, the reason and every header are the same), and so does a first
+piece of body that is the very object sent before."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET
 
 from web_testlib import parse, serve
 
@@ -86,3 +88,37 @@ def test_pairs_of_any_kind_are_not_remembered():
     first, second = parse(transport.value(), [b"GET", b"GET"])
     assert first.headers["x-value"] == b"first"
     assert second.headers["x-value"] == b"second"
+
+
+class Bodies(Resource):
+    """Writes the bodies of ``plan`` in turn (without NOT_DONE_YET, so
+    that each is the first write of its response)."""
+
+    isLeaf = True
+
+    def __init__(self, plan: list[Any]) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def render_GET(self, request: Any) -> Any:
+        body = self.plan.pop(0)
+        request.setHeader(b"content-length", b"%d" % len(body))
+        request.write(body)
+        request.finish()
+        return NOT_DONE_YET
+
+
+def bodies(plan: list[Any]) -> list[bytes]:
+    count = len(plan)
+    proto, transport, clock, site = serve(Bodies(plan))
+    for _ in range(count):
+        proto.dataReceived(GET)
+        clock.advance(0)
+    return [r.body for r in parse(transport.value(), [b"GET"] * count)]
+
+
+def test_same_body_object_sent_again():
+    same = b"constant"
+    other = b"constanT"  # as long
+    assert bodies([same, same, other, same]) == [same, same, other, same]
+
