@@ -254,24 +254,28 @@ class WebChannel:
         self._staticProducer = None
 
         fields = sreq.headers
-        lean = isinstance(request, Request)
-        if lean:
+        # (the default requestFactory's requests are told apart first: the
+        # other tests cost a lookup each)
+        plain = type(request) is Request
+        if plain or isinstance(request, Request):
             # requestHeaders and received_cookies are made from the fields
             # when first used.  Only an __init__ of a subclass can have made
             # them already: then they are filled now.  (Reading __dict__
             # costs: CPython 3.11 then gives the instance a real dict.)
             request._fields = fields
-            if type(request).__init__ is not _requestInit:
-                made = request.__dict__
-                if "requestHeaders" in made:
-                    copyToTwistedHeaders(fields, made["requestHeaders"])
-                if "received_cookies" in made:
-                    request.parseCookies()
+            if not plain:
+                if type(request).__init__ is not _requestInit:
+                    made = request.__dict__
+                    if "requestHeaders" in made:
+                        copyToTwistedHeaders(fields, made["requestHeaders"])
+                    if "received_cookies" in made:
+                        request.parseCookies()
+                plain = type(request).gotLength is _gotLength
         else:
             copyToTwistedHeaders(fields, request.requestHeaders)
             request.parseCookies()
         length: Optional[int] = None if fields.chunked else (fields.content_length or 0)
-        if length == 0 and lean and type(request).gotLength is _gotLength:
+        if length == 0 and plain:
             request._lazyContent = True  # content made if read
         else:
             request.gotLength(length)
