@@ -352,6 +352,12 @@ class WebChannel:
     # -- the channel interface used by twisted.web.http.Request -----------
 
     def writeHeaders(self, version: bytes, code: bytes, reason: bytes, headers: Any) -> None:
+        request = self._request
+        if getattr(request, "chunked", False):
+            # The core frames the body (it sees Transfer-Encoding: chunked);
+            # the request must write plain bytes and no last-chunk.
+            # (txh11.webrequest.Request does not set the flag here.)
+            request.chunked = 0
         if isinstance(headers, Headers):
             items = [(n, v) for n, vs in headers.getAllRawHeaders() for v in vs]
             self._writeHead(int(code), reason, items)
@@ -376,10 +382,6 @@ class WebChannel:
         request = self._request
         if self._dead or request is None:
             return
-        if getattr(request, "chunked", False):
-            # The core frames the body (it sees Transfer-Encoding: chunked);
-            # the request must write plain bytes and no last-chunk.
-            request.chunked = 0
         self._calls += 1
         try:
             last = _lastHead

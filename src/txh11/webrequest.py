@@ -487,7 +487,8 @@ class Request(server.Request):
         bodiless = self.method == b"HEAD" or code in NO_BODY_CODES
         if version == b"HTTP/1.1" and not length and not bodiless:
             raw[_TRANSFER_ENCODING] = [b"chunked"]
-            self.chunked = 1  # the txh11 channel frames the body and clears this
+            if self._fields is None:  # (on a txh11 channel the core frames the body)
+                self.chunked = 1
         if lastModified is not None:
             raw[_LAST_MODIFIED] = [datetimeToString(lastModified)]
         if self.etag is not None:
