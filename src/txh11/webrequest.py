@@ -495,11 +495,15 @@ class Request(server.Request):
             headers.setRawHeaders(b"ETag", [self.etag])
         if self.cookies:
             headers.setRawHeaders(b"Set-Cookie", self.cookies)
-        # (a loop here costs less than a comprehension's own frame)
+        # (a loop here costs less than a comprehension's own frame, and a
+        # field's one value is taken without a loop)
         items = []
         for name, values in raw.items():
-            for value in values:
-                items.append((name, value))
+            if len(values) == 1:
+                items.append((name, values[0]))
+            else:
+                for value in values:
+                    items.append((name, value))
         channel: Any = self.channel
         if self._fields is not None:
             # a txh11 WebChannel: the status as a number, and the data along
