@@ -643,6 +643,19 @@ def test_trailing_data_normal_connection():
     assert isinstance(data, bytes)
 
 
+
+def test_trailing_data_when_all_bytes_were_read():
+    conn = h11.Connection(our_role=h11.SERVER)
+    conn.receive_data(GET)
+    assert type(conn.next_event()) is h11.Request
+    assert type(conn.next_event()) is h11.EndOfMessage
+    assert conn.trailing_data == (b"", False)
+    conn.receive_data(b"")
+    assert conn.trailing_data == (b"", True)
+    conn.receive_data(b"")  # EOF may be signalled again
+    assert conn.trailing_data == (b"", True)
+
+
 # ---------------------------------------------------------------------------
 # Pipelining
 # ---------------------------------------------------------------------------

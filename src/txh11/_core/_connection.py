@@ -58,6 +58,10 @@ PAUSED = make_sentinel("PAUSED")
 
 DEFAULT_MAX_INCOMPLETE_EVENT_SIZE = 16 * 1024
 
+# trailing_data with nothing buffered (a server asks after every response).
+_NOTHING = (b"", False)
+_NOTHING_AT_EOF = (b"", True)
+
 
 # Shared by every message without a body: with nothing left to count they
 # never change (the writer only ever subtracts 0); and by every chunked or
@@ -200,7 +204,9 @@ class Connection:
         whole = buf.whole
         if whole is not None:
             return (whole[buf.start :] if buf.start else whole, self._receive_buffer_closed)
-        return (bytes(buf.data) if buf.data else b"", self._receive_buffer_closed)
+        if buf.data:
+            return (bytes(buf.data), self._receive_buffer_closed)
+        return _NOTHING_AT_EOF if self._receive_buffer_closed else _NOTHING
 
     def start_next_cycle(self) -> None:
         """Reset both sides to IDLE for another request/response on this connection.
