@@ -38,13 +38,15 @@ and drive the connection with:
   ``sendEvents``: a head and small bodies go out in one transport write
   (``write`` of the joined bytes below ``coalesceLimit``, ``writeSequence``
   above it).  Outside of those a ``sendEvent`` is
-  written at once.  On a plain TCP transport that holds no bytes back,
-  corked output goes straight to the socket (``send``/``sendmsg``), sparing
-  the reactor a buffer, an epoll registration and a writability wake-up;
-  what the socket does not take goes to the transport, in order.  A single
-  event outside a cork goes to the transport, whose buffer joins a turn's
-  pieces (a head and the body after it, a producer's writes) into one
-  ``send()``.  A
+  written at once.  On a plain TCP transport, corked output waits for the
+  start of the reactor's next turn, when every connection's output of the
+  turn goes out together, straight to the socket (``send``/``sendmsg``) if
+  Twisted's buffer is empty: this spares the reactor a buffer, an epoll
+  registration and a writability wake-up, and the peers one wake-up per
+  response; what the socket does not take goes to the transport, in order.
+  A single event outside a cork goes to the transport, whose buffer joins a
+  turn's pieces (a head and the body after it, a producer's writes) into
+  one ``send()``.  A
   :class:`~txh11.LocalProtocolError` from the core is raised to the caller.
 - ``sendBody(body) -> Deferred``: send a passthrough placeholder (anything
   with ``__len__`` and the ``IBodyProducer`` methods, e.g.
@@ -238,6 +240,17 @@ def _plainKind(transport: Any) -> bool:
     except Exception:
         return False
     return isinstance(handle, socket.socket) and handle.type == socket.SOCK_STREAM
+
+
+#: reactor -> the protocols whose output waits for its next turn
+_nextTurn: dict[Any, list["HTTP11Protocol"]] = {}
+
+
+def _flushTurn(clock: Any) -> None:
+    for proto in _nextTurn.pop(clock):
+        proto._cork -= 1
+        if proto._cork == 0:
+            proto._flush()
 
 
 def _proposesSwitch(request: Any) -> bool:
@@ -725,7 +738,7 @@ class HTTP11Protocol(Protocol):
             self._cork -= 1
         if not self._lost:
             if self._out:
-                self._flush()
+                self._flushSoon()
             if bool(self._readPauses) is not self._transportPaused:
                 self._syncTransportPause()
             if not (idle or self._stopped):
@@ -972,7 +985,31 @@ class HTTP11Protocol(Protocol):
     def __exit__(self, *exc_info: Any) -> None:
         self._cork -= 1
         if self._cork == 0:
+            self._flushSoon()
+
+    def _flushSoon(self) -> None:
+        """
+        Flush; on a plain TCP transport, at the start of the reactor's next
+        turn instead, together with every other connection's output of this
+        turn (the protocol stays corked until then; past ``coalesceLimit``
+        it flushes at once).  Sent one by one as each answer is made, the
+        responses would each wake the peer and interleave the kernel's work
+        with ours: under wrk that cost a third of the requests per second.
+        Sent together after the turn's reads, they need a third of the
+        system time, and none of the epoll registrations and wake-ups of
+        Twisted's own write buffer.
+        """
+        if self._socket is None or not self._out:
             self._flush()
+            return
+        self._cork += 1
+        clock = self.clock
+        waiting = _nextTurn.get(clock)
+        if waiting is None:
+            _nextTurn[clock] = [self]
+            clock.callLater(0, _flushTurn, clock)
+        else:
+            waiting.append(self)
 
     def write(self, data: bytes) -> None:
         """IConsumer: send ``data`` as a Data event."""

@@ -1,7 +1,9 @@
 """
-Output on a plain TCP transport whose buffer is empty goes straight to the
-socket (HTTP11Protocol._write); what the socket does not take, and every
-write while Twisted still holds bytes, goes through ``transport.write``.
+On a plain TCP transport, corked output (a synchronous answer) waits for the
+reactor's next turn and then, if Twisted's buffer is empty, goes straight to
+the socket (HTTP11Protocol._flushSoon, _write); what the socket does not
+take, and every write while Twisted still holds bytes, goes through
+``transport.write``.
 
 Trial TestCases on real loopback sockets and the real reactor; the clients
 are blocking sockets run in the reactor's thread pool.
@@ -53,84 +55,90 @@ def read_responses(sock: socket.socket, count: int) -> list[tuple[bytes, bytes]]
 
 
 class Recording(HTTP11ServerProtocol):
+    """Notes, after each read and each flush, what waits where."""
+
     def connectionLost(self, reason: Any) -> None:
         super().connectionLost(reason)
         self.factory.lost.append(reason)
+
+    def dataReceived(self, data: bytes) -> None:
+        super().dataReceived(data)
+        # answered synchronously: held back until the reactor's next turn
+        self.factory.notes.append(("read", bool(self._out), self._cork))
+
+    def _flush(self) -> None:
+        had = bool(self._out)
+        super()._flush()
+        if had:
+            t = self.transport
+            held = len(t.dataBuffer) - t.offset + t._tempDataLen
+            self.factory.notes.append(("flush", t in reactor.getWriters(), held))
 
 
 class DirectWriteTests(unittest.TestCase):
     timeout = 30
 
     def setUp(self) -> None:
-        #: (target, transport in the reactor's writers, bytes Twisted holds)
-        #: seen on the reactor turn after each response was written
-        self.seen: list[tuple[bytes, bool, int]] = []
         self.factory = HTTP11ServerFactory(self.handle)
         self.factory.protocol = Recording
         self.factory.lost = []
+        self.factory.notes = []
         self.port = reactor.listenTCP(0, self.factory, interface="127.0.0.1")
         self.addCleanup(self.port.stopListening)
 
     def handle(self, req: Any) -> Any:
-        proto = req.channel
         if req.target == b"/broken":
             # the socket refuses to send behind Twisted's back: EPIPE
-            proto.transport.getHandle().shutdown(socket.SHUT_WR)
+            req.channel.transport.getHandle().shutdown(socket.SHUT_WR)
         body = BIG if req.target == b"/big" else b"hello"
-        d = req.respond(200, [(b"content-type", b"text/plain")], body)
-        t = proto.transport
-
-        def look() -> None:
-            held = len(t.dataBuffer) - t.offset + t._tempDataLen
-            self.seen.append((req.target, t in reactor.getWriters(), held))
-
-        # runs before the reactor next polls: a write handed to Twisted is
-        # still registered with the reactor then
-        reactor.callLater(0, look)
-        return d
+        return req.respond(200, [(b"content-type", b"text/plain")], body)
 
     def client(self, *targets: bytes, pause: float = 0.0) -> defer.Deferred:
         def run() -> list[tuple[bytes, bytes]]:
             import time
 
             with socket.create_connection(("127.0.0.1", self.port.getHost().port)) as s:
-                s.sendall(b"".join(request(t) for t in targets))
-                time.sleep(pause)
-                return read_responses(s, len(targets))
+                if pause:  # all at once, read later
+                    s.sendall(b"".join(request(t) for t in targets))
+                    time.sleep(pause)
+                    return read_responses(s, len(targets))
+                out = []
+                for target in targets:  # one at a time
+                    s.sendall(request(target))
+                    out += read_responses(s, 1)
+                return out
 
         return threads.deferToThread(run)
 
     @defer.inlineCallbacks
-    def looked(self, count: int) -> Any:
-        """Wait for ``count`` looks (the client's answer can arrive first)."""
-        while len(self.seen) < count:
-            yield deferLater(0.01)
-
-    @defer.inlineCallbacks
-    def test_small_responses_skip_the_transport_buffer(self) -> Any:
-        responses = yield self.client(b"/a", b"/b", b"/c")
-        self.assertEqual([body for _, body in responses], [b"hello"] * 3)
-        yield self.looked(3)
-        for target, registered, held in self.seen:
-            self.assertFalse(registered, f"{target!r} waited for the reactor to write it")
+    def test_answers_wait_for_the_next_turn_then_skip_the_transport_buffer(self) -> Any:
+        yield self.client(b"/a", b"/b", b"/c")
+        notes = self.factory.notes
+        self.assertEqual(
+            [n[0] for n in notes], ["read", "flush"] * 3, "one flush after each read"
+        )
+        for kind, held_by_us, cork in notes[0::2]:
+            self.assertEqual((held_by_us, cork), (True, 1), "the answer left during the read")
+        for kind, registered, held in notes[1::2]:
+            self.assertFalse(registered, "the answer waited for the reactor to write it")
             self.assertEqual(held, 0)
 
     @defer.inlineCallbacks
     def test_what_the_socket_does_not_take_goes_through_the_transport(self) -> Any:
         # the client reads only after a pause: the socket takes part of the
-        # 8 MiB (sendmsg of head and body), Twisted buffers the rest, and the
-        # response after it waits its turn in Twisted's buffer
+        # 8 MiB (sendmsg of head and body, flushed at once: past
+        # coalesceLimit nothing waits for the next turn), Twisted buffers
+        # the rest, and the response after it waits its turn there
         responses = yield self.client(b"/big", b"/after", pause=0.3)
-        yield self.looked(2)
         self.assertEqual(
             [(len(body), hashlib.sha256(body).digest()) for _, body in responses],
             [(len(BIG), hashlib.sha256(BIG).digest()), (5, hashlib.sha256(b"hello").digest())],
         )
-        first = self.seen[0]
-        self.assertEqual(first[0], b"/big")
-        self.assertTrue(first[1], "the rest of the big body was not left to the reactor")
-        self.assertGreater(first[2], 0)
-        self.assertLess(first[2], len(BIG))  # part of it went straight out
+        kind, registered, held = self.factory.notes[0]
+        self.assertEqual(kind, "flush")
+        self.assertTrue(registered, "the rest of the big body was not left to the reactor")
+        self.assertGreater(held, 0)
+        self.assertLess(held, len(BIG))  # part of it went straight out
 
     @defer.inlineCallbacks
     def test_a_send_error_is_left_to_twisted(self) -> Any:
