@@ -19,14 +19,13 @@ Scenarios:
   reactor and the kernel alone cost per request): keep-alive,
   ``Connection: close``, and pipelined (16 requests per write, wrk+lua);
 - a 100 MiB static file (``static.File``) on txh11.web.Site (sendfile) and
-  on twisted.web.server.Site, one download at a time (a zero-copy sink of
-  our own, wrk -c 1, and curl, which reads in bigger pieces than wrk's
-  8 KiB) and four (wrk -c 4): MB/s, the server's CPU use and CPU seconds
-  per GiB (from /proc/PID/stat) and its resident memory before and after.
-  With two cores, one for each side, a sendfile server is faster than wrk
-  or curl can read: the sink (``splice()`` from the socket to /dev/null
-  through a pipe, Linux only) costs next to nothing per byte, so its MB/s
-  are the server's; wrk's and curl's are the client's.
+  on twisted.web.server.Site, one download at a time (wrk -c 1, and curl,
+  which reads in bigger pieces than wrk's 8 KiB) and four (wrk -c 4): MB/s,
+  the server's CPU use and CPU seconds per GiB (from /proc/PID/stat) and
+  its resident memory before and after.  On loopback the sender's system
+  time includes the receiving side's TCP work, so a sendfile server is
+  still busy in the kernel (about 0.3 s per GiB) with next to nothing left
+  in Python.
 
 ``--rounds N`` measures the hello-world servers N times, taking turns, and
 reports the median of each round's ratio with its range: on a shared
@@ -369,7 +368,6 @@ def spread(values) -> str:
 
 
 FILE_CLIENTS = {
-    "sink": "zero-copy sink",
     "c1": "wrk -c 1",
     "c4": "wrk -c 4",
     "curl": "curl, one by one",
@@ -378,8 +376,6 @@ FILE_CLIENTS = {
 
 def bench_file(duration, results, directory):
     clients = [("c1", 1), ("c4", 4)]
-    if hasattr(os, "splice"):
-        clients.insert(0, ("sink", 1))
     if shutil.which("curl"):
         clients.append(("curl", 0))
     for client, conns in clients:
@@ -390,12 +386,7 @@ def bench_file(duration, results, directory):
                 wrk(url, 1, conns or 1)  # warm-up
                 rss0 = server.rss()
                 cpu0 = server.cpu()
-                if client == "curl":
-                    r = curl_downloads(url, duration)
-                elif client == "sink":
-                    r = sink_downloads(server.port, duration)
-                else:
-                    r = wrk(url, duration, conns)
+                r = curl_downloads(url, duration) if client == "curl" else wrk(url, duration, conns)
                 r["cpu"] = server.cpu() - cpu0
                 r["rss0"], r["rss1"] = rss0, server.rss()
             finally:
@@ -425,66 +416,6 @@ def curl_downloads(url: str, duration: float) -> dict:
         count += 1
     secs = time.perf_counter() - start
     return {"count": count, "secs": secs, "bytes": float(count * FILE_SIZE), "errors": ""}
-
-
-def sink_downloads(port: int, duration: float) -> dict:
-    """Download the file over and over for about ``duration`` seconds with
-    ``--sink`` (pinned to the client's CPU), and return what it counted."""
-    import json
-
-    argv = pinned(1, [sys.executable, __file__, "--sink", str(port), "--duration", str(duration)])
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60, check=True)
-    return json.loads(out.stdout)
-
-
-def sink(port: int, duration: float) -> None:
-    """
-    The ``--sink`` client: one keep-alive connection downloading
-    ``/big.bin`` again and again, the body moved with ``splice()`` from the
-    socket into a pipe and from the pipe into /dev/null.  The kernel hands
-    the received pages over instead of copying them, so this client costs
-    next to nothing per byte: MB/s then measure the server, where wrk (8 KiB
-    reads) and curl (16 KiB) measure themselves once the server sends with
-    sendfile.  Every response is checked for 200 and its full length.
-    """
-    import fcntl
-    import json
-    import time
-
-    conn = socket.create_connection(("127.0.0.1", port))
-    pipe_r, pipe_w = os.pipe()
-    try:
-        fcntl.fcntl(pipe_w, fcntl.F_SETPIPE_SZ, 1 << 20)
-    except (AttributeError, OSError):
-        pass  # the default 64 KiB pipe works, with more calls
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    request = b"GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-    count = total = 0
-    start = time.perf_counter()
-    while time.perf_counter() - start < duration or count == 0:
-        conn.sendall(request)
-        head = b""
-        while b"\r\n\r\n" not in head:
-            more = conn.recv(4096)
-            if not more:
-                raise SystemExit("the server closed the connection")
-            head += more
-        head, _, body = head.partition(b"\r\n\r\n")
-        m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
-        if not head.startswith(b"HTTP/1.1 200 ") or m is None or int(m.group(1)) != FILE_SIZE:
-            raise SystemExit(f"unexpected response head: {head!r}")
-        left = FILE_SIZE - len(body)
-        while left:
-            n = os.splice(conn.fileno(), pipe_w, min(left, 1 << 20))
-            if not n:
-                raise SystemExit(f"the connection ended {left} bytes short")
-            left -= n
-            while n:
-                n -= os.splice(pipe_r, devnull, n)
-        count += 1
-        total += FILE_SIZE
-    secs = time.perf_counter() - start
-    print(json.dumps({"count": count, "secs": secs, "bytes": float(total), "errors": ""}))
 
 
 def profile(kind, duration, directory):
@@ -704,7 +635,6 @@ def layers(n: int = 20000, repeat: int = 5) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--serve")
-    ap.add_argument("--sink", type=int, metavar="PORT", help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int)
     ap.add_argument("--dir", default="/")
     ap.add_argument("--duration", type=float, default=5)
@@ -722,9 +652,6 @@ def main() -> None:
     args = ap.parse_args()
     if args.serve:
         serve(args.serve, args.port, args.dir)
-        return
-    if args.sink:
-        sink(args.sink, args.duration)
         return
     if args.layers:
         layers()
