@@ -114,10 +114,12 @@ _END = h11.EndOfMessage()  # events are immutable: one will do
 PAUSE_UNCLAIMED = "unclaimed-body"
 
 #: (data, Data event) of the last first piece of a body sent by
-#: ServerRequest._sendResponse (up to _LAST_DATA_SIZE bytes): a resource
-#: that answers with the same object every time (a constant,
+#: ServerRequest._sendResponse (bytes only, up to _LAST_DATA_SIZE): a
+#: resource that answers with the same object every time (a constant,
 #: twisted.web.static.Data) gets the same event, the one Data(data=data)
-#: would make again (events are immutable and refer to the object)
+#: would make again (events are immutable and refer to the object).  Not
+#: a memoryview: kept here, it would pin its buffer (a bytearray could no
+#: longer be resized, an mmap closed) and whatever larger object it slices.
 _lastData: tuple[Any, Any] = (None, None)
 _LAST_DATA_SIZE = 64 * 1024
 
@@ -430,7 +432,7 @@ class ServerRequest:
                 ch.sendEvent(last[1])
                 return
             event = _Data(data=data)
-            if len(data) <= _LAST_DATA_SIZE:
+            if type(data) is bytes and len(data) <= _LAST_DATA_SIZE:
                 _lastData = (data, event)
             ch.sendEvent(event)
 

@@ -122,3 +122,15 @@ def test_same_body_object_sent_again():
     other = b"constanT"  # as long
     assert bodies([same, same, other, same]) == [same, same, other, same]
 
+
+
+def test_a_memoryview_body_is_not_kept():
+    # Kept for reuse, the memoryview would pin the bytearray: resizing it
+    # after the response raised BufferError.
+    buf = bytearray(b"abcd")
+    proto, transport, clock, site = serve(Bodies([memoryview(buf)]))
+    proto.dataReceived(GET)
+    clock.advance(0)
+    buf.extend(b"ef")  # no BufferError: nothing holds an export of buf
+    [response] = parse(transport.value(), [b"GET"])
+    assert response.body == b"abcd"
