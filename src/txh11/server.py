@@ -486,14 +486,7 @@ class ServerRequest:
                 self._response = _HEAD
                 if sendBody:
                     channel.sendEvent(_Data(data=body if type(body) is bytes else bytes(body)))
-                channel.sendEvent(_END)
-                self._response = _DONE
-                if (
-                    self._bodyState != _BODY_DONE
-                    or self._finishDeferreds
-                    or self._abandonWatch is not None
-                ):
-                    self._afterResponse()  # else it has nothing to do
+                self._sendEnd(_END)
             return defer.succeed(None)
         self._sendHead(response)
         d = self.sendBody(body)
