@@ -60,17 +60,18 @@ def test_each_difference_makes_a_new_head():
     assert got == expected
 
 
-mutable = bytearray(b"first")
-
-
 class GivesPairs(Resource):
     """Hands the channel a list of pairs with a mutable value, as a
     request class of its own might."""
 
     isLeaf = True
 
+    def __init__(self, mutable: bytearray) -> None:
+        super().__init__()
+        self.mutable = mutable
+
     def render_GET(self, request: Any) -> bytes:
-        pairs = [(b"Content-Length", b"2"), (b"X-Value", mutable)]
+        pairs = [(b"Content-Length", b"2"), (b"X-Value", self.mutable)]
         request.channel.writeHeaders(b"HTTP/1.1", b"200", b"OK", pairs)
         request.startedWriting = 1
         request.write(b"ok")
@@ -79,7 +80,8 @@ class GivesPairs(Resource):
 
 
 def test_pairs_of_any_kind_are_not_remembered():
-    proto, transport, clock, site = serve(GivesPairs())
+    mutable = bytearray(b"first")
+    proto, transport, clock, site = serve(GivesPairs(mutable))
     proto.dataReceived(GET)
     clock.advance(0)
     mutable[:] = b"second"
