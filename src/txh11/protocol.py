@@ -250,7 +250,11 @@ def _flushTurn(clock: Any) -> None:
     for proto in _nextTurn.pop(clock):
         proto._cork -= 1
         if proto._cork == 0:
-            proto._flush()
+            try:
+                proto._flush()
+            except Exception:  # the other connections' output still goes
+                proto._log.failure("writing to {peer} failed; aborting", peer=proto._peer())
+                proto.abortConnection()
 
 
 def _proposesSwitch(request: Any) -> bool:

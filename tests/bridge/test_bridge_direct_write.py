@@ -302,3 +302,59 @@ class StreamingTests(unittest.TestCase):
         head = seen[0]
         self.assertGreater(head, 0)  # the head waits in Twisted's buffer
         self.assertEqual(seen, [head, head + 1000])  # and so do the pieces
+
+
+class TurnFlushTests(unittest.TestCase):
+    timeout = 30
+
+    @defer.inlineCallbacks
+    def test_a_failing_flush_does_not_hold_back_the_others(self) -> Any:
+        """Output of several connections waits for the same turn; if one
+        connection's flush fails, it is aborted and logged, and the others'
+        answers still go out."""
+        from twisted.logger import globalLogPublisher
+
+        from txh11 import protocol as P
+
+        class Failing(HTTP11ServerProtocol):
+            def _flush(self) -> None:
+                if self._out and b"/fail" in self.factory.seen[-1]:
+                    raise RuntimeError("boom")
+                super()._flush()
+
+        seen: list[bytes] = []
+
+        def handle(req: Any) -> Any:
+            seen.append(req.target)
+            return req.respond(200, [], b"ok")
+
+        factory = HTTP11ServerFactory(handle)
+        factory.protocol = Failing
+        factory.seen = seen
+        port = reactor.listenTCP(0, factory, interface="127.0.0.1")
+        self.addCleanup(port.stopListening)
+        logged: list[Any] = []
+        globalLogPublisher.addObserver(logged.append)
+        self.addCleanup(globalLogPublisher.removeObserver, logged.append)
+
+        def run(target: bytes) -> bytes:
+            with socket.create_connection(("127.0.0.1", port.getHost().port), timeout=5) as s:
+                s.sendall(request(target))
+                chunks = []
+                while b"ok" not in b"".join(chunks):
+                    try:
+                        more = s.recv(65536)
+                    except ConnectionResetError:  # the abort
+                        break
+                    if not more:
+                        break
+                    chunks.append(more)
+                return b"".join(chunks)
+
+        failed = yield threads.deferToThread(run, b"/fail")
+        self.assertEqual(failed, b"")  # aborted, nothing sent
+        self.assertEqual(P._nextTurn, {})
+        good = yield threads.deferToThread(run, b"/good")
+        self.assertTrue(good.startswith(b"HTTP/1.1 200 "))
+        self.assertTrue(any("writing to" in str(e.get("log_format")) for e in logged))
+        self.flushLoggedErrors(RuntimeError)
