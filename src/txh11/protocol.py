@@ -1073,12 +1073,10 @@ class HTTP11Protocol(Protocol):
         where a send of our own wakes the peer apart (a Connection: close
         request cost twice the system time that way).
         """
-        if self._socket is None or self._stopped:
+        if self._stopped or not self._plain():
             return False
         t = self.transport
-        return not (
-            t._tempDataLen or t.dataBuffer or t.disconnecting or t._writeDisconnecting or t.TLS
-        )
+        return not (t._tempDataLen or t.dataBuffer or t.disconnecting or t._writeDisconnecting)
 
     def _writeSequence(self, parts: list[bytes]) -> None:
         """``transport.writeSequence(parts)``, straight to the socket with
