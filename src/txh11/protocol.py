@@ -242,12 +242,12 @@ def _plainKind(transport: Any) -> bool:
     return isinstance(handle, socket.socket) and handle.type == socket.SOCK_STREAM
 
 
-#: reactor -> the protocols whose output waits for its next turn
-_nextTurn: dict[Any, list["HTTP11Protocol"]] = {}
+#: reactor -> (the call at its next turn, the protocols whose output waits for it)
+_nextTurn: dict[Any, tuple[IDelayedCall, list["HTTP11Protocol"]]] = {}
 
 
 def _flushTurn(clock: Any) -> None:
-    for proto in _nextTurn.pop(clock):
+    for proto in _nextTurn.pop(clock)[1]:
         proto._cork -= 1
         if proto._cork == 0:
             try:
@@ -1008,12 +1008,15 @@ class HTTP11Protocol(Protocol):
             return
         self._cork += 1
         clock = self.clock
-        waiting = _nextTurn.get(clock)
-        if waiting is None:
-            _nextTurn[clock] = [self]
-            clock.callLater(0, _flushTurn, clock)
-        else:
-            waiting.append(self)
+        turn = _nextTurn.get(clock)
+        if turn is not None and turn[0].active():
+            turn[1].append(self)
+            return
+        # none yet, or its call was cancelled (a stopped reactor, a test's
+        # clean-up): a new call takes over whatever still waits
+        waiting = turn[1] if turn is not None else []
+        waiting.append(self)
+        _nextTurn[clock] = (clock.callLater(0, _flushTurn, clock), waiting)
 
     def write(self, data: bytes) -> None:
         """IConsumer: send ``data`` as a Data event."""

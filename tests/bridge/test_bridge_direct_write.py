@@ -358,3 +358,36 @@ class TurnFlushTests(unittest.TestCase):
         self.assertTrue(good.startswith(b"HTTP/1.1 200 "))
         self.assertTrue(any("writing to" in str(e.get("log_format")) for e in logged))
         self.flushLoggedErrors(RuntimeError)
+
+    @defer.inlineCallbacks
+    def test_a_cancelled_turn_is_taken_over_by_the_next(self) -> Any:
+        """If the call at the next turn is cancelled (a stopped reactor, a
+        test's clean-up), the output waiting for it goes with the next
+        connection's instead of being stuck behind a call that never runs."""
+        from txh11 import protocol as P
+
+        answered: list[bytes] = []
+
+        class CancelTurn(HTTP11ServerProtocol):
+            def dataReceived(self, data: bytes) -> None:
+                super().dataReceived(data)  # answered, waiting for the turn
+                if data.startswith(b"GET /a "):
+                    P._nextTurn[reactor][0].cancel()
+                    answered.append(data)
+
+        factory = HTTP11ServerFactory(lambda req: req.respond(200, [], b"ok"))
+        factory.protocol = CancelTurn
+        port = reactor.listenTCP(0, factory, interface="127.0.0.1")
+        self.addCleanup(port.stopListening)
+
+        def run(target: bytes) -> bytes:
+            with socket.create_connection(("127.0.0.1", port.getHost().port), timeout=5) as s:
+                s.sendall(request(target))
+                return read_responses(s, 1)[0][1]
+
+        a = threads.deferToThread(run, b"/a")
+        while not answered:
+            yield deferLater(0.01)
+        b = yield threads.deferToThread(run, b"/b")
+        self.assertEqual(b, b"ok")
+        self.assertEqual((yield a), b"ok")
