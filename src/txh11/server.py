@@ -385,17 +385,7 @@ class ServerRequest:
             return
         t = type(event)
         if t is h11.Response:
-            # the core's Headers have lowercase names and the Connection
-            # tokens already
-            headers = event.headers
-            extra = self._extraHeaders(any(n == b"date" for n, _ in headers), headers.connection)
-            if extra:
-                event = h11.Response(
-                    status_code=event.status_code,
-                    headers=list(event.headers.raw_items()) + extra,
-                    reason=event.reason,
-                )
-            self._sendHead(event)
+            self._sendResponseHead(event, False)
         elif t is h11.EndOfMessage:
             self._sendEnd(event)
         else:
@@ -405,36 +395,45 @@ class ServerRequest:
         self.channel.sendEvent(response)
         self._response = _HEAD
 
+    def _sendResponseHead(self, response: Any, dated: bool) -> None:
+        """Send ``response`` with what _extraHeaders adds; as it is when
+        that is nothing (the body is not being refused, and Date is there
+        or not wanted).  ``dated`` true says it has a Date header; false,
+        that it is to be looked for."""
+        state = self._bodyState
+        headers = response.headers
+        if not dated:
+            dated = any(n == b"date" for n, _ in headers)  # (names are lowercase)
+        if state == _UNCLAIMED or state == _DISCARDING or (
+            not dated and self.channel.addDateHeader
+        ):
+            extra = self._extraHeaders(dated, headers.connection)
+            if extra:
+                response = h11.Response(
+                    status_code=response.status_code,
+                    headers=list(headers.raw_items()) + extra,
+                    reason=response.reason,
+                )
+        self._sendHead(response)
+
     def _sendResponse(self, response: Any, dated: bool, data: bytes = b"") -> None:
         """
-        ``send(response)`` then ``write(data)``, for txh11.web: ``response``
-        is a ``Response`` whose headers have a Date header if ``dated`` is
-        true (if false, they are looked at).  When the request body is not
-        being refused and nothing must be added, the head goes out as it is.
+        ``send(response)`` then ``write(data)``, for txh11.web: ``dated``
+        true says the head has a Date header (false: it is looked for).
         """
         global _lastData
-        state = self._bodyState
-        ch = self.channel
-        if (
-            self._abandoned
-            or not (state == _BODY_DONE or state == _STREAMING)
-            or not (dated or not ch.addDateHeader)
-        ):
-            self.send(response)
-            if data:
-                self.write(data)
-            return
-        ch.sendEvent(response)
-        self._response = _HEAD
+        if self._abandoned:
+            return  # as send() and write() would: nothing once abandoned
+        self._sendResponseHead(response, dated)
         if data:
             last = _lastData
             if data is last[0]:
-                ch.sendEvent(last[1])
-                return
-            event = _Data(data=data)
-            if type(data) is bytes and len(data) <= _LAST_DATA_SIZE:
-                _lastData = (data, event)
-            ch.sendEvent(event)
+                event = last[1]
+            else:
+                event = _Data(data=data)
+                if type(data) is bytes and len(data) <= _LAST_DATA_SIZE:
+                    _lastData = (data, event)
+            self.channel.sendEvent(event)
 
     def _sendEnd(self, end: Any) -> None:
         self.channel.sendEvent(end)
