@@ -25,12 +25,17 @@ Scenarios:
   its resident memory before and after.  On loopback the sender's system
   time includes the receiving side's TCP work, so a sendfile server is
   still busy in the kernel (about 0.3 s per GiB) with next to nothing left
-  in Python.
+  in Python.  A file floor (no Twisted: a thread per connection sending
+  the file with blocking ``os.sendfile`` calls) shows what the kernel and
+  the client allow on this machine; txh11 is also given as a share of it.
 
-``--rounds N`` measures the hello-world servers N times, taking turns, and
-reports the median of each round's ratio with its range: on a shared
-machine one run of each is not enough.  ``--scenarios`` and ``--kinds``
-pick some (e.g. ``--scenarios keep-alive --kinds txh11,native,twisted``).
+``--rounds N`` measures every server N times, taking turns, and reports
+the median of each round's ratio with its range: on a shared machine one
+run of each is not enough.  ``--scenarios``, ``--kinds`` and ``--clients``
+pick some (e.g. ``--scenarios keep-alive --kinds txh11,native,twisted
+--clients c1``).  Hello-world lines give the server's user and system CPU
+time per request: a change to how we write can win instructions in
+Python and lose them in the kernel, and only this split shows it.
 
 Prints req/s, MB/s and the ratios against twisted.web.  ``--profile KIND``
 runs one txh11 server under cProfile and prints where the time went;
@@ -70,6 +75,9 @@ request = function() return req end
 
 
 def serve(kind: str, port: int, directory: str) -> None:
+    if kind == "floor-file":
+        fileFloor(port, directory)
+        return
     sys.path.insert(0, SRC)
     from twisted.internet import epollreactor
 
@@ -172,6 +180,52 @@ def floorFactory():
     return Factory.forProtocol(Floor)
 
 
+def fileFloor(port: int, directory: str) -> None:
+    """
+    Not Twisted and hardly HTTP: a thread per connection that answers each
+    request head with a fixed head and the whole of ``big.bin`` by blocking
+    ``os.sendfile`` calls.  No reactor, no parsing, no Python between the
+    kernel's calls: what loopback TCP and the client allow a file server
+    on this machine, so the ceiling for txh11's sendfile path.
+    """
+    import socketserver
+
+    path = os.path.join(directory, "big.bin")
+    size = os.path.getsize(path)
+    head = (b"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\n"
+            b"content-length: %d\r\n\r\n" % size)
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            sock = self.request
+            fd = os.open(path, os.O_RDONLY)
+            pending = b""
+            try:
+                while True:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    pending += data
+                    while b"\r\n\r\n" in pending:
+                        pending = pending.split(b"\r\n\r\n", 1)[1]
+                        sock.sendall(head)
+                        offset = 0
+                        while offset < size:
+                            offset += os.sendfile(sock.fileno(), fd, offset, size - offset)
+            except OSError:
+                return
+            finally:
+                os.close(fd)
+
+    class Floor(socketserver.ThreadingTCPServer):
+        allow_reuse_address = True
+        daemon_threads = True
+
+    server = Floor(("127.0.0.1", port), Handler)
+    print("ready", flush=True)
+    server.serve_forever()  # SIGTERM ends the process
+
+
 def h11Factory():
     """A hand-written Twisted protocol on h11 (the library), as a baseline."""
     import h11
@@ -260,10 +314,22 @@ class Server:
         if line.strip() != b"ready":
             raise SystemExit(f"{kind} server did not start")
 
-    def cpu(self) -> float:
+    def cpu(self) -> tuple[float, float]:
+        """User and system CPU seconds used so far (all threads)."""
         with open(f"/proc/{self.proc.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / tick, int(fields[12]) / tick
+
+    def measure(self, run) -> dict:
+        """``run()``'s result with the server's user and system CPU
+        seconds during it added (``user``, ``sys``, ``cpu``)."""
+        user0, sys0 = self.cpu()
+        r = run()
+        user1, sys1 = self.cpu()
+        r["user"], r["sys"] = user1 - user0, sys1 - sys0
+        r["cpu"] = r["user"] + r["sys"]
+        return r
 
     def rss(self) -> int:
         with open(f"/proc/{self.proc.pid}/status") as f:
@@ -335,14 +401,14 @@ def bench_hello(kinds, duration, results, scenarios=tuple(SCENARIOS), rounds=1):
                     try:
                         url = f"http://127.0.0.1:{server.port}/"
                         wrk(url, 1, 50, extra)  # warm-up
-                        cpu0 = server.cpu()
-                        r = wrk(url, duration, 50, extra)
-                        r["cpu"] = server.cpu() - cpu0
+                        r = server.measure(lambda: wrk(url, duration, 50, extra))
                     finally:
                         server.stop()
                     results.setdefault((name, kind), []).append(r)
                     print(f"  {kind:8s} {name:18s} {r['rps']:10.0f} req/s  "
-                          f"server cpu {r['cpu'] / r['secs'] * 100:3.0f}%  {r['errors']}",
+                          f"server cpu {r['cpu'] / r['secs'] * 100:3.0f}%, per request "
+                          f"user {r['user'] / r['count'] * 1e6:5.1f} us "
+                          f"sys {r['sys'] / r['count'] * 1e6:5.1f} us  {r['errors']}",
                           flush=True)
     finally:
         os.unlink(lua.name)
@@ -374,31 +440,44 @@ FILE_CLIENTS = {
 }
 
 
-def bench_file(duration, results, directory):
-    clients = [("c1", 1), ("c4", 4)]
-    if shutil.which("curl"):
-        clients.append(("curl", 0))
-    for client, conns in clients:
-        for kind in ("txh11-file", "twisted-file"):
-            server = Server(kind, directory)
-            try:
-                url = f"http://127.0.0.1:{server.port}/big.bin"
-                wrk(url, 1, conns or 1)  # warm-up
-                rss0 = server.rss()
-                cpu0 = server.cpu()
-                r = curl_downloads(url, duration) if client == "curl" else wrk(url, duration, conns)
-                r["cpu"] = server.cpu() - cpu0
-                r["rss0"], r["rss1"] = rss0, server.rss()
-            finally:
-                server.stop()
-            r["mbps"] = r["bytes"] / r["secs"] / 1e6
-            r["cpu_per_gib"] = r["cpu"] / (r["bytes"] / 1024**3)
-            results[(f"file {client}", kind)] = r
-            label = FILE_CLIENTS[client]
-            print(f"  {kind:12s} {label:16s} {r['mbps']:8.0f} MB/s   server cpu "
-                  f"{r['cpu'] / r['secs'] * 100:3.0f}%, {r['cpu_per_gib']:.3f} s/GiB   "
-                  f"rss {r['rss0'] / 2**20:.0f} -> {r['rss1'] / 2**20:.0f} MiB  {r['errors']}",
-                  flush=True)
+FILE_KINDS = ("txh11-file", "twisted-file", "floor-file")
+
+
+def bench_file(duration, results, directory, clients=tuple(FILE_CLIENTS), rounds=1):
+    """
+    The 100 MiB download for each client, ``rounds`` times over, the
+    servers taking turns: txh11.web.Site and twisted.web's ``static.File``,
+    and the file floor (``fileFloor``).  ``results`` maps
+    (``"file CLIENT"``, kind) to a list with one result per round.
+    """
+    conns = {"c1": 1, "c4": 4, "curl": 0}
+    if not shutil.which("curl"):
+        clients = [c for c in clients if c != "curl"]
+    for n in range(rounds):
+        if rounds > 1:
+            print(f" round {n + 1} of {rounds}", flush=True)
+        for client in clients:
+            for kind in FILE_KINDS:
+                server = Server(kind, directory)
+                try:
+                    url = f"http://127.0.0.1:{server.port}/big.bin"
+                    wrk(url, 1, conns[client] or 1)  # warm-up
+                    rss0 = server.rss()
+                    if client == "curl":
+                        r = server.measure(lambda: curl_downloads(url, duration))
+                    else:
+                        r = server.measure(lambda: wrk(url, duration, conns[client]))
+                    r["rss0"], r["rss1"] = rss0, server.rss()
+                finally:
+                    server.stop()
+                r["mbps"] = r["bytes"] / r["secs"] / 1e6
+                r["cpu_per_gib"] = r["cpu"] / (r["bytes"] / 1024**3)
+                results.setdefault((f"file {client}", kind), []).append(r)
+                print(f"  {kind:12s} {FILE_CLIENTS[client]:16s} {r['mbps']:8.0f} MB/s   server "
+                      f"cpu {r['cpu'] / r['secs'] * 100:3.0f}%, {r['cpu_per_gib']:.3f} s/GiB "
+                      f"(user {r['user'] / (r['bytes'] / 1024**3):.3f})   "
+                      f"rss {r['rss0'] / 2**20:.0f} -> {r['rss1'] / 2**20:.0f} MiB  {r['errors']}",
+                      flush=True)
 
 
 def curl_downloads(url: str, duration: float) -> dict:
@@ -640,11 +719,13 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=5)
     ap.add_argument("--quick", action="store_true", help="2 s per measurement")
     ap.add_argument("--rounds", type=int, default=1,
-                    help="measure the hello-world servers N times, taking turns")
+                    help="measure every server N times, taking turns")
     ap.add_argument("--scenarios", default=",".join(SCENARIOS),
                     help="hello-world scenarios, comma-separated (default: all)")
     ap.add_argument("--kinds", help="hello-world servers, comma-separated "
                     "(default: txh11,native,twisted,h11,floor)")
+    ap.add_argument("--clients", default=",".join(FILE_CLIENTS),
+                    help="file download clients, comma-separated: c1 (wrk -c 1), c4, curl")
     ap.add_argument("--profile", help="profile one server: txh11 or txh11-file")
     ap.add_argument("--skip-file", action="store_true")
     ap.add_argument("--skip-hello", action="store_true")
@@ -663,6 +744,11 @@ def main() -> None:
     for name in scenarios:
         if name not in SCENARIOS:
             raise SystemExit(f"unknown scenario {name!r}: one of {', '.join(SCENARIOS)}")
+
+    clients = [name.strip() for name in args.clients.split(",")]
+    for name in clients:
+        if name not in FILE_CLIENTS:
+            raise SystemExit(f"unknown client {name!r}: one of {', '.join(FILE_CLIENTS)}")
 
     directory = tempfile.mkdtemp()
     try:
@@ -690,7 +776,7 @@ def main() -> None:
         if not args.skip_file:
             print(f"static.File, 100 MiB: {', '.join(FILE_CLIENTS.values())} (where available);"
                   f" {duration:g} s each")
-            bench_file(duration, results, directory)
+            bench_file(duration, results, directory, clients, args.rounds)
     finally:
         shutil.rmtree(directory)
 
@@ -722,11 +808,25 @@ def main() -> None:
         key = f"file {client}"
         if (key, "txh11-file") not in results:
             continue
-        a, b = results[(key, "txh11-file")], results[(key, "twisted-file")]
-        print(f"  100 MiB, {label:16s} txh11 {a['mbps']:8.0f} MB/s  | twisted.web "
-              f"{b['mbps']:8.0f} MB/s ({a['mbps'] / b['mbps']:.2f}x); server CPU per GiB "
-              f"{a['cpu_per_gib']:.3f} s vs {b['cpu_per_gib']:.3f} s "
-              f"({b['cpu_per_gib'] / max(a['cpu_per_gib'], 1e-9):.1f}x less)")
+        ours, theirs, floor = (results[(key, kind)] for kind in FILE_KINDS)
+
+        def each(f, a, b):
+            return [f(x) / f(y) for x, y in zip(a, b)]
+
+        def mbps(r):
+            return r["mbps"]
+
+        def lessCPU(r):
+            return 1 / max(r["cpu_per_gib"], 1e-9)
+
+        print(f"  100 MiB, {label:16s} txh11 {median(map(mbps, ours)):5.0f} MB/s "
+              f"({spread(each(mbps, ours, theirs))} twisted.web, "
+              f"{spread(each(mbps, ours, floor))} floor) | twisted.web "
+              f"{median(map(mbps, theirs)):5.0f} | floor {median(map(mbps, floor)):5.0f} "
+              f"({spread(each(mbps, floor, theirs))} twisted.web); server CPU per GiB "
+              f"{median(r['cpu_per_gib'] for r in ours):.3f} s vs "
+              f"{median(r['cpu_per_gib'] for r in theirs):.3f} s "
+              f"({spread(each(lessCPU, ours, theirs))} less)")
 
 
 if __name__ == "__main__":
