@@ -78,6 +78,12 @@ class ContentLengthWriter:
         return []
 
 
+# chunk-size lines already made (a body's pieces tend to share a size);
+# bounded, since a size can be anything
+_SIZE_LINES: Dict[int, bytes] = {}
+_SIZE_LINES_MAX = 1024
+
+
 class ChunkedWriter:
     __slots__ = ()
 
@@ -86,7 +92,12 @@ class ChunkedWriter:
         if n == 0:
             # An empty chunk would end the body.
             return []
-        return [b"%x\r\n" % n, data, b"\r\n"]
+        line = _SIZE_LINES.get(n)
+        if line is None:
+            line = b"%x\r\n" % n
+            if len(_SIZE_LINES) < _SIZE_LINES_MAX:
+                _SIZE_LINES[n] = line
+        return [line, data, b"\r\n"]
 
     def end(self, trailers: Headers) -> List[Any]:
         if trailers:
