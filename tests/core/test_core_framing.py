@@ -643,3 +643,95 @@ def test_http10_keep_alive_request_with_transfer_encoding_never_reused():
     conn.send(h11.Response(status_code=200, headers=[("Content-Length", "0")]))
     conn.send(h11.EndOfMessage())
     assert conn.our_state is h11.MUST_CLOSE
+
+
+# ---------------------------------------------------------------------------
+# send_data: a Data event's framing without the event
+
+
+def _server_in_body(request, response_headers):
+    conn = server_after(request)
+    conn.send(h11.Response(status_code=200, headers=response_headers))
+    return conn
+
+
+SEND_DATA_CASES = {
+    "chunked": (GET11, []),
+    "content-length": (GET11, [("Content-Length", "10")]),
+    "http/1.0 close-delimited": (GET10, []),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SEND_DATA_CASES))
+def test_send_data_frames_like_a_data_event(case):
+    request, headers = SEND_DATA_CASES[case]
+    plain, evented = _server_in_body(request, headers), _server_in_body(request, headers)
+    for piece in (b"hello", bytearray(b"wor"), b"ld"):
+        assert plain.send_data(piece) == evented.send_with_data_passthrough(h11.Data(data=piece))
+    assert plain.our_state == evented.our_state == h11.SEND_BODY
+    if case == "content-length":  # 10 bytes were promised
+        assert plain.send(h11.EndOfMessage()) == evented.send(h11.EndOfMessage()) == b""
+    elif case == "chunked":
+        assert plain.send(h11.EndOfMessage()) == b"0\r\n\r\n"
+
+
+def test_send_data_in_a_head_response_raises_what_send_raises():
+    head = b"HEAD / HTTP/1.1\r\nHost: example.com\r\n\r\n"
+    plain = _server_in_body(head, [("Content-Length", "10")])
+    evented = _server_in_body(head, [("Content-Length", "10")])
+    with pytest.raises(h11.LocalProtocolError) as sent:
+        evented.send(h11.Data(data=b"x"))
+    with pytest.raises(h11.LocalProtocolError) as direct:
+        plain.send_data(b"x")
+    assert str(direct.value) == str(sent.value)
+    assert plain.our_state is evented.our_state is h11.ERROR
+
+
+def test_send_data_keeps_the_payload_object():
+    conn = _server_in_body(GET11, [])
+    payload = bytearray(b"abc")
+    parts = conn.send_data(payload)
+    assert parts[1] is payload and parts[0] == b"3\r\n" and parts[2] == b"\r\n"
+
+
+def test_send_data_outside_a_body_raises_what_send_raises():
+    plain, evented = server_after(GET11), server_after(GET11)  # no response yet
+    with pytest.raises(h11.LocalProtocolError) as sent:
+        evented.send(h11.Data(data=b"x"))
+    with pytest.raises(h11.LocalProtocolError) as direct:
+        plain.send_data(b"x")
+    assert str(direct.value) == str(sent.value)
+    assert plain.our_state is evented.our_state is h11.ERROR
+    with pytest.raises(h11.LocalProtocolError, match="ERROR"):
+        plain.send_data(b"x")
+
+
+def test_send_data_beyond_content_length_is_error():
+    conn = _server_in_body(GET11, [("Content-Length", "3")])
+    assert conn.send_data(b"ab") == [b"ab"]
+    with pytest.raises(h11.LocalProtocolError, match="too much data"):
+        conn.send_data(b"cd")
+    assert conn.our_state is h11.ERROR
+    with pytest.raises(h11.LocalProtocolError):
+        conn.send(h11.EndOfMessage())
+
+
+def test_send_data_from_a_client_stops_waiting_for_100_continue():
+    conn = h11.Connection(our_role=h11.CLIENT)
+    conn.send(h11.Request(method="POST", target="/", headers=[
+        ("Host", "a"), ("Content-Length", "2"), ("Expect", "100-continue")]))
+    assert conn.client_is_waiting_for_100_continue
+    assert conn.send_data(b"ok") == [b"ok"]
+    assert not conn.client_is_waiting_for_100_continue
+
+
+def test_chunk_size_lines_for_many_sizes():
+    # every size framed right, whether its line was made before or not,
+    # and the store of lines made stays bounded
+    from txh11._core import _writers
+
+    conn = _server_in_body(GET11, [])
+    for size in list(range(1, 1500)) + [1, 1024, 65536, 1 << 20]:
+        line, payload, end = conn.send_data(b"x" * size)
+        assert int(line[:-2], 16) == size and line.endswith(b"\r\n") and end == b"\r\n"
+    assert len(_writers._SIZE_LINES) <= _writers._SIZE_LINES_MAX
