@@ -1019,9 +1019,22 @@ class HTTP11Protocol(Protocol):
         _nextTurn[clock] = (clock.callLater(0, _flushTurn, clock), waiting)
 
     def write(self, data: bytes) -> None:
-        """IConsumer: send ``data`` as a Data event."""
+        """IConsumer: send ``data`` as the body's next piece (what
+        ``sendEvent(Data(data=data))`` does, without the event)."""
         if data:
-            self.sendEvent(h11.Data(data=data))
+            if self._activeBody is not None:
+                raise RuntimeError("write while a passthrough body is being sent")
+            if type(data) is not bytes:
+                data = bytes(data)  # the caller may change its buffer after
+            parts = self.conn.send_data(data)
+            if self._cork or self._out:
+                # held: the parts join the rest, joined once at the flush
+                self._out += parts
+                self._outRoom -= len(data)
+                if self._cork == 0 or self._outRoom <= 0:
+                    self._flush()
+            elif parts and not self._lost:
+                self.transport.write(parts[0] if len(parts) == 1 else b"".join(parts))
 
     def _append(self, data: Any) -> None:
         if type(data) is not bytes:
