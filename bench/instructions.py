@@ -14,8 +14,10 @@ only) is the txh11 core alone in a bare protocol, so ``native`` minus it is
 what the bridge and txh11.server add.  Modes: ``ka`` (keep-alive requests on one
 connection, all the same, as wrk sends them), ``vary`` (the same, but every
 request has a path of its own, so that nothing remembered from the last
-request applies) and ``close`` (a new connection for each request, with
-``Connection: close``).  Each request goes through the protocol over
+request applies), ``close`` (a new connection for each request, with
+``Connection: close``) and ``stream`` (keep-alive, each answer written as
+20 pieces of 1 KiB, chunked: per request, what 20 ``write`` calls cost on
+top of a response).  Each request goes through the protocol over
 Twisted's ``StringTransport`` with a ``task.Clock``: no sockets, so the
 paths that only a real socket reaches (sendfile, the unread-bytes check
 before a full close) are not counted.
@@ -57,19 +59,27 @@ HELLO = b"Hello, world!\n"
 REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"
 CLOSING = REQUEST[:-2] + b"Connection: close\r\n\r\n"
 KINDS = ("twisted", "web", "native")
-MODES = {"ka": 2000, "vary": 2000, "close": 1000}
+MODES = {"ka": 2000, "vary": 2000, "close": 1000, "stream": 1000}
+CHUNK = b"x" * 1024
+CHUNKS = 20
 
 
-def factory(kind: str):
+def factory(kind: str, mode: str = "ka"):
     from twisted.internet.task import Clock
     from twisted.web.resource import Resource
+    from twisted.web.server import NOT_DONE_YET
 
     class Hello(Resource):
         isLeaf = True
 
         def render_GET(self, request):
             request.setHeader(b"content-type", b"text/plain")
-            return HELLO
+            if mode != "stream":
+                return HELLO
+            for _ in range(CHUNKS):
+                request.write(CHUNK)
+            request.finish()
+            return NOT_DONE_YET
 
     clock = Clock()
     if kind == "corefloor":
@@ -92,7 +102,16 @@ def factory(kind: str):
         def hello(request):
             return request.respond(200, [(b"content-type", b"text/plain")], HELLO)
 
-        f = HTTP11ServerFactory(hello, reactor=clock)
+        def stream(request):
+            import txh11 as h11
+
+            request.send(h11.Response(status_code=200, headers=[
+                (b"content-type", b"text/plain"), (b"transfer-encoding", b"chunked")]))
+            for _ in range(CHUNKS):
+                request.write(CHUNK)
+            request.send(h11.EndOfMessage())
+
+        f = HTTP11ServerFactory(stream if mode == "stream" else hello, reactor=clock)
     f.log = lambda request: None  # no access log in any of them
     return f, clock
 
@@ -108,9 +127,9 @@ def run(kind: str, mode: str, n: int) -> None:
     from twisted.python.failure import Failure
 
     gc.disable()  # collections would land on whichever run allocates more
-    f, clock = factory(kind)
+    f, clock = factory(kind, mode)
     addr = IPv4Address("TCP", "127.0.0.1", 5555)
-    if mode in ("ka", "vary"):
+    if mode in ("ka", "vary", "stream"):
         if mode == "vary":  # built in full by both runs, so the cost cancels out
             requests = [REQUEST.replace(b"GET /", b"GET /%d" % i, 1) for i in range(2 * MODES[mode])]
         else:
