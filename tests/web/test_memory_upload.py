@@ -18,8 +18,7 @@ from twisted.internet import defer, reactor
 from twisted.trial.unittest import TestCase
 from twisted.web.resource import Resource
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "web"))
-from web_testlib import TrackingSite, closeAll, inThread  # noqa: E402
+from web_testlib import TrackingSite, closeAll, inThread
 
 MiB = 1 << 20
 SIZE = 512 * MiB

@@ -27,8 +27,7 @@ from twisted.web.static import File
 
 from txh11 import bodies
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "web"))
-from web_testlib import TrackingSite, closeAll, inThread  # noqa: E402
+from web_testlib import TrackingSite, closeAll, inThread
 
 MiB = 1 << 20
 SIZE = 1 << 30
@@ -101,7 +100,7 @@ class SlowReaderOneGiB(TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="txh11-audit-1gib-")
+        cls.dir = tempfile.mkdtemp(prefix="txh11-slow-reader-")
         cls.sha = makeFile(os.path.join(cls.dir, "big.bin"))
         ca = trustme.CA()
         cert = ca.issue_cert("127.0.0.1")

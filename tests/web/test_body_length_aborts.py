@@ -6,16 +6,12 @@ both when the response is written inside render() and when it is written
 later (NOT_DONE_YET), after the head has gone out.
 """
 
-import sys
-import os
-
 import pytest
 from twisted.logger import globalLogPublisher
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "web"))
-from web_testlib import feed, get, serve  # noqa: E402
+from web_testlib import feed, get, serve
 
 BOTH = pytest.mark.parametrize("bytewise", [False, True], ids=["whole", "bytewise"])
 CASES = pytest.mark.parametrize("declared", [b"2", b"5"], ids=["long", "short"])
