@@ -42,6 +42,8 @@ class TickingProducer:
         chunk = self.data[self.pos : self.pos + self.size]
         self.pos += len(chunk)
         self.consumer.write(chunk)
+        if self.deferred is None:  # stopped from inside write()
+            return
         if self.pos >= len(self.data):
             d, self.deferred = self.deferred, None
             d.callback(None)

@@ -19,30 +19,8 @@ from txh11.bodies import ProducerBody
 from txh11.protocol import BodyLengthError
 from txh11.server import HTTP11ServerFactory, RequestBodyDone
 
-from testlib import TickingProducer as _TickingProducer, feed
+from testlib import TickingProducer, feed
 
-
-class TickingProducer(_TickingProducer):
-    """testlib's, but it stops writing once stopped from inside write()."""
-
-    stopped = False
-
-    def _tick(self):
-        self.call = None
-        chunk = self.data[self.pos : self.pos + self.size]
-        self.pos += len(chunk)
-        self.consumer.write(chunk)
-        if self.stopped:
-            return
-        if self.pos >= len(self.data):
-            d, self.deferred = self.deferred, None
-            d.callback(None)
-        else:
-            self._schedule()
-
-    def stopProducing(self):
-        self.stopped = True
-        super().stopProducing()
 
 BOTH = pytest.mark.parametrize("bytewise", [False, True], ids=["whole", "bytewise"])
 SETTINGS = dict(idleTimeout=10, headerTimeout=5, bodyTimeout=3, lingerTimeout=1, closeTimeout=4)
