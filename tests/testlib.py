@@ -1,8 +1,88 @@
-"""Helpers shared by the bridge and server suites: feeding bytes, a ticking IBodyProducer."""
+"""Helpers shared by the suites: feeding bytes, a ticking IBodyProducer, the
+process's resident memory and big test files."""
+
+import hashlib
+import os
+import socket
+import ssl
+import time
 
 from twisted.internet import defer
 from twisted.web.iweb import IBodyProducer
 from zope.interface import implementer
+
+
+MiB = 1 << 20
+
+
+def rss_kib():
+    """This process's resident memory, KiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def make_file(path, size):
+    """Write ``size`` bytes (whole MiB) of random data, every MiB different,
+    to ``path``; return their SHA-256, hex."""
+    block = os.urandom(MiB)
+    digest = hashlib.sha256()
+    with open(path, "wb") as f:
+        for i in range(size // MiB):
+            chunk = block[i % 251 :] + block[: i % 251]
+            f.write(chunk)
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def slow_download(port, path, size, cafile=None, stall=0.5, every=16 * MiB, pause=0.002):
+    """
+    GET ``path`` over loopback (TLS if ``cafile``) with ``Connection: close``
+    and read the body as a slow client would: nothing for ``stall`` seconds
+    after the head, then a pause of ``pause`` s after every ``every`` bytes,
+    this process's resident memory sampled at each pause.  Run it in a
+    thread.  Returns (status line, bytes read, their SHA-256 hex, peak RSS
+    growth in KiB over the value after the head, seconds).
+    """
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    if cafile is not None:
+        sock = ssl.create_default_context(cafile=cafile).wrap_socket(
+            sock, server_hostname="127.0.0.1"
+        )
+    start = time.perf_counter()
+    try:
+        sock.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            c = sock.recv(1)
+            if not c:
+                break
+            head += c
+        baseline = peak = rss_kib()
+        time.sleep(stall)  # the server must stop, not buffer
+        peak = max(peak, rss_kib())
+        view = memoryview(bytearray(256 * 1024))
+        digest = hashlib.sha256()
+        got = 0
+        nextPause = every
+        while got < size:
+            n = sock.recv_into(view)
+            if not n:
+                break
+            digest.update(view[:n])
+            got += n
+            if got >= nextPause:
+                nextPause += every
+                peak = max(peak, rss_kib())
+                time.sleep(pause)
+        peak = max(peak, rss_kib())
+        status = head.split(b"\r\n", 1)[0]
+        return status, got, digest.hexdigest(), peak - baseline, time.perf_counter() - start
+    finally:
+        sock.close()
 
 
 def feed(proto, data, bytewise):

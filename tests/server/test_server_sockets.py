@@ -27,27 +27,9 @@ import txh11 as h11
 from txh11.bodies import FileBody, stats
 from txh11.server import HTTP11ServerFactory, HTTP11ServerProtocol
 
+from testlib import MiB, make_file, slow_download
+
 CURL = "/usr/bin/curl"
-MiB = 1024 * 1024
-
-
-def rss_kib():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
-def make_file(path, size):
-    block = os.urandom(MiB)
-    digest = hashlib.sha256()
-    with open(path, "wb") as f:
-        for i in range(size // MiB):
-            chunk = block[i % 251 :] + block[: i % 251]  # every MiB differs
-            f.write(chunk)
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class TrackingProtocol(HTTP11ServerProtocol):
@@ -268,8 +250,9 @@ class PlainTCPTests(SocketTestBase):
         expected = make_file(path, size)
         self.handler.files["big"] = path
         port = self.portnum
-        result = yield threads.deferToThread(slow_read, port, size, None)
-        got_digest, growth_kib, elapsed = result
+        _, _, got_digest, growth_kib, elapsed = yield threads.deferToThread(
+            slow_download, port, b"/file/big", size, every=4 * MiB
+        )
         self.assertEqual(got_digest, expected)
         sys.stderr.write(f"\n[slow reader, sendfile: RSS +{growth_kib} KiB over {elapsed:.1f}s] ")
         self.assertLess(growth_kib, 4 * 1024)
@@ -397,41 +380,6 @@ def deferLater(seconds):
     return _later(reactor, seconds, lambda: None)
 
 
-def slow_read(port, size, cafile):
-    """Read a response slowly from a raw socket; return (sha256, RSS growth KiB, s)."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=20)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
-    if cafile is not None:
-        ctx = stdlib_ssl.create_default_context(cafile=cafile)
-        sock = ctx.wrap_socket(sock, server_hostname="127.0.0.1")
-    start = time.perf_counter()
-    sock.sendall(b"GET /file/big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-    buf = bytearray(256 * 1024)
-    view = memoryview(buf)
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += sock.recv(1)
-    baseline = rss_kib()
-    peak = baseline
-    digest = hashlib.sha256()
-    got = 0
-    time.sleep(0.5)  # stall: the server must stop, not buffer
-    peak = max(peak, rss_kib())
-    n_reads = 0
-    while got < size:
-        n = sock.recv_into(view)
-        if not n:
-            break
-        digest.update(view[:n])
-        got += n
-        n_reads += 1
-        if n_reads % 64 == 0:
-            peak = max(peak, rss_kib())
-            time.sleep(0.002)  # slow: ~2 ms per few MiB
-    sock.close()
-    return digest.hexdigest(), peak - baseline, time.perf_counter() - start
-
-
 class TLSTests(SocketTestBase):
     tls = True
 
@@ -483,8 +431,8 @@ class TLSTests(SocketTestBase):
         path = os.path.join(self.dir, "big.bin")
         expected = make_file(path, size)
         self.handler.files["big"] = path
-        got_digest, growth_kib, elapsed = yield threads.deferToThread(
-            slow_read, self.portnum, size, self.cafile
+        _, _, got_digest, growth_kib, elapsed = yield threads.deferToThread(
+            slow_download, self.portnum, b"/file/big", size, self.cafile, every=4 * MiB
         )
         self.assertEqual(got_digest, expected)
         sys.stderr.write(f"\n[slow reader, TLS fallback: RSS +{growth_kib} KiB over {elapsed:.1f}s] ")

@@ -18,19 +18,12 @@ from twisted.internet import defer, reactor
 from twisted.trial.unittest import TestCase
 from twisted.web.resource import Resource
 
+from testlib import rss_kib
 from web_testlib import TrackingSite, closeAll, inThread
 
 MiB = 1 << 20
 SIZE = 512 * MiB
 LIMIT_KIB = 8 * 1024
-
-
-def rssKiB():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
 
 
 class Digest(Resource):
@@ -55,7 +48,7 @@ def upload(port, chunked):
         else:
             head = b"Content-Length: %d" % SIZE
         sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + head + b"\r\n\r\n")
-        baseline = peak = rssKiB()
+        baseline = peak = rss_kib()
         for i in range(SIZE // MiB):
             piece = block[i % 991 :] + block[: i % 991]
             expected.update(piece)
@@ -64,13 +57,13 @@ def upload(port, chunked):
             else:
                 sock.sendall(piece)
             if i % 16 == 0:
-                peak = max(peak, rssKiB())
+                peak = max(peak, rss_kib())
         if chunked:
             sock.sendall(b"0\r\n\r\n")
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
-            peak = max(peak, rssKiB())
+            peak = max(peak, rss_kib())
         return data, expected.hexdigest(), peak - baseline
     finally:
         sock.close()
