@@ -675,18 +675,6 @@ def test_send_data_frames_like_a_data_event(case):
         assert plain.send(h11.EndOfMessage()) == b"0\r\n\r\n"
 
 
-def test_send_data_in_a_head_response_raises_what_send_raises():
-    head = b"HEAD / HTTP/1.1\r\nHost: example.com\r\n\r\n"
-    plain = _server_in_body(head, [("Content-Length", "10")])
-    evented = _server_in_body(head, [("Content-Length", "10")])
-    with pytest.raises(h11.LocalProtocolError) as sent:
-        evented.send(h11.Data(data=b"x"))
-    with pytest.raises(h11.LocalProtocolError) as direct:
-        plain.send_data(b"x")
-    assert str(direct.value) == str(sent.value)
-    assert plain.our_state is evented.our_state is h11.ERROR
-
-
 def test_send_data_keeps_the_payload_object():
     conn = _server_in_body(GET11, [])
     payload = bytearray(b"abc")
@@ -694,8 +682,19 @@ def test_send_data_keeps_the_payload_object():
     assert parts[1] is payload and parts[0] == b"3\r\n" and parts[2] == b"\r\n"
 
 
-def test_send_data_outside_a_body_raises_what_send_raises():
-    plain, evented = server_after(GET11), server_after(GET11)  # no response yet
+def _head_response_sent():
+    head = b"HEAD / HTTP/1.1\r\nHost: example.com\r\n\r\n"
+    return _server_in_body(head, [("Content-Length", "10")])
+
+
+# connections where a Data event is refused: no response yet, or a
+# response to HEAD (whose body must stay empty)
+REFUSING = {"no response yet": lambda: server_after(GET11), "HEAD response": _head_response_sent}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSING))
+def test_send_data_raises_what_send_raises(case):
+    plain, evented = REFUSING[case](), REFUSING[case]()
     with pytest.raises(h11.LocalProtocolError) as sent:
         evented.send(h11.Data(data=b"x"))
     with pytest.raises(h11.LocalProtocolError) as direct:
