@@ -85,6 +85,13 @@ def slow_download(port, path, size, cafile=None, stall=0.5, every=16 * MiB, paus
         sock.close()
 
 
+def sleep(seconds):
+    """A Deferred that fires after ``seconds`` on the global reactor."""
+    from twisted.internet import reactor, task
+
+    return task.deferLater(reactor, seconds, lambda: None)
+
+
 def feed(proto, data, bytewise):
     """Deliver ``data`` to ``proto`` in one piece, or one byte at a time."""
     if bytewise:

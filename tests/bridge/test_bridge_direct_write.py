@@ -27,6 +27,8 @@ from twisted.trial import unittest
 from txh11.protocol import _plainSocket
 from txh11.server import HTTP11ServerFactory, HTTP11ServerProtocol
 
+from testlib import sleep
+
 BIG = os.urandom(1 << 16) * 128  # 8 MiB: more than loopback's socket buffers
 
 
@@ -153,17 +155,11 @@ class DirectWriteTests(unittest.TestCase):
         got = yield threads.deferToThread(run)
         self.assertEqual(got, b"")  # nothing was sent after the shutdown
         while not self.factory.lost:
-            yield deferLater(0.01)
+            yield sleep(0.01)
         self.assertTrue(self.factory.lost[0].check(ConnectionLost, ConnectionDone))
         # the server keeps serving everyone else
         responses = yield self.client(b"/next")
         self.assertEqual(responses[0][1], b"hello")
-
-
-def deferLater(seconds: float) -> defer.Deferred:
-    from twisted.internet.task import deferLater as later
-
-    return later(reactor, seconds, lambda: None)
 
 
 class PlainSocketTests(unittest.TestCase):
@@ -387,7 +383,7 @@ class TurnFlushTests(unittest.TestCase):
 
         a = threads.deferToThread(run, b"/a")
         while not answered:
-            yield deferLater(0.01)
+            yield sleep(0.01)
         b = yield threads.deferToThread(run, b"/b")
         self.assertEqual(b, b"ok")
         self.assertEqual((yield a), b"ok")

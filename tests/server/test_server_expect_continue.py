@@ -5,31 +5,13 @@ readBody() called later sends it only then; discardBody() never sends it;
 a 4xx other than 417 refuses without it and closes.  Fed whole and bytewise.
 """
 
-import re
-
 import pytest
-from twisted.internet.task import Clock
-from twisted.internet.testing import StringTransport
 
-from txh11.server import HTTP11ServerFactory
-
-from testlib import feed
+from serverhelp import feed, serve, statuses
 
 BOTH = pytest.mark.parametrize("bytewise", [False, True], ids=["whole", "bytewise"])
 HEAD = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nExpect: 100-continue\r\n\r\n"
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-
-
-def serve(handler):
-    clock = Clock()
-    proto = HTTP11ServerFactory(handler, clock).buildProtocol(None)
-    transport = StringTransport()
-    proto.makeConnection(transport)
-    return proto, transport, clock
-
-
-def statuses(wire):
-    return [int(m.group(1)) for m in re.finditer(rb"HTTP/1\.1 (\d\d\d) [^\r\n]*\r\n", wire)]
 
 
 @BOTH

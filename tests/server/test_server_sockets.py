@@ -27,7 +27,7 @@ import txh11 as h11
 from txh11.bodies import FileBody, stats
 from txh11.server import HTTP11ServerFactory, HTTP11ServerProtocol
 
-from testlib import MiB, make_file, slow_download
+from testlib import MiB, make_file, sleep, slow_download
 
 CURL = "/usr/bin/curl"
 
@@ -304,7 +304,7 @@ class LingerTests(SocketTestBase):
         waiting = threads.deferToThread(client)
         # the server's connection goes away although the client holds on
         while not self.factory.open:
-            yield deferLater(0.01)
+            yield sleep(0.01)
         yield self.factory.allClosed().addCallback(lost)
         self.assertEqual(len(self.factory.lost), 1)
         data, ok = yield waiting
@@ -338,7 +338,7 @@ class LingerTests(SocketTestBase):
         start = reactor.seconds()
         waiting = threads.deferToThread(client)
         while not self.factory.lost:
-            yield deferLater(0.01)
+            yield sleep(0.01)
         elapsed = reactor.seconds() - start
         closed.set()
         data, ok = yield waiting
@@ -372,12 +372,6 @@ class LingerTests(SocketTestBase):
         )
         self.assertGreaterEqual(elapsed, 0.4)
         self.assertEqual(data.count(b"HTTP/1.1"), 1)
-
-
-def deferLater(seconds):
-    from twisted.internet.task import deferLater as _later
-
-    return _later(reactor, seconds, lambda: None)
 
 
 class TLSTests(SocketTestBase):
