@@ -400,11 +400,11 @@ class WebChannel:
 
     def write(self, data: bytes) -> None:
         sreq = self._sreq
-        if sreq is None or self._dead or sreq._abandoned:
+        if sreq is None or self._dead:
             return
         self._calls += 1
         try:
-            self.protocol.write(data)  # sreq.write, one call less; nothing for b""
+            sreq.write(data)  # nothing for b"" or once the exchange is abandoned
         except h11.LocalProtocolError:
             self._fail(self._request, Failure())
         finally:
