@@ -507,12 +507,13 @@ class Request(server.Request):
         channel: Any = self.channel
         if self._fields is not None:
             # a txh11 WebChannel: the status as a number, and the data along
+            dated = bool(raw.get(_DATE))
             if bodiless:
-                channel._writeHead(code, self.code_message, items, b"", bool(raw.get(_DATE)))
+                channel._writeHead(code, self.code_message, items, b"", dated)
                 self.write = _ignore  # type: ignore[method-assign]
                 return
             self.sentLength = self.sentLength + len(data)
-            channel._writeHead(code, self.code_message, items, data, bool(raw.get(_DATE)))
+            channel._writeHead(code, self.code_message, items, data, dated)
             return
         channel.writeHeaders(version, b"%d" % code, self.code_message, items)
         if bodiless:
