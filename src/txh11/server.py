@@ -402,12 +402,14 @@ class ServerRequest:
         that it is to be looked for."""
         state = self._bodyState
         headers = response.headers
-        if not dated:
-            dated = any(n == b"date" for n, _ in headers)  # (names are lowercase)
-        if state == _UNCLAIMED or state == _DISCARDING or (
-            not dated and self.channel.addDateHeader
-        ):
-            extra = self._extraHeaders(dated, headers.connection)
+        # (looked for only when one would be added; names are lowercase)
+        undated = (
+            not dated
+            and self.channel.addDateHeader
+            and not any(n == b"date" for n, _ in headers)
+        )
+        if undated or state == _UNCLAIMED or state == _DISCARDING:
+            extra = self._extraHeaders(not undated, headers.connection)
             if extra:
                 response = h11.Response(
                     status_code=response.status_code,
