@@ -55,63 +55,36 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(os.path.dirname(HERE), "src")
-HELLO = b"Hello, world!\n"
 REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"
 CLOSING = REQUEST[:-2] + b"Connection: close\r\n\r\n"
 KINDS = ("twisted", "web", "native")
 MODES = {"ka": 2000, "vary": 2000, "close": 1000, "stream": 1000}
-CHUNK = b"x" * 1024
-CHUNKS = 20
 
 
 def factory(kind: str, mode: str = "ka"):
+    """The ``kind`` of server for ``mode``, on a ``task.Clock``: the same
+    applications as bench/bridge.py (hello world, or 20 chunked 1 KiB
+    writes for ``stream``)."""
     from twisted.internet.task import Clock
-    from twisted.web.resource import Resource
-    from twisted.web.server import NOT_DONE_YET
 
-    class Hello(Resource):
-        isLeaf = True
-
-        def render_GET(self, request):
-            request.setHeader(b"content-type", b"text/plain")
-            if mode != "stream":
-                return HELLO
-            for _ in range(CHUNKS):
-                request.write(CHUNK)
-            request.finish()
-            return NOT_DONE_YET
+    sys.path.insert(0, HERE)
+    import bridge
 
     clock = Clock()
     if kind == "corefloor":
-        # bench/bridge.py's CoreFloor: the txh11 core with nothing around it
-        sys.path.insert(0, HERE)
-        from bridge import floorFactory
-
-        return floorFactory("hello")[0], clock
-    if kind == "twisted":
-        from twisted.web.server import Site
-
-        f = Site(Hello(), reactor=clock)
-    elif kind == "web":
-        from txh11.web import Site
-
-        f = Site(Hello(), reactor=clock)
+        # the txh11 core with nothing around it
+        return bridge.floorFactory("hello")[0], clock
+    stream = mode == "stream"
+    if kind in ("twisted", "web"):
+        if kind == "twisted":
+            from twisted.web.server import Site
+        else:
+            from txh11.web import Site
+        f = Site(bridge.ChunksResource() if stream else bridge.HelloResource(), reactor=clock)
     else:
         from txh11.server import HTTP11ServerFactory
 
-        def hello(request):
-            return request.respond(200, [(b"content-type", b"text/plain")], HELLO)
-
-        def stream(request):
-            import txh11 as h11
-
-            request.send(h11.Response(status_code=200, headers=[
-                (b"content-type", b"text/plain"), (b"transfer-encoding", b"chunked")]))
-            for _ in range(CHUNKS):
-                request.write(CHUNK)
-            request.send(h11.EndOfMessage())
-
-        f = HTTP11ServerFactory(stream if mode == "stream" else hello, reactor=clock)
+        f = HTTP11ServerFactory(bridge.nativeChunks if stream else bridge.nativeHello, reactor=clock)
     f.log = lambda request: None  # no access log in any of them
     return f, clock
 
