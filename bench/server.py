@@ -414,9 +414,20 @@ def bench_hello(kinds, duration, results, scenarios=tuple(SCENARIOS), rounds=1):
         os.unlink(lua.name)
 
 
-def ratios(results, name, kind, other):
-    """``kind``'s req/s over ``other``'s, round by round."""
-    return [a["rps"] / b["rps"] for a, b in zip(results[(name, kind)], results[(name, other)])]
+def ratios(results, name, kind, other, measure="rps"):
+    """``kind``'s ``measure`` (a result's key, or a function of a result)
+    over ``other``'s in ``name``, round by round."""
+    get = measure if callable(measure) else (lambda r: r[measure])
+    return [get(a) / get(b) for a, b in zip(results[(name, kind)], results[(name, other)])]
+
+
+def picked(arg: str, known, what: str) -> list[str]:
+    """The comma-separated names in ``arg``, each one of ``known``."""
+    names = [name.strip() for name in arg.split(",")]
+    for name in names:
+        if name not in known:
+            raise SystemExit(f"unknown {what} {name!r}: one of {', '.join(known)}")
+    return names
 
 
 def median(values) -> float:
@@ -740,15 +751,8 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk not found: apt-get update && apt-get install -y wrk")
     duration = 2 if args.quick else args.duration
-    scenarios = [name.strip() for name in args.scenarios.split(",")]
-    for name in scenarios:
-        if name not in SCENARIOS:
-            raise SystemExit(f"unknown scenario {name!r}: one of {', '.join(SCENARIOS)}")
-
-    clients = [name.strip() for name in args.clients.split(",")]
-    for name in clients:
-        if name not in FILE_CLIENTS:
-            raise SystemExit(f"unknown client {name!r}: one of {', '.join(FILE_CLIENTS)}")
+    scenarios = picked(args.scenarios, SCENARIOS, "scenario")
+    clients = picked(args.clients, FILE_CLIENTS, "client")
 
     directory = tempfile.mkdtemp()
     try:
@@ -808,25 +812,21 @@ def main() -> None:
         key = f"file {client}"
         if (key, "txh11-file") not in results:
             continue
-        ours, theirs, floor = (results[(key, kind)] for kind in FILE_KINDS)
-
-        def each(f, a, b):
-            return [f(x) / f(y) for x, y in zip(a, b)]
-
-        def mbps(r):
-            return r["mbps"]
+        ours, theirs, floor = FILE_KINDS
+        mbps = {kind: median(r["mbps"] for r in results[(key, kind)]) for kind in FILE_KINDS}
 
         def lessCPU(r):
             return 1 / max(r["cpu_per_gib"], 1e-9)
 
-        print(f"  100 MiB, {label:16s} txh11 {median(map(mbps, ours)):5.0f} MB/s "
-              f"({spread(each(mbps, ours, theirs))} twisted.web, "
-              f"{spread(each(mbps, ours, floor))} floor) | twisted.web "
-              f"{median(map(mbps, theirs)):5.0f} | floor {median(map(mbps, floor)):5.0f} "
-              f"({spread(each(mbps, floor, theirs))} twisted.web); server CPU per GiB "
-              f"{median(r['cpu_per_gib'] for r in ours):.3f} s vs "
-              f"{median(r['cpu_per_gib'] for r in theirs):.3f} s "
-              f"({spread(each(lessCPU, ours, theirs))} less)")
+        print(f"  100 MiB, {label:16s} txh11 {mbps[ours]:5.0f} MB/s "
+              f"({spread(ratios(results, key, ours, theirs, 'mbps'))} twisted.web, "
+              f"{spread(ratios(results, key, ours, floor, 'mbps'))} floor) | twisted.web "
+              f"{mbps[theirs]:5.0f} | floor {mbps[floor]:5.0f} "
+              f"({spread(ratios(results, key, floor, theirs, 'mbps'))} twisted.web); "
+              f"server CPU per GiB "
+              f"{median(r['cpu_per_gib'] for r in results[(key, ours)]):.3f} s vs "
+              f"{median(r['cpu_per_gib'] for r in results[(key, theirs)]):.3f} s "
+              f"({spread(ratios(results, key, ours, theirs, lessCPU))} less)")
 
 
 if __name__ == "__main__":
