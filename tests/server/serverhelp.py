@@ -2,6 +2,7 @@
 
 import re
 
+from twisted.internet.protocol import Protocol
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport, StringTransportWithDisconnection
 
@@ -27,3 +28,17 @@ def statuses(wire):
 
 def hello(request):
     request.respond(200, [("content-type", "text/plain")], b"hello " + request.target)
+
+
+class Collect(Protocol):
+    """A body consumer that keeps what it is given and why it ended."""
+
+    def __init__(self):
+        self.data = []
+        self.reason = None
+
+    def dataReceived(self, data):
+        self.data.append(data)
+
+    def connectionLost(self, reason):
+        self.reason = reason

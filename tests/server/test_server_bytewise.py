@@ -9,14 +9,13 @@ the response head, a short / long body producer.
 
 import pytest
 from twisted.internet import defer
-from twisted.internet.protocol import Protocol
 
 import txh11 as h11
 from txh11.bodies import ProducerBody
 from txh11.protocol import BodyLengthError
 from txh11.server import RequestBodyDone
 
-from serverhelp import TickingProducer, feed, hello, serve, statuses
+from serverhelp import Collect, TickingProducer, feed, hello, serve, statuses
 
 
 BOTH = pytest.mark.parametrize("bytewise", [False, True], ids=["whole", "bytewise"])
@@ -27,19 +26,12 @@ GET = b"GET /a HTTP/1.1\r\nHost: a\r\n\r\n"
 # -- flow control ----------------------------------------------------------
 
 
-class PausingBody(Protocol):
+class PausingBody(Collect):
     """A body consumer that pauses its producer after every piece."""
 
-    def __init__(self):
-        self.data = []
-        self.reason = None
-
     def dataReceived(self, data):
-        self.data.append(data)
+        super().dataReceived(data)
         self.transport.pauseProducing()
-
-    def connectionLost(self, reason):
-        self.reason = reason
 
 
 @BOTH

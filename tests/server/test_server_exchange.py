@@ -10,7 +10,7 @@ from zope.interface.verify import verifyObject
 import txh11 as h11
 from txh11.server import IRequestHandler, IServerRequest, RequestBodyDone
 
-from serverhelp import feed, hello, serve, statuses
+from serverhelp import Collect, feed, hello, serve, statuses
 
 PIPELINE = b"".join(b"GET /%d HTTP/1.1\r\nHost: a\r\n\r\n" % i for i in range(4))
 
@@ -87,18 +87,6 @@ def test_pipelined_mixed_sync_and_clock_delayed():
     wire = transport.value()
     positions = [wire.index(b"hello /%d" % i) for i in range(4)]
     assert positions == sorted(positions)
-
-
-class Collect(Protocol):
-    def __init__(self):
-        self.data = []
-        self.reason = None
-
-    def dataReceived(self, data):
-        self.data.append(data)
-
-    def connectionLost(self, reason):
-        self.reason = reason
 
 
 def test_body_not_read_until_handler_asks_and_100_continue_then():
