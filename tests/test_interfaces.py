@@ -16,7 +16,7 @@ from twisted.internet.task import Clock
 from twisted.web.iweb import IBodyProducer, INonQueuedRequestFactory
 from zope.interface.verify import verifyClass, verifyObject
 
-from testlib import TickingProducer
+from tests._support.testlib import TickingProducer
 
 
 def test_pull_to_push_is_a_push_producer():

@@ -27,7 +27,7 @@ from twisted.trial import unittest
 from txh11.protocol import _plainSocket
 from txh11.server import HTTP11ServerFactory, HTTP11ServerProtocol
 
-from testlib import sleep
+from tests._support.testlib import sleep
 
 BIG = os.urandom(1 << 16) * 128  # 8 MiB: more than loopback's socket buffers
 

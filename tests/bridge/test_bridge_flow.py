@@ -10,7 +10,7 @@ from zope.interface.verify import verifyObject
 import txh11 as h11
 from txh11.protocol import PAUSE_PIPELINE, HTTP11Protocol
 
-from bridgehelp import Recorder, WriteCountingTransport, connect, feed, get
+from tests._support.bridge import Recorder, WriteCountingTransport, connect, feed, get
 
 
 def test_interfaces():

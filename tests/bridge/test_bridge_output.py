@@ -14,7 +14,7 @@ import txh11 as h11
 from txh11.bodies import FileBody, ProducerBody, stats
 from txh11.protocol import BodyLengthError, IZeroCopyConsumer
 
-from bridgehelp import TickingProducer, connect, get
+from tests._support.bridge import TickingProducer, connect, get
 
 
 @implementer(IPushProducer)

@@ -4,7 +4,7 @@ import pytest
 
 from txh11.protocol import TIMEOUT_BODY, TIMEOUT_HEADER, TIMEOUT_IDLE
 
-from bridgehelp import connect, feed, get
+from tests._support.bridge import connect, feed, get
 
 SETTINGS = dict(
     idleTimeout=10.0, headerTimeout=5.0, bodyTimeout=3.0, lingerTimeout=2.0, closeTimeout=7.0

@@ -18,7 +18,7 @@ from twisted.test import iosim
 
 import txh11 as h11
 
-from bridgehelp import Recorder
+from tests._support.bridge import Recorder
 
 CA = trustme.CA()
 CERT = CA.issue_cert("example.com")

@@ -6,7 +6,7 @@ import pytest
 
 import txh11 as h11
 
-from bridgehelp import WriteCountingTransport, connect, get
+from tests._support.bridge import WriteCountingTransport, connect, get
 
 FRAMINGS = {
     "chunked": [("transfer-encoding", "chunked")],

@@ -22,7 +22,7 @@ from zope.interface.verify import verifyObject
 import txh11 as h11
 from txh11.client import Agent, HTTPConnectionPool, StandardEndpointFactory
 
-from clienthelp import (
+from tests._support.client import (
     KEY,
     Conn,
     OK,

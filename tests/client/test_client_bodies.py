@@ -11,7 +11,7 @@ from txh11 import bodies
 from txh11.bodies import FileBody
 from txh11.protocol import BodyLengthError
 
-from clienthelp import (
+from tests._support.client import (
     KEY,
     BytesProducer,
     Conn,

@@ -7,7 +7,7 @@ from twisted.internet.error import ConnectingCancelledError
 from twisted.web.client import readBody
 from twisted.web.http_headers import Headers
 
-from clienthelp import KEY, Conn, ManualProducer, OK, URL, failure, makeAgent, result, startRequest
+from tests._support.client import KEY, Conn, ManualProducer, OK, URL, failure, makeAgent, result, startRequest
 
 
 

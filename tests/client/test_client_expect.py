@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.web.client import readBody
 from twisted.web.http_headers import Headers
 
-from clienthelp import (
+from tests._support.client import (
     KEY,
     BytesProducer,
     Conn,

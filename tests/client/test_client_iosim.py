@@ -17,7 +17,7 @@ import txh11 as h11
 from txh11.client import Agent, HTTPConnectionPool
 from txh11.server import HTTP11ServerFactory
 
-from clienthelp import BytesProducer, ManualProducer, result
+from tests._support.client import BytesProducer, ManualProducer, result
 
 URL = b"http://127.0.0.1:8080/echo"
 KEY = (b"http", b"127.0.0.1", 8080)

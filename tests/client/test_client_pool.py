@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twisted.web.client import ResponseFailed, ResponseNeverReceived, readBody
 
-from clienthelp import (
+from tests._support.client import (
     KEY,
     BytesProducer,
     Conn,

@@ -9,7 +9,7 @@ from twisted.web.client import ResponseDone, ResponseFailed, readBody
 
 from txh11.client import HTTP11ClientProtocol
 
-from clienthelp import KEY, Collector, Conn, URL, collect, makeAgent, result, startRequest
+from tests._support.client import KEY, Collector, Conn, URL, collect, makeAgent, result, startRequest
 
 
 

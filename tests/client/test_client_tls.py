@@ -22,7 +22,7 @@ from twisted.web.client import readBody  # noqa: E402
 from txh11.client import HTTP11ClientProtocol  # noqa: E402
 from txh11.client._request import prepareRequest  # noqa: E402
 
-from clienthelp import result  # noqa: E402
+from tests._support.client import result  # noqa: E402
 
 CA = trustme.CA()
 CERT = CA.issue_cert("example.com")

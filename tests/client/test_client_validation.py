@@ -8,7 +8,7 @@ from twisted.web.http_headers import Headers
 
 from txh11.client import InvalidRequest
 
-from clienthelp import URL, Conn, failure, makeAgent
+from tests._support.client import URL, Conn, failure, makeAgent
 
 
 def _rejected(d, reactor, exc=InvalidRequest):

@@ -15,7 +15,7 @@ from twisted.web.client import (
 )
 from twisted.web.http_headers import Headers
 
-from clienthelp import OK, URL, Conn, makeAgent, result
+from tests._support.client import OK, URL, Conn, makeAgent, result
 
 SECRET = Headers(
     {

@@ -6,7 +6,7 @@ import pytest
 
 import txh11 as h11
 
-from core_testlib import client_conn_after_request, drain, receive, split_head
+from tests._support.core import client_conn_after_request, drain, receive, split_head
 
 GET = b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"
 OK_EMPTY = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"

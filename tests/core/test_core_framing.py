@@ -7,7 +7,7 @@ import pytest
 
 import txh11 as h11
 
-from core_testlib import (
+from tests._support.core import (
     Placeholder,
     chunk_groups,
     client_conn_after_request,

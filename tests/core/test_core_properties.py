@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import txh11 as h11
 from txh11._core import _headers
 
-from core_testlib import drain, receive_in_pieces, summarize
+from tests._support.core import drain, receive_in_pieces, summarize
 
 SETTINGS = settings(
     max_examples=200,

@@ -6,7 +6,7 @@ import pytest
 
 import txh11 as h11
 
-from core_testlib import drain
+from tests._support.core import drain
 
 GET = b"GET /poll HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n\r\n"
 GET_OTHER = b"GET /other HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n\r\n"

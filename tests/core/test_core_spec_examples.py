@@ -13,7 +13,7 @@ import pytest
 
 import txh11 as h11
 
-from core_testlib import Placeholder, drain, receive, render, split_head
+from tests._support.core import Placeholder, drain, receive, render, split_head
 
 PUBLIC_NAMES = [
     "CLIENT",

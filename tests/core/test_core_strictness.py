@@ -7,7 +7,7 @@ import pytest
 
 import txh11 as h11
 
-from core_testlib import client_conn_after_request, data_payload, drain, receive, receive_bytewise
+from tests._support.core import client_conn_after_request, data_payload, drain, receive, receive_bytewise
 
 FEEDS = ["whole", "bytewise"]
 

@@ -1,7 +1,7 @@
 """The ``twistd`` fixture."""
 
 import pytest
-from e2e_helpers import Twistd
+from tests._support.e2e import Twistd
 
 
 @pytest.fixture

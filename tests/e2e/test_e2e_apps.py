@@ -2,7 +2,7 @@
 
 import textwrap
 
-from e2e_helpers import get, request
+from tests._support.e2e import get, request
 
 WSGI_APP = '''
 import threading

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from e2e_helpers import connect, get, readResponse, request
+from tests._support.e2e import connect, get, readResponse, request
 
 CURL = "/usr/bin/curl"
 

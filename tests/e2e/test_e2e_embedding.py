@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 
-from e2e_helpers import ROOT, childEnv, get
+from tests._support.e2e import ROOT, childEnv, get
 
 EXAMPLE = os.path.join(ROOT, "examples", "embedding.py")
 

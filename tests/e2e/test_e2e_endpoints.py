@@ -7,7 +7,7 @@ import ssl
 import pytest
 import trustme
 
-from e2e_helpers import connect, readResponse, request
+from tests._support.e2e import connect, readResponse, request
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def _socketActivated(tmp_path, listener, *args):
     """
     import sys
 
-    from e2e_helpers import Twistd
+    from tests._support.e2e import Twistd
 
     fd = listener.fileno()
     return Twistd(
@@ -103,7 +103,7 @@ def test_systemd_socket_activation(tmp_path, workers):
     import signal
     import time
 
-    from e2e_helpers import get
+    from tests._support.e2e import get
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))

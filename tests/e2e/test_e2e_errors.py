@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from e2e_helpers import runTwistd
+from tests._support.e2e import runTwistd
 
 
 def _assertOneLineError(result, *needles):

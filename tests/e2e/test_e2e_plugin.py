@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from e2e_helpers import ROOT, get
+from tests._support.e2e import ROOT, get
 
 _HELP = "import sys; sys.argv = ['twistd', '--help']; from twisted.scripts.twistd import run; run()"
 

@@ -6,7 +6,7 @@ import signal
 import socket
 import time
 
-from e2e_helpers import connect, readResponse
+from tests._support.e2e import connect, readResponse
 
 SIZE = 48 * 1024 * 1024
 

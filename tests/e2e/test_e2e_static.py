@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from e2e_helpers import connect, get, readResponse
+from tests._support.e2e import connect, get, readResponse
 
 CURL = "/usr/bin/curl"
 

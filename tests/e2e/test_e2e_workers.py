@@ -10,7 +10,7 @@ import time
 
 import trustme
 
-from e2e_helpers import get, readResponse
+from tests._support.e2e import get, readResponse
 
 
 def _pids(server, requests=40):

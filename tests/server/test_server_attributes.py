@@ -7,7 +7,7 @@ dict of their own and every attribute read on the request path gets slower
 adds two) and the rarer paths (closing, backpressure, EOF) need room too.
 """
 
-from serverhelp import hello, serve
+from tests._support.server import hello, serve
 
 #: what the keep-alive request path may set on HTTP11ServerProtocol
 STEADY_LIMIT = 26

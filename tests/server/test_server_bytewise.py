@@ -15,7 +15,7 @@ from txh11.bodies import ProducerBody
 from txh11.protocol import BodyLengthError
 from txh11.server import RequestBodyDone
 
-from serverhelp import Collect, TickingProducer, feed, hello, serve, statuses
+from tests._support.server import Collect, TickingProducer, feed, hello, serve, statuses
 
 
 BOTH = pytest.mark.parametrize("bytewise", [False, True], ids=["whole", "bytewise"])

@@ -6,7 +6,7 @@ from twisted.logger import globalLogPublisher
 
 import txh11 as h11
 
-from serverhelp import feed, hello, serve, statuses
+from tests._support.server import feed, hello, serve, statuses
 
 BAD = {
     400: b"GET / HTTP/1.1\r\nHost a\r\n\r\n",

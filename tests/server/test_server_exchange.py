@@ -10,7 +10,7 @@ from zope.interface.verify import verifyObject
 import txh11 as h11
 from txh11.server import IRequestHandler, IServerRequest, RequestBodyDone
 
-from serverhelp import Collect, feed, hello, serve, statuses
+from tests._support.server import Collect, feed, hello, serve, statuses
 
 PIPELINE = b"".join(b"GET /%d HTTP/1.1\r\nHost: a\r\n\r\n" % i for i in range(4))
 

@@ -7,7 +7,7 @@ a 4xx other than 417 refuses without it and closes.  Fed whole and bytewise.
 
 import pytest
 
-from serverhelp import feed, serve, statuses
+from tests._support.server import feed, serve, statuses
 
 BOTH = pytest.mark.parametrize("bytewise", [False, True], ids=["whole", "bytewise"])
 HEAD = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nExpect: 100-continue\r\n\r\n"

@@ -4,7 +4,7 @@ import pytest
 
 from txh11.server import HTTP11ServerFactory, HTTP11ServerProtocol
 
-from serverhelp import hello
+from tests._support.server import hello
 
 
 def test_settings_are_class_attributes_of_the_protocols_built():

@@ -11,7 +11,7 @@ from txh11.bodies import FileBody, ProducerBody, stats
 from txh11.protocol import HTTP11Protocol
 from txh11.server import HTTP11ServerFactory
 
-from serverhelp import TickingProducer
+from tests._support.server import TickingProducer
 
 
 class Client(HTTP11Protocol):

@@ -10,7 +10,7 @@ import weakref
 from twisted.internet.error import ConnectionDone
 from twisted.python.failure import Failure
 
-from serverhelp import hello, serve
+from tests._support.server import hello, serve
 
 
 def closed_connection(request, close=False, **settings):

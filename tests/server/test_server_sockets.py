@@ -27,7 +27,7 @@ import txh11 as h11
 from txh11.bodies import FileBody, stats
 from txh11.server import HTTP11ServerFactory, HTTP11ServerProtocol
 
-from testlib import MiB, make_file, sleep, slow_download
+from tests._support.testlib import MiB, make_file, sleep, slow_download
 
 CURL = "/usr/bin/curl"
 

@@ -4,7 +4,7 @@ from twisted.internet import defer
 
 import txh11 as h11
 
-from serverhelp import hello, serve, statuses
+from tests._support.server import hello, serve, statuses
 
 SETTINGS = dict(idleTimeout=10, headerTimeout=5, bodyTimeout=3, lingerTimeout=1, closeTimeout=4)
 

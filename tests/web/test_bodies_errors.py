@@ -12,7 +12,7 @@ from twisted.web.server import NOT_DONE_YET
 
 import txh11 as h11
 
-from web_testlib import feed, get, parse, serve
+from tests._support.web import feed, get, parse, serve
 
 
 

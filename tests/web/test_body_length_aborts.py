@@ -11,7 +11,7 @@ from twisted.logger import globalLogPublisher
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from web_testlib import feed, get, serve
+from tests._support.web import feed, get, serve
 
 BOTH = pytest.mark.parametrize("bytewise", [False, True], ids=["whole", "bytewise"])
 CASES = pytest.mark.parametrize("declared", [b"2", b"5"], ids=["long", "short"])

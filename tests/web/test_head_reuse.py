@@ -9,7 +9,7 @@ from typing import Any
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from web_testlib import parse, serve
+from tests._support.web import parse, serve
 
 
 class Answers(Resource):

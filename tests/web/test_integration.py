@@ -25,7 +25,7 @@ from twisted.web.wsgi import WSGIResource
 
 from txh11 import bodies
 
-from web_testlib import CURL, TrackingSite, closeAll, inThread, parse, rawExchange, run
+from tests._support.web import CURL, TrackingSite, closeAll, inThread, parse, rawExchange, run
 
 BIG = 32 * 1024 * 1024
 

@@ -23,8 +23,8 @@ from twisted.web.static import File
 
 from txh11 import bodies
 
-from testlib import make_file, slow_download
-from web_testlib import TrackingSite, closeAll, inThread
+from tests._support.testlib import make_file, slow_download
+from tests._support.web import TrackingSite, closeAll, inThread
 
 MiB = 1 << 20
 SIZE = 1 << 30

@@ -18,8 +18,8 @@ from twisted.internet import defer, reactor
 from twisted.trial.unittest import TestCase
 from twisted.web.resource import Resource
 
-from testlib import rss_kib
-from web_testlib import TrackingSite, closeAll, inThread
+from tests._support.testlib import rss_kib
+from tests._support.web import TrackingSite, closeAll, inThread
 
 MiB = 1 << 20
 SIZE = 512 * MiB

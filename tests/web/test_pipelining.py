@@ -16,7 +16,7 @@ import random
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.web.resource import Resource
 
-from web_testlib import Later, Now, feed, get, parse, serve
+from tests._support.web import Later, Now, feed, get, parse, serve
 
 
 class PipeliningTests(SynchronousTestCase):

@@ -23,7 +23,7 @@ from zope.interface.verify import verifyObject
 import txh11.webrequest as webrequest
 from txh11.web import Request, Site
 
-from web_testlib import get, parse, serve
+from tests._support.web import get, parse, serve
 
 # -- resources -------------------------------------------------------------
 

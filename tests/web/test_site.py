@@ -34,7 +34,7 @@ from txh11 import headers as headers_mod
 from txh11.server import HTTP11ServerProtocol, IRequestHandler
 from txh11.web import Site, WebChannel, WebProtocol
 
-from web_testlib import get, parse, serve
+from tests._support.web import get, parse, serve
 
 
 

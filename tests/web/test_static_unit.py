@@ -21,7 +21,7 @@ from twisted.web.static import File
 from txh11 import bodies
 from txh11.web import Site
 
-from web_testlib import get, parse, serve
+from tests._support.web import get, parse, serve
 
 
 class StaticTests(SynchronousTestCase):

@@ -23,8 +23,8 @@ from twisted.web.static import File
 
 from txh11 import bodies
 
-from test_integration import BIG, makeFiles
-from web_testlib import CURL, TrackingSite, closeAll, inThread, parse, run
+from tests.web.test_integration import BIG, makeFiles
+from tests._support.web import CURL, TrackingSite, closeAll, inThread, parse, run
 
 
 class Secure(Resource):

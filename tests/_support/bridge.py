@@ -6,7 +6,7 @@ from twisted.internet.testing import StringTransport, StringTransportWithDisconn
 
 import txh11 as h11
 from txh11.protocol import HTTP11Protocol
-from testlib import TickingProducer, feed  # noqa: F401  (re-exported for the tests)
+from tests._support.testlib import TickingProducer, feed  # noqa: F401  (re-exported for the tests)
 
 GET = b"GET /%d HTTP/1.1\r\nHost: a\r\n\r\n"
 

@@ -7,7 +7,7 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport, StringTransportWithDisconnection
 
 from txh11.server import HTTP11ServerFactory
-from testlib import TickingProducer, feed  # noqa: F401  (re-exported for the tests)
+from tests._support.testlib import TickingProducer, feed  # noqa: F401  (re-exported for the tests)
 
 
 def serve(handler, transport=None, **settings):
