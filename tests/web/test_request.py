@@ -20,7 +20,7 @@ from twisted.web.resource import EncodingResourceWrapper, Resource
 from twisted.web.server import NOT_DONE_YET, GzipEncoderFactory
 from zope.interface.verify import verifyObject
 
-import txh11.webrequest as webrequest
+import txh11.web._request as webrequest
 from txh11.web import Request, Site
 
 from tests._support.web import get, parse, serve

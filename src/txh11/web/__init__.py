@@ -27,7 +27,7 @@ This module only adapts:
   ``requestDone``, ``getPeer``, ``getHost``, ``isSecure``,
   ``loseConnection``, ``site``, ``factory``, ``transport``) by sending core
   events through the ``ServerRequest``.
-- :class:`Request` (from :mod:`txh11.webrequest`) is the default
+- :class:`Request` (from ``txh11.web._request``, also importable as ``txh11.webrequest``) is the default
   ``requestFactory``: a ``twisted.web.server.Request`` subclass that
   answers as Twisted's does with less work per request.  Any other
   ``twisted.web.server.Request`` (subclass) may be given instead.
@@ -116,7 +116,7 @@ from txh11.server import (
     RequestBodyDone,
     _configuredProtocol,
 )
-from txh11.webrequest import Request
+from txh11.web._request import Request
 
 __all__ = ["Request", "Site", "WebChannel", "WebProtocol"]
 
