@@ -192,6 +192,52 @@ class Twistd:
             self.proc.stdout.close()
 
 
+def _hexAddress(text: str) -> tuple[str, int]:
+    """``0100007F:1F90`` (from /proc/net/tcp) -> ``("127.0.0.1", 8080)``."""
+    host, port = text.split(":")
+    raw = bytes.fromhex(host)
+    # the kernel prints each 32-bit word in host byte order
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+    family = socket.AF_INET if len(raw) == 4 else socket.AF_INET6
+    return socket.inet_ntop(family, words if sys.byteorder == "little" else raw), int(port, 16)
+
+
+def listeningAddresses(pid: int) -> list[tuple[str, int]]:
+    """
+    The TCP addresses that process ``pid`` listens on, read from /proc (its
+    own descriptors, in its own network namespace).
+    """
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    found = []
+    for table in ("tcp", "tcp6"):
+        with open(f"/proc/{pid}/net/{table}") as f:
+            for line in list(f)[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                    found.append(_hexAddress(fields[1]))
+    return found
+
+
+def ownNetworkNamespace() -> list[str]:
+    """
+    A command prefix that runs a command in a network namespace of its own
+    (``unshare -rn``: its own loopback, nothing else), so that a test can
+    use a fixed port; ``[]`` where this system does not allow it.
+    """
+    try:
+        done = subprocess.run(["unshare", "-rn", "true"], capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return ["unshare", "-rn"] if done.returncode == 0 else []
+
+
 def connect(port: int, host: str = "127.0.0.1", timeout: float = 10.0) -> socket.socket:
     s = socket.create_connection((host, port), timeout=timeout)
     return s

@@ -9,9 +9,10 @@ def twistd(tmp_path):
     """Start ``twistd -n txh11 ...`` processes; every one is killed afterwards."""
     started = []
 
-    def start(*args, cwd=None, twistdArgs=(), env=None, wait=True, python=None):
+    def start(*args, cwd=None, twistdArgs=(), env=None, wait=True, python=None, prefix=()):
         server = Twistd(
-            list(args), cwd=str(cwd or tmp_path), twistdArgs=list(twistdArgs), env=env, python=python
+            list(args), cwd=str(cwd or tmp_path), twistdArgs=list(twistdArgs), env=env,
+            python=python, prefix=prefix,
         )
         started.append(server)
         server.start()

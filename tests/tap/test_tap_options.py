@@ -11,6 +11,7 @@ from twisted.web.static import File
 
 from txh11 import tap
 from txh11.tap._echo import EchoResource
+from txh11.tap._static import PublicFile
 
 
 def parse(*args, reactor=None):
@@ -28,10 +29,12 @@ def inTmp(tmp_path, monkeypatch):
 
 def test_defaults(tmp_path):
     options = parse()
-    assert options["listen"] == ["tcp:8080"]
+    assert options["listen"] == ["tcp:8080:interface=127.0.0.1"]
+    assert options["default-listen"]
     assert options["what"] == "path"
     assert options["path"] == str(tmp_path)
-    assert isinstance(options["root"], File)
+    assert isinstance(options["root"], PublicFile)
+    assert not options["show-hidden"]
     assert options["idle-timeout"] == 60
     assert options["header-timeout"] == 20
     assert options["body-timeout"] == 60
@@ -51,6 +54,7 @@ def test_listen_repeats_and_values_convert():
         "--max-header-size", "8KiB", "--workers", "3", "--shutdown-timeout", "none",
     )
     assert options["listen"] == ["tcp:1234", "unix:/tmp/x.sock"]
+    assert not options["default-listen"]
     assert isinstance(options["root"], EchoResource)
     assert options["idle-timeout"] is None
     assert options["header-timeout"] == 2.5
@@ -192,3 +196,18 @@ def test_option_docs_are_single_spaced():
     for name, doc in options.docs.items():
         assert "  " not in doc and "\n" not in doc, name
     assert "tcp:8080" in options.docs["listen"]
+
+
+def test_show_hidden_serves_a_plain_File(tmp_path):
+    root = parse("--show-hidden")["root"]
+    assert isinstance(root, File) and not isinstance(root, PublicFile)
+
+
+def test_default_listen_says_how_to_listen_publicly():
+    reactor = MemoryReactor()
+    options = parse(reactor=reactor)
+    tap.makeService(options)
+    assert [call[0] for call in reactor.whenRunningHooks] == [tap._sayHowToListenPublicly]
+    explicit = parse("--listen", "tcp:0:interface=127.0.0.1", reactor=MemoryReactor())
+    tap.makeService(explicit)
+    assert explicit.reactor.whenRunningHooks == []

@@ -4,7 +4,7 @@ resource over txh11, on any Twisted endpoint.
 
 ::
 
-    twistd -n txh11                                   # ./ on tcp:8080
+    twistd -n txh11                                   # ./ on 127.0.0.1:8080
     twistd -n txh11 --path /srv/www --listen tcp:80 --listen ssl:443:privateKey=k.pem:certKey=c.pem
     twistd -n txh11 --wsgi myapp.wsgi.application --workers 4
     twistd -n txh11 --echo --listen haproxy:tcp:8080:interface=127.0.0.1
@@ -23,6 +23,7 @@ from typing import Any, Optional
 
 from twisted.application.service import IService
 from twisted.internet.endpoints import serverFromString
+from twisted.logger import Logger
 from twisted.python import reflect, usage
 from twisted.python.threadpool import ThreadPool
 from twisted.web.resource import IResource
@@ -38,7 +39,11 @@ from txh11.tap._site import AccessLog, SiteSettings, makeSite
 
 __all__ = ["Options", "makeService", "makeServerService", "parseSize", "parseSeconds"]
 
-DEFAULT_LISTEN = "tcp:8080"
+DEFAULT_LISTEN = "tcp:8080:interface=127.0.0.1"
+#: what the startup log suggests to listen on every interface instead
+PUBLIC_LISTEN = "tcp:8080"
+
+_log = Logger()
 
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
@@ -124,7 +129,7 @@ class Options(usage.Options):
     longdesc = (
         "Serve a directory (the current one by default), a WSGI application or a "
         "twisted.web resource over txh11's HTTP/1.1 server, on one or more Twisted "
-        "endpoints (default tcp:8080)."
+        "endpoints (default tcp:8080:interface=127.0.0.1: this machine only)."
     )
 
     optFlags = [
@@ -134,11 +139,18 @@ class Options(usage.Options):
             "Serve a built-in app that answers every request with a JSON description "
             "of it: method, target, headers, body length, client address.",
         ],
+        [
+            "show-hidden",
+            None,
+            "With --path: also serve and list files and directories whose name starts "
+            "with '.' (.git, .env, ...); by default they are answered 404, as if absent.",
+        ],
     ]
 
     optParameters = [
         ["path", None, None, "Serve this directory: static files with directory listings "
-         "and Range/Last-Modified support. Default: the current directory."],
+         "and Range/Last-Modified support, except hidden names (starting with '.'; see "
+         "--show-hidden). Default: the current directory."],
         ["wsgi", None, None, "Serve the WSGI application with this fully qualified name "
          "(package.module.app; the current directory is importable), on a thread pool."],
         ["resource-script", None, None, "Serve the `resource` defined by this Python "
@@ -192,7 +204,8 @@ class Options(usage.Options):
     def opt_listen(self, description: str) -> None:
         """
         Listen on this Twisted endpoint string; repeat for several (default:
-        tcp:8080). E.g. tcp:8080:interface=127.0.0.1, tcp6:8080,
+        tcp:8080:interface=127.0.0.1, reachable from this machine only;
+        tcp:8080 listens on every interface). E.g. tcp:8080:interface=127.0.0.1, tcp6:8080,
         unix:/run/site.sock, ssl:8443:privateKey=key.pem:certKey=cert.pem,
         systemd:domain=INET:index=0, haproxy:tcp:8080.
         """
@@ -223,7 +236,8 @@ class Options(usage.Options):
                     self[name] = convert(value)
                 except ValueError as e:
                     self._fail(f"--{name} {value!r}: {e}")
-        if not self["listen"]:
+        self["default-listen"] = not self["listen"]
+        if self["default-listen"]:
             self["listen"] = [DEFAULT_LISTEN]
         chosen = [name for name in _WHAT if self[name]]
         if len(chosen) > 1:
@@ -269,13 +283,15 @@ class Options(usage.Options):
     def _load_path(self) -> None:
         from twisted.web.static import File
 
+        from txh11.tap._static import PublicFile
+
         path = os.path.abspath(self["path"])
         if not os.path.exists(path):
             self._fail(f"--path {self['path']!r}: no such file or directory")
         if not os.access(path, os.R_OK):
             self._fail(f"--path {self['path']!r}: permission denied")
         self["path"] = path
-        self["root"] = File(path)
+        self["root"] = File(path) if self["show-hidden"] else PublicFile(path)
 
     def _load_wsgi(self) -> None:
         name = self["wsgi"]
@@ -371,6 +387,8 @@ def makeService(options: Options) -> IService:
     a :class:`~txh11.tap._service.SignalGuard` for repeated signals.
     """
     reactor = options._getReactor()
+    if options["default-listen"]:
+        reactor.callWhenRunning(_sayHowToListenPublicly)
     if options["workers"] > 1:
         from txh11.tap._workers import WorkerSupervisor
 
@@ -381,6 +399,15 @@ def makeService(options: Options) -> IService:
     top = makeServerService(options)
     addSignalGuard(top, reactor)
     return top
+
+
+def _sayHowToListenPublicly() -> None:
+    _log.info(
+        "txh11 listens on {address} only, by default: other machines cannot connect; "
+        "to listen on every interface: --listen {public}",
+        address="127.0.0.1:8080",
+        public=PUBLIC_LISTEN,
+    )
 
 
 def addSignalGuard(top: IService, reactor: Any) -> SignalGuard:
