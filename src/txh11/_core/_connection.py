@@ -113,6 +113,19 @@ class _LiveState(ConnectionState):
         self._conn._pending = pending
 
 
+def _framing(part: Any) -> Optional[Tuple[str, Optional[int]]]:
+    """The framing a body reader or writer stands for (see
+    :attr:`Connection.their_framing`)."""
+    if part is None:
+        return None
+    kind = type(part)
+    if kind is ContentLengthReader or kind is ContentLengthWriter:
+        return ("length", part.length)
+    if kind is ChunkedReader or kind is ChunkedWriter:
+        return ("chunked", None)
+    return ("close", None)
+
+
 class Connection:
     """One HTTP/1.1 connection, seen from ``our_role`` (:data:`CLIENT` or :data:`SERVER`).
 
@@ -207,6 +220,30 @@ class Connection:
         if buf.data:
             return (bytes(buf.data), self._receive_buffer_closed)
         return _NOTHING_AT_EOF if self._receive_buffer_closed else _NOTHING
+
+    @property
+    def their_framing(self) -> Optional[Tuple[str, Optional[int]]]:
+        """How the peer's current message body is framed, as the core decided
+        when it read the head (a txh11 addition): ``None`` before that (and
+        after a protocol switch), else ``("length", n)`` (``n`` bytes; 0 for
+        a message without a body), ``("chunked", None)`` or ``("close",
+        None)`` (the body ends when the connection closes)."""
+        return _framing(self._body_reader)
+
+    @property
+    def our_framing(self) -> Optional[Tuple[str, Optional[int]]]:
+        """How our current message body is framed, as the core decided when
+        we sent the head (a txh11 addition); the values of
+        :attr:`their_framing`."""
+        return _framing(self._writer)
+
+    @property
+    def switch_proposed(self) -> bool:
+        """Whether the client's current request proposes a protocol switch
+        (``CONNECT``, or ``Upgrade``) that the server has not answered yet:
+        ``True`` from that request until a final response that does not
+        switch, and after one that does (a txh11 addition)."""
+        return bool(self._pending)
 
     def start_next_cycle(self) -> None:
         """Reset both sides to IDLE for another request/response on this connection.
@@ -322,7 +359,7 @@ class Connection:
             writer = self._cl_writer
             if length and writer is not None and not received:
                 # (_start_body's answer, written out: a call costs 0.4k instructions)
-                writer.remaining = length
+                writer.length = writer.remaining = length
                 self._writer = writer
             else:
                 self._start_body(role, "cl", length)
@@ -368,7 +405,7 @@ class Connection:
                     if writer is None:
                         writer = self._cl_writer = ContentLengthWriter(length)
                     else:
-                        writer.remaining = length
+                        writer.length = writer.remaining = length
                     self._writer = writer
                 else:
                     self._writer = _EMPTY_BODY_WRITER

@@ -54,10 +54,10 @@ def write_response_head(event: "Response | InformationalResponse", headers: Head
 
 
 class ContentLengthWriter:
-    __slots__ = ("remaining",)
+    __slots__ = ("remaining", "length")
 
     def __init__(self, length: int) -> None:
-        self.remaining = length
+        self.length = self.remaining = length
 
     def data(self, data: Any) -> List[Any]:
         n = len(data)

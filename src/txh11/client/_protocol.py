@@ -92,7 +92,6 @@ _EOM = h11.EndOfMessage()
 _RESPONSE_DONE = Failure(ResponseDone())
 _DATA_LOSS = Failure(PotentialDataLoss())
 _DONE = h11.DONE
-_NO_BODY_STATUS = frozenset([204, 304])
 _VERSIONS = {b"1.1": (b"HTTP", 1, 1), b"1.0": (b"HTTP", 1, 0)}
 
 
@@ -414,18 +413,11 @@ class HTTP11ClientProtocol(HTTP11Protocol):
         p = ex.prepared
         code = event.status_code
         raw = event.headers
-        closeDelimited = False
-        length: Any
-        if p.method == b"HEAD" or code in _NO_BODY_STATUS:
-            length = 0
-        elif raw.chunked:
+        # the core framed the body already (None: a CONNECT it switched on)
+        kind, length = self.conn.their_framing or ("length", 0)
+        closeDelimited = kind == "close"
+        if kind != "length":
             length = UNKNOWN_LENGTH
-        elif raw.content_length is not None:
-            # the core parsed and checked the framing headers already
-            length = raw.content_length
-        else:
-            length = UNKNOWN_LENGTH
-            closeDelimited = True
         version = _VERSIONS.get(event.http_version)
         if version is None:
             v = event.http_version

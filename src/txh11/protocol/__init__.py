@@ -257,11 +257,6 @@ def _flushTurn(clock: Any) -> None:
                 proto.abortConnection()
 
 
-def _proposesSwitch(request: Any) -> bool:
-    """Whether ``request`` proposes a protocol switch, as the core reads it."""
-    return request.method == b"CONNECT" or request.headers.upgrade
-
-
 def _isTLS(transport: Any) -> bool:
     """Whether ``transport`` is TLS: it declares ``ISSLTransport``, or is a
     ``TLSMemoryBIOProtocol``-style wrapper that says so with ``TLS``."""
@@ -486,8 +481,6 @@ class HTTP11Protocol(Protocol):
         self._transportPaused = False
         # bytes that may still be held back before a flush (coalesceLimit)
         self._outRoom = self.coalesceLimit
-        # this cycle's request proposes a protocol switch (Upgrade, CONNECT)
-        self._switchProposed = False
         # the transport's socket while bytes may bypass its buffer (_write)
         self._socket: Optional[socket.socket] = None
 
@@ -708,9 +701,7 @@ class HTTP11Protocol(Protocol):
                         self._readPauses.add(PAUSE_PIPELINE)
                         self._checkSwitch()
                         break
-                    if t is _Request:
-                        self._switchProposed = _proposesSwitch(event)
-                    elif t is _ConnectionClosed:
+                    if t is _ConnectionClosed:
                         # the core would repeat it forever; nothing is read after it
                         self._stopped = True
                         self._readTimeout = None
@@ -958,16 +949,15 @@ class HTTP11Protocol(Protocol):
         t = type(event)
         if t is _Data:
             return
-        if t is _ConnectionClosed:
-            self.loseConnection()
-        elif self._switchProposed and self.conn.our_state is h11.SWITCHED_PROTOCOL:
-            self._checkSwitch()  # we accepted a switch (101, 2xx to CONNECT)
-        elif t is _EndOfMessage:
+        if t is _EndOfMessage:
             if not self._dispatching:  # else the delivery checks after the hook
                 self._checkCycle()
+        elif t is _ConnectionClosed:
+            self.loseConnection()
         elif t is _Request:
-            self._switchProposed = _proposesSwitch(event)
             self._updateTimers()  # we are not idle any more
+        elif self.conn.switch_proposed and self.conn.our_state is h11.SWITCHED_PROTOCOL:
+            self._checkSwitch()  # we accepted a switch (101, 2xx to CONNECT)
 
     def sendEvents(self, events: Iterable[Any]) -> None:
         """Send several events as one write."""
