@@ -13,7 +13,12 @@ A placeholder has ``__len__`` (for the core, which frames it) and the
 When the consumer is a :class:`txh11.protocol.IZeroCopyConsumer` whose
 transport is a plain TCP socket (a ``FileDescriptor``, not TLS), the region
 goes out with ``os.sendfile()`` from the file descriptor to the socket: no
-byte of the file passes through Python.
+byte of the file passes through Python.  A region shorter than
+``sendfileMinimum`` (32 KiB) is read and written instead: written at once,
+inside the protocol's cork, it leaves in the same write as the response
+head, and below that size the copy costs less than the sendfile driver's
+hand-over (measured with wrk on loopback: the read path used 7-25 µs less
+server CPU per response at 4-32 KiB, the same at 48 KiB, more above).
 
 How it is driven (and why this way): Twisted's epoll/poll reactors key their
 registrations by file descriptor, so a second selectable with the socket's
@@ -95,6 +100,9 @@ class FileBody:
     chunksPerTurn = 8
     #: set to False to force the read-and-write path
     useSendfile = hasattr(os, "sendfile")
+    #: bodies shorter than this are read and written instead: written at
+    #: once, they leave in one write with the response head
+    sendfileMinimum = 32 * 1024
 
     def __init__(
         self,
@@ -155,7 +163,7 @@ class FileBody:
             transport is not None
             and self._fd is not None
             and self.useSendfile
-            and self._remaining > 0
+            and self._remaining >= max(1, self.sendfileMinimum)
         ):
             self._driver = _SendfileDriver(self, zc, transport)
             zc.startZeroCopy(self._driver)

@@ -216,6 +216,7 @@ class IntegrationTests(TestCase):
 
     @defer.inlineCallbacks
     def test_curl_range(self):
+        self.patch(bodies.FileBody, "sendfileMinimum", 1)  # 20 bytes by sendfile too
         r = yield run(CURL, "-sS", "--max-time", "10", "-r", "1048570-1048589", "-D", "-",
                       self.base + "/static/big.bin")
         head, body = r.stdout.split(b"\r\n\r\n", 1)
@@ -227,6 +228,7 @@ class IntegrationTests(TestCase):
 
     @defer.inlineCallbacks
     def test_http_client_keepalive_big_file_range_head(self):
+        self.patch(bodies.FileBody, "sendfileMinimum", 1)  # the small ones by sendfile too
         port = self.port
         bigPath = self.big
 

@@ -220,6 +220,25 @@ def _plainSocket(transport: Any) -> Optional[socket.socket]:
     return transport.getHandle()  # type: ignore[no-any-return]
 
 
+def _noDelay(transport: Any) -> None:
+    """
+    ``TCP_NODELAY`` on ``transport``'s socket, if it is TCP (a TLS wrapper
+    passes the call on to the TCP transport under it).  A response whose
+    head and body leave in two writes, or whose last segment is small, is
+    otherwise held back by Nagle's algorithm until the peer acknowledges
+    the previous segment, which it delays by ~40 ms: on keep-alive, every
+    such response stalled that long.  Everything the bridge sends is
+    already coalesced per write (corking), so there is nothing left for
+    Nagle to join.
+    """
+    setNoDelay = getattr(transport, "setTcpNoDelay", None)
+    if setNoDelay is not None:
+        try:
+            setNoDelay(True)
+        except OSError:  # not TCP (a UNIX socket), or gone already
+            pass
+
+
 #: transport class -> whether its instances are plain socket transports
 _plainKinds: dict[type, bool] = {}
 
@@ -505,6 +524,7 @@ class HTTP11Protocol(Protocol):
         self.connected = 1
         self.transport = transport
         self._socket = _plainSocket(transport)
+        _noDelay(transport)
         self.connectionMade()
 
     def connectionMade(self) -> None:
@@ -1032,6 +1052,11 @@ class HTTP11Protocol(Protocol):
         self._out.append(data)
         self._outRoom -= len(data)
 
+    def _flushUncorked(self) -> None:
+        """Flush unless output is corked (its holder flushes it)."""
+        if self._cork == 0:
+            self._flush()
+
     def _flush(self) -> None:
         if self._out:
             out = self._out
@@ -1104,8 +1129,11 @@ class HTTP11Protocol(Protocol):
         self.transport.writeSequence(parts)
 
     def _writeRaw(self, data: Any) -> None:
+        """A passthrough body's bytes: held with the rest while corked
+        (a small body then leaves in one write with its head), else now."""
         self._append(data)
-        self._flush()
+        if self._cork == 0 or self._outRoom <= 0:
+            self._flush()
 
     # passthrough bodies
 
@@ -1126,11 +1154,10 @@ class HTTP11Protocol(Protocol):
         else:
             for part in parts:
                 self._append(part)
-            self._flush()
+            self._flushUncorked()
             return defer.succeed(None)
         for part in parts[:i]:
             self._append(part)
-        self._flush()
         suffix = parts[i + 1 :]
         consumer = _PassthroughConsumer(self, body, length)
         result = consumer.result
@@ -1138,11 +1165,18 @@ class HTTP11Protocol(Protocol):
         if self._lost:
             self._bodyFailed(consumer, Failure(ConnectionError("connection lost")), abort=False)
             return result
+        # corked while the body starts: what it writes at once (a small
+        # file) joins the head in one write; a zero-copy body flushes the
+        # head itself before its first sendfile()
+        self._cork += 1
         try:
             d = body.startProducing(consumer)
         except BaseException:
+            self._cork -= 1
             self._bodyFailed(consumer, Failure())
             return result
+        self._cork -= 1
+        self._flushUncorked()
         if self._activeBody is consumer:
             # a child from now on; paused once if the transport is full
             self._child = body
@@ -1167,7 +1201,7 @@ class HTTP11Protocol(Protocol):
             self._child = None
             for part in suffix:
                 self._append(part)
-            self._flush()
+            self._flushUncorked()
             result.callback(None)
 
         def failed(f: Failure) -> None:
