@@ -765,6 +765,18 @@ class HTTP11Protocol(Protocol):
             conn.our_state is h11.SWITCHED_PROTOCOL or conn.their_state is h11.SWITCHED_PROTOCOL
         ):
             return
+        self.switchNow(conn.trailing_data[0])
+
+    def switchNow(self, data: bytes = b"") -> None:
+        """
+        Stop speaking HTTP/1.1 and hand the connection over as after an
+        accepted switch: :meth:`protocolSwitched` gets ``data``, later bytes
+        go to :meth:`rawDataReceived`.  For switches HTTP/1.1 does not
+        negotiate (HTTP/2 chosen by ALPN or begun with its preface), called
+        before any byte was given to the core.
+        """
+        if self._switched:
+            return
         self._switched = self._stopped = True
         self._flush()
         self._cancelTimers()
@@ -773,7 +785,7 @@ class HTTP11Protocol(Protocol):
         if self._transportPaused:
             self._transportPaused = False
             self.transport.resumeProducing()
-        self._dispatch(self.protocolSwitched, conn.trailing_data[0])
+        self._dispatch(self.protocolSwitched, data)
 
     def _dispatch(self, fn: Callable[[Any], None], arg: Any) -> None:
         """Call a hook; an exception from it is logged and aborts."""

@@ -813,6 +813,15 @@ class HTTP11ServerProtocol(HTTP11Protocol):
         if data:
             target.dataReceived(data)
 
+    def handOver(self, protocol: IProtocol, data: bytes = b"") -> None:
+        """
+        Give the connection to ``protocol`` before any request was read
+        (HTTP/2 by ALPN or prior knowledge): it gets ``makeConnection`` with
+        the transport, ``data``, every later byte and ``connectionLost``.
+        """
+        self._switchTarget = protocol
+        self.switchNow(data)
+
     def rawDataReceived(self, data: bytes) -> None:
         if self._rawTarget is not None:
             self._rawTarget.dataReceived(data)
