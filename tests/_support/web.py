@@ -132,6 +132,22 @@ class Now(Resource):
 CURL = "/usr/bin/curl"
 
 
+def tlsOptions(directory: str) -> tuple[str, Any]:
+    """A trustme CA's certificate written to ``directory``/ca.pem, and server
+    TLS options for 127.0.0.1 and localhost signed by it: (CA file, options)."""
+    import os
+
+    import trustme
+    from twisted.internet import ssl
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    caFile = os.path.join(directory, "ca.pem")
+    ca.cert_pem.write_to_path(caFile)
+    pem = cert.private_key_and_cert_chain_pem.bytes()
+    return caFile, ssl.PrivateCertificate.loadPEM(pem).options()
+
+
 class TrackingSite(Site):
     """A Site that remembers its connections so a test can wait for them to
     be gone (trial refuses a dirty reactor)."""

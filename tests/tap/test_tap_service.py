@@ -181,7 +181,7 @@ def test_TrackingFactory_passes_interfaces_and_calls_through():
 
     verifyObject(IProtocolFactory, tracking)
     verifyObject(IProtocolNegotiationFactory, tracking)
-    assert tracking.acceptableProtocols() == [b"http/1.1"]
+    assert tracking.acceptableProtocols() == site.acceptableProtocols()  # passed through
     tracking.doStart()
     assert site.numPorts == 1
     tracking.doStop()

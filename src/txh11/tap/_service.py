@@ -32,6 +32,7 @@ from twisted.internet import defer, error
 from twisted.internet.interfaces import IListeningPort, IReactorTime, IStreamServerEndpoint
 from twisted.internet.protocol import Factory
 from twisted.logger import Logger
+from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 from zope.interface import directlyProvides, providedBy
@@ -258,6 +259,14 @@ class HTTPServerService(Service):
             description=description,
             address=formatAddress(port.getHost()),
         )
+        tls = getattr(port, "factory", None)
+        if isinstance(tls, TLSMemoryBIOFactory):
+            offered = getattr(tls.wrappedFactory, "acceptableProtocols", lambda: [])()
+            _log.info(
+                "txh11 on {description} offers ALPN {protocols}",
+                description=description,
+                protocols=", ".join(p.decode("ascii", "replace") for p in offered) or "nothing",
+            )
 
     def _listenFailed(self, failure: Failure, description: str) -> None:
         _log.critical(

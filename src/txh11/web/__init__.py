@@ -116,6 +116,7 @@ from txh11.server import (
     RequestBodyDone,
     _configuredProtocol,
 )
+from txh11.web import _http2
 from txh11.web._request import Request
 
 __all__ = ["Request", "Site", "WebChannel", "WebProtocol"]
@@ -577,7 +578,10 @@ class Site(server.Site):
     ``timeout`` (twisted.web's idle timeout) sets ``idleTimeout``.
     ``requestFactory`` defaults to :class:`txh11.web.Request`.
 
-    Over TLS it offers only ``http/1.1`` in ALPN.
+    Over TLS it offers ``h2, http/1.1`` in ALPN when Twisted's HTTP/2 is
+    importable (``twisted[http2]``), else ``http/1.1``; an ``h2``
+    connection, or one that begins with the HTTP/2 preface, is served by
+    Twisted's ``H2Connection`` with the same resources.
     """
 
     protocol = WebProtocol  # type: ignore[assignment]
@@ -610,11 +614,13 @@ class Site(server.Site):
         cls = _configuredProtocol(self, self.protocol, settings) if settings else self.protocol
         p = cls(self, self.reactor)
         p.factory = self
+        _http2.watch(p, self)
         return p
 
     def acceptableProtocols(self) -> list[bytes]:
-        """ALPN: HTTP/1.1 only."""
-        return [b"http/1.1"]
+        """ALPN: ``h2, http/1.1`` if Twisted's HTTP/2 is importable, else
+        ``http/1.1`` (see :mod:`txh11.web._http2`)."""
+        return _http2.protocols()
 
     def getResourceFor(self, request: Any) -> Any:
         """The resource for ``request``: from the root, a child for each

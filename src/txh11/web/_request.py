@@ -466,6 +466,7 @@ class Request(server.Request):
         if (
             not _RAW
             or type(headers) is not Headers
+            or self._fields is None  # another channel (HTTP/2's H2Stream...)
             or self._inFakeHead
             or self._encoder is not None
             or self.finished
