@@ -10,6 +10,7 @@ from twisted.web.resource import IResource
 from twisted.web.static import File
 
 from txh11 import tap
+from txh11.forwarded import parseTrustedProxies
 from txh11.tap._echo import EchoResource
 from txh11.tap._static import PublicFile
 
@@ -211,3 +212,14 @@ def test_default_listen_says_how_to_listen_publicly():
     explicit = parse("--listen", "tcp:0:interface=127.0.0.1", reactor=MemoryReactor())
     tap.makeService(explicit)
     assert explicit.reactor.whenRunningHooks == []
+
+
+def test_proxy_headers_and_allow_list():
+    assert parse().settings().trustedProxies is None
+    options = parse("--proxy-headers")
+    assert options.settings().trustedProxies == parseTrustedProxies("127.0.0.1")
+    options = parse("--proxy-headers", "--forwarded-allow-ips", "10.0.0.0/8,::1,unix")
+    assert options.settings().trustedProxies.trusts("10.1.2.3")
+    assert options.settings().trustedProxies.trusts(None)
+    assert parse("--forwarded-allow-ips", "*").settings().trustedProxies is None  # not asked for
+    assert "--forwarded-allow-ips 'localhost'" in configError("--forwarded-allow-ips", "localhost")

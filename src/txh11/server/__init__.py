@@ -23,7 +23,9 @@ The request:
 
 - ``head`` (the core ``Request`` event), ``method``, ``target``,
   ``headers``, ``http_version``; ``trailers`` once the body ended;
-  ``getPeer()``, ``getHost()``, ``isSecure()``.
+  ``getPeer()``, ``getHost()``, ``isSecure()``; ``getClientAddress()`` (the
+  peer, or the client a trusted proxy names: ``trustedProxies``, see
+  :mod:`txh11.forwarded`, which also decides ``isSecure()`` then).
 - Body, streamed with backpressure: ``deliverBody(protocol)`` connects an
   ``IProtocol`` whose transport is an ``IPushProducer`` (pause/resume pause
   the socket; ``stopProducing`` discards the rest), then ``dataReceived`` for
@@ -72,6 +74,7 @@ from email.utils import formatdate
 from typing import Any, Callable, Iterable, Optional, Union
 
 from twisted.internet import defer
+from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.error import ConnectionDone, ConnectionLost
 from twisted.internet.interfaces import (
     IConsumer,
@@ -86,6 +89,7 @@ from twisted.python.failure import Failure
 from zope.interface import Attribute, Interface, implementer
 
 import txh11 as h11
+from txh11.forwarded import Forwarded, TrustedProxies, forwardedFor
 from txh11.protocol import (
     PAUSE_CONSUMER,
     TIMEOUT_BODY,
@@ -188,7 +192,10 @@ class IServerRequest(IConsumer):
         """Our address."""
 
     def isSecure() -> bool:
-        """Whether the connection is TLS."""
+        """Whether the client used TLS (to us, or to a trusted proxy that says so)."""
+
+    def getClientAddress() -> Any:
+        """The client's address: the peer's, or the one a trusted proxy names."""
 
 
 @implementer(IPushProducer)
@@ -290,7 +297,24 @@ class ServerRequest:
         return self.channel.transport.getHost()
 
     def isSecure(self) -> bool:
+        forwarded = self._forwarded()
+        if forwarded is not None and forwarded.secure is not None:
+            return forwarded.secure
         return ISSLTransport.providedBy(self.channel.transport)
+
+    def getClientAddress(self) -> Any:
+        forwarded = self._forwarded()
+        if forwarded is None or forwarded.host is None:
+            return self.getPeer()
+        kind = IPv6Address if ":" in forwarded.host else IPv4Address
+        return kind("TCP", forwarded.host, forwarded.port)
+
+    def _forwarded(self) -> Optional[Forwarded]:
+        """What a trusted proxy's headers say about the client (None: nothing)."""
+        trusted = self.channel.trustedProxies
+        if trusted is None:
+            return None
+        return forwardedFor(trusted, getattr(self.getPeer(), "host", None), self.headers)
 
     # -- body ------------------------------------------------------------
 
@@ -643,6 +667,9 @@ class HTTP11ServerProtocol(HTTP11Protocol):
     #: unread request bodies up to this size are discarded to keep the connection
     maxDiscardSize: int = 64 * 1024
     addDateHeader = True
+    #: proxies whose X-Forwarded-For/-Proto and Forwarded headers are believed
+    #: (None: nobody's); see txh11.forwarded
+    trustedProxies: Optional[TrustedProxies] = None
 
     _log = Logger()
     # set only around a protocol switch
@@ -855,7 +882,8 @@ class HTTP11ServerFactory(Factory):
         ``settings`` override protocol attributes: ``idleTimeout``,
         ``headerTimeout``, ``bodyTimeout``, ``lingerTimeout``,
         ``closeTimeout``, ``maxIncompleteEventSize``, ``maxBodySize``,
-        ``maxDiscardSize``, ``addDateHeader``.
+        ``maxDiscardSize``, ``addDateHeader``, ``trustedProxies`` (a
+        :class:`txh11.forwarded.TrustedProxies`).
         """
         self.handler = handler
         self.reactor = reactor

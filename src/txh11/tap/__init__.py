@@ -28,6 +28,7 @@ from twisted.python import reflect, usage
 from twisted.python.threadpool import ThreadPool
 from twisted.web.resource import IResource
 
+from txh11.forwarded import parseTrustedProxies
 from txh11.tap._echo import EchoResource
 from txh11.tap._service import (
     HTTPServerService,
@@ -98,6 +99,7 @@ _CONVERT = {
     "max-header-size": _headerSize,
     "max-body-size": parseSize,
     "workers": _positiveInt,
+    "forwarded-allow-ips": parseTrustedProxies,
 }
 
 
@@ -145,6 +147,13 @@ class Options(usage.Options):
             "With --path: also serve and list files and directories whose name starts "
             "with '.' (.git, .env, ...); by default they are answered 404, as if absent.",
         ],
+        [
+            "proxy-headers",
+            None,
+            "Behind a reverse proxy: from a peer in --forwarded-allow-ips, believe "
+            "X-Forwarded-For/X-Forwarded-Proto (or RFC 7239 Forwarded) for the client "
+            "address, isSecure() and the access log; from anyone else they are ignored.",
+        ],
     ]
 
     optParameters = [
@@ -171,6 +180,9 @@ class Options(usage.Options):
          "bytes (k/M/G suffixes; 0: no limit)."],
         ["shutdown-timeout", None, "30", "On SIGTERM, let responses in progress finish "
          "for this many seconds before closing their connections."],
+        ["forwarded-allow-ips", None, "127.0.0.1", "With --proxy-headers: the proxies "
+         "to trust, comma-separated: addresses, CIDR ranges (10.0.0.0/8, fd00::/8), "
+         "'unix' (peers on a UNIX socket), or '*' for every peer."],
         ["workers", None, "1", "Run this many worker processes sharing the listening "
          "sockets; a worker that dies is restarted."],
     ]
@@ -345,6 +357,7 @@ class Options(usage.Options):
             bodyTimeout=self["body-timeout"],
             maxHeaderSize=self["max-header-size"],
             maxBodySize=self["max-body-size"],
+            trustedProxies=self["forwarded-allow-ips"] if self["proxy-headers"] else None,
         )
 
 

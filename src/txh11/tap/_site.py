@@ -17,6 +17,7 @@ from twisted.logger import Logger
 from twisted.web.http import combinedLogFormatter, datetimeToLogString
 from twisted.web.resource import IResource
 
+from txh11.forwarded import TrustedProxies
 from txh11.web import Site as _Site
 
 __all__ = ["SiteSettings", "AccessLog", "makeSite"]
@@ -33,6 +34,8 @@ class SiteSettings:
     bodyTimeout: Optional[float] = 60.0
     maxHeaderSize: int = 16 * 1024
     maxBodySize: Optional[int] = None
+    #: whose proxy headers to believe (None: nobody's)
+    trustedProxies: Optional[TrustedProxies] = None
 
 
 class AccessLog:
@@ -76,6 +79,7 @@ def makeSite(
     resource: IResource, settings: SiteSettings, accessLog: Optional[AccessLog] = None
 ) -> Factory:
     """The factory that serves ``resource`` with ``settings``."""
+    extra = {"trustedProxies": settings.trustedProxies} if settings.trustedProxies else {}
     site = _Site(
         resource,
         idleTimeout=settings.idleTimeout,
@@ -83,6 +87,7 @@ def makeSite(
         bodyTimeout=settings.bodyTimeout,
         maxIncompleteEventSize=settings.maxHeaderSize,
         maxBodySize=settings.maxBodySize,
+        **extra,
     )
     site.displayTracebacks = False
     if accessLog is not None:

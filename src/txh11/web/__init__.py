@@ -133,6 +133,7 @@ _PROTOCOL_SETTINGS = (
     "maxIncompleteEventSize",
     "maxBodySize",
     "maxDiscardSize",
+    "trustedProxies",
     "coalesceLimit",
 )
 
@@ -173,6 +174,14 @@ class _ContentReceiver:
             self.channel._process(self.request)
         else:
             self.channel._lost(reason, self.request)
+
+
+def _believeProxy(request: Any, sreq: Any) -> None:
+    """A trusted proxy names the client: the request's client address (the
+    access log's too) and, for a :class:`Request`, ``isSecure()`` follow."""
+    request.client = sreq.getClientAddress()
+    if isinstance(request, Request):
+        request.forwardedSecure = sreq.isSecure()
 
 
 @implementer(IRequestHandler)
@@ -247,6 +256,8 @@ class WebChannel:
             request = self.requestFactory(self)
         else:
             request = self.requestFactory(self, False)
+        if self.protocol.trustedProxies is not None:
+            _believeProxy(request, sreq)
         self._request = request
         self._sreq = sreq
         self._pending = False
@@ -574,7 +585,10 @@ class Site(server.Site):
     protocol settings: ``maxBodySize`` (413 beyond it; default no limit),
     ``idleTimeout``, ``headerTimeout``, ``bodyTimeout``, ``lingerTimeout``,
     ``closeTimeout``, ``maxIncompleteEventSize``, ``maxDiscardSize``,
-    ``coalesceLimit``, and ``contentMemoryThreshold``.  An explicit
+    ``coalesceLimit``, ``trustedProxies`` (believe their ``X-Forwarded-For``,
+    ``X-Forwarded-Proto`` and ``Forwarded`` headers for ``getClientAddress()``,
+    ``isSecure()`` and the access log; see :mod:`txh11.forwarded`), and
+    ``contentMemoryThreshold``.  An explicit
     ``timeout`` (twisted.web's idle timeout) sets ``idleTimeout``.
     ``requestFactory`` defaults to :class:`txh11.web.Request`.
 

@@ -257,6 +257,9 @@ class Request(server.Request):
     _lazyContent = False
     content = _LazyContent()  # type: ignore[assignment]
     _parsePOSTFormSubmission: Optional[bool] = None  # type: ignore[assignment]
+    #: set by the channel when the site trusts the proxy that sent the
+    #: request: whether the client used TLS (``None``: the connection says)
+    forwardedSecure: Optional[bool] = None
 
     def __init__(
         self,
@@ -298,6 +301,11 @@ class Request(server.Request):
             self._adapterCache = {}
         else:
             components.Componentized.__init__(self)
+
+    def isSecure(self) -> bool:
+        """Whether the client used TLS: see ``forwardedSecure``."""
+        secure = self.forwardedSecure
+        return super().isSecure() if secure is None else secure
 
     @_OnFirstUse
     def requestHeaders(self) -> Headers:  # type: ignore[override]
