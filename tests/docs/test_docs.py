@@ -314,6 +314,8 @@ def test_example_native_server_and_agent():
         assert data == b"you sent 1000 bytes\n"
         out = _run_example("agent_get.py", f"http://127.0.0.1:{port}/hello")
         assert out.strip() == _console_output("client.rst", "agent_get.py")
+        out = _run_example("treq_post.py", f"http://127.0.0.1:{port}/upload")
+        assert out.strip() == _console_output("client.rst", "treq_post.py")
 
 
 def test_example_file_server(tmp_path: Path):

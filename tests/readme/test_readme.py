@@ -52,7 +52,7 @@ def test_server_and_agent_examples_talk_to_each_other(tmp_path):
     server_py = tmp_path / "server.py"
     server_py.write_text(_block("from txh11.web import Site").replace("8080", str(port)))
     agent_py = tmp_path / "agent.py"
-    agent_py.write_text(_block("from txh11.client import Agent").replace("8080", str(port)))
+    agent_py.write_text(_block("from twisted.web.client import readBody").replace("8080", str(port)))
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     server = subprocess.Popen([sys.executable, str(server_py)], env=env, stderr=subprocess.PIPE)
     try:
@@ -65,11 +65,14 @@ def test_server_and_agent_examples_talk_to_each_other(tmp_path):
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"README server did not start: {server.stderr.read().decode()}")
                 time.sleep(0.05)
-        out = subprocess.run(
-            [sys.executable, str(agent_py)], env=env, capture_output=True, timeout=30
-        )
-        assert out.returncode == 0, out.stderr.decode()
-        assert out.stdout.decode().strip() == "200 hello from txh11"
+        treq_py = tmp_path / "treq_get.py"
+        treq_py.write_text(_block("from treq.client import HTTPClient").replace("8080", str(port)))
+        for client in (agent_py, treq_py):
+            out = subprocess.run(
+                [sys.executable, str(client)], env=env, capture_output=True, timeout=30
+            )
+            assert out.returncode == 0, out.stderr.decode()
+            assert out.stdout.decode().strip() == "200 hello from txh11"
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -52,7 +52,10 @@ Connections (:mod:`txh11.client._pool`, :mod:`txh11.client._endpoints`)
     (``GET HEAD OPTIONS DELETE TRACE``) and has no body is retried once on a
     fresh connection when a cached connection turns out to be dead before
     any byte of a response arrived.  Without a pool the agent uses a
-    non-persistent one (``Connection: close``), as Twisted's does.  TLS
+    non-persistent one (``Connection: close``), as Twisted's does.
+    Twisted's own ``twisted.web.client.HTTPConnectionPool`` is accepted
+    too and manages txh11's connections with its own code
+    (:mod:`txh11.client._twistedpool`).  TLS
     through the ``IPolicyForHTTPS`` (default ``BrowserLikePolicyForHTTPS``:
     certificate and host name verified), ALPN offering ``http/1.1`` only.
 
@@ -61,9 +64,11 @@ Cancelling
     fired: while connecting (the connection attempt is stopped), while the
     request or its body is being sent, while waiting for ``100 Continue`` or
     for the response head (the connection is aborted).  It fails with
-    ``CancelledError`` (``ConnectingCancelledError`` from the endpoint while
-    connecting, as with Twisted's Agent).  Afterwards, abort the body with
-    ``protocol.transport.stopProducing()`` (what cancelling
+    ``ConnectingCancelledError`` from the endpoint while connecting, later
+    with :class:`RequestCancelled`, both a ``CancelledError`` and a
+    ``ResponseNeverReceived`` (what Twisted's Agent fails with).
+    Afterwards, abort the body with ``protocol.transport.stopProducing()``
+    (what cancelling
     ``twisted.web.client.readBody`` does).
 
 Wrappers
@@ -109,14 +114,16 @@ from twisted.web.client import (
     RequestTransmissionFailed,
     ResponseNeverReceived,
 )
+from twisted.web.error import SchemeNotSupported
 from twisted.web.iweb import IAgent, IAgentEndpointFactory, IBodyProducer, IPolicyForHTTPS, IResponse
 from zope.interface import implementer
 
 from txh11.client._endpoints import ALPN_PROTOCOLS, HTTP11OnlyCreator, StandardEndpointFactory
 from txh11.client._pool import HTTPConnectionPool
-from txh11.client._protocol import HTTP11ClientProtocol, ProtocolSwitchNotSupported
+from txh11.client._protocol import HTTP11ClientProtocol, ProtocolSwitchNotSupported, RequestCancelled
 from txh11.client._request import HeadersLike, InvalidRequest, PreparedRequest, prepareRequest
 from txh11.client._response import ClientRequest, Response
+from txh11.client._twistedpool import TwistedPoolConnector
 
 __all__ = [
     "Agent",
@@ -126,6 +133,7 @@ __all__ = [
     "ClientRequest",
     "InvalidRequest",
     "ProtocolSwitchNotSupported",
+    "RequestCancelled",
     "StandardEndpointFactory",
     "HTTP11OnlyCreator",
     "ALPN_PROTOCOLS",
@@ -145,7 +153,9 @@ class Agent:
     :param reactor: the reactor to connect with (and the clock for the pool's
         idle expiry and the 100-continue timeout).
     :param contextFactory: the ``IPolicyForHTTPS`` for ``https`` URIs.
-    :param pool: an :class:`HTTPConnectionPool`; ``None`` for a private
+    :param pool: an :class:`HTTPConnectionPool`, or Twisted's
+        ``twisted.web.client.HTTPConnectionPool`` (see
+        :mod:`txh11.client._twistedpool`); ``None`` for a private
         non-persistent one.
     :param connectTimeout: seconds to wait for a TCP connection (default 30).
     :param bindAddress: local address to bind to.
@@ -158,7 +168,7 @@ class Agent:
         self,
         reactor: Any,
         contextFactory: IPolicyForHTTPS = BrowserLikePolicyForHTTPS(),
-        pool: Optional[HTTPConnectionPool] = None,
+        pool: Any = None,
         connectTimeout: Optional[float] = None,
         bindAddress: Any = None,
     ) -> None:
@@ -172,16 +182,20 @@ class Agent:
         self,
         reactor: Any,
         endpointFactory: IAgentEndpointFactory,
-        pool: Optional[HTTPConnectionPool],
+        pool: Any,
     ) -> None:
+        self._reactor = reactor
+        self._endpointFactory = endpointFactory
+        self._twistedPool: Optional[TwistedPoolConnector] = None
         if pool is None:
             pool = HTTPConnectionPool(reactor, persistent=False)
         elif not isinstance(pool, HTTPConnectionPool):
-            raise TypeError(
-                f"pool must be a txh11.client.HTTPConnectionPool, not {type(pool).__name__}"
-            )
-        self._reactor = reactor
-        self._endpointFactory = endpointFactory
+            if not callable(getattr(pool, "getConnection", None)):
+                raise TypeError(
+                    "pool must be a txh11.client.HTTPConnectionPool or a "
+                    f"twisted.web.client.HTTPConnectionPool, not {type(pool).__name__}"
+                )
+            self._twistedPool = TwistedPoolConnector(reactor, pool)
         self._pool = pool
 
     @classmethod
@@ -189,7 +203,7 @@ class Agent:
         cls,
         reactor: Any,
         endpointFactory: IAgentEndpointFactory,
-        pool: Optional[HTTPConnectionPool] = None,
+        pool: Any = None,
     ) -> "Agent":
         """An agent that connects through ``endpointFactory.endpointForURI``."""
         agent = cls.__new__(cls)
@@ -197,7 +211,8 @@ class Agent:
         return agent
 
     @property
-    def pool(self) -> HTTPConnectionPool:
+    def pool(self) -> Any:
+        """The pool given (or the private non-persistent one)."""
         return self._pool
 
     def request(
@@ -210,20 +225,30 @@ class Agent:
         """Issue a request; fires with an ``IResponse`` once its head
         arrived.  See the module docstring."""
         pool = self._pool
+        twistedPool = self._twistedPool
         try:
             prepared = prepareRequest(
-                method, uri, headers, bodyProducer, pool.persistent, self._reactor
+                method,
+                uri,
+                headers,
+                bodyProducer,
+                pool.persistent if twistedPool is None else twistedPool.persistent,
+                self._reactor,
             )
-        except InvalidRequest:
+        except (InvalidRequest, SchemeNotSupported):
             return defer.fail()
         key = prepared.key
-        proto = pool.cachedConnection(key)
-        if proto is not None:
-            return self._send(proto, prepared, True)
+        if twistedPool is None:
+            proto = pool.cachedConnection(key)
+            if proto is not None:
+                return self._send(proto, prepared, True)
         try:
             endpoint = self._endpointFactory.endpointForURI(prepared.parsedURI)
         except Exception:
             return defer.fail()
+        if twistedPool is not None:
+            d = twistedPool.getConnection(key, endpoint, self.expectContinueTimeout)
+            return d.addCallback(lambda proto: proto.request(prepared))
         d = pool.newConnection(key, endpoint)
         return d.addCallback(self._send, prepared, False)
 
@@ -239,7 +264,7 @@ class Agent:
         return d
 
     def _retry(self, f: Failure, prepared: PreparedRequest, retryOn: tuple[type, ...]) -> Any:
-        if not f.check(*retryOn):
+        if not f.check(*retryOn) or f.check(defer.CancelledError):
             return f
         return self._fresh(f, prepared)
 

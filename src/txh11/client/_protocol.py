@@ -78,7 +78,7 @@ from txh11.client._request import BODY_CHUNKED, BODY_LENGTH, BODY_NONE, Prepared
 from txh11.client._response import Response
 from txh11.protocol import PAUSE_CONSUMER, HTTP11Protocol
 
-__all__ = ["HTTP11ClientProtocol", "ProtocolSwitchNotSupported", "PAUSE_UNCLAIMED"]
+__all__ = ["HTTP11ClientProtocol", "ProtocolSwitchNotSupported", "RequestCancelled", "PAUSE_UNCLAIMED"]
 
 PAUSE_UNCLAIMED = "response-unclaimed"
 
@@ -97,6 +97,15 @@ _VERSIONS = {b"1.1": (b"HTTP", 1, 1), b"1.0": (b"HTTP", 1, 0)}
 
 class ProtocolSwitchNotSupported(Exception):
     """The server answered ``101 Switching Protocols``; the agent cannot."""
+
+
+class RequestCancelled(ResponseNeverReceived, defer.CancelledError):
+    """
+    The request was cancelled after its connection was made: both a
+    ``CancelledError`` and Twisted's ``ResponseNeverReceived`` wrapping one
+    (what Twisted's agent fails with), so code written for either agent
+    recognises it.
+    """
 
 
 class _Exchange:
@@ -229,6 +238,23 @@ class HTTP11ClientProtocol(HTTP11Protocol):
             and conn.our_state is h11.IDLE
             and conn.their_state is h11.IDLE
         )
+
+    @property
+    def state(self) -> str:
+        """``"QUIESCENT"`` when :meth:`isReusable`, as Twisted's pool expects
+        of a connection it caches; else ``"CONNECTION_LOST"`` once the
+        transport is gone, ``"BUSY"`` before."""
+        if self.isReusable():
+            return "QUIESCENT"
+        return "CONNECTION_LOST" if self._clGone else "BUSY"
+
+    def abort(self) -> "defer.Deferred[None]":
+        """Abort the connection; the Deferred fires once it is closed (what
+        Twisted's pool calls in ``closeCachedConnections``)."""
+        d = self.whenClosed()
+        self._clUsable = False
+        self.abortConnection()
+        return d
 
     def whenClosed(self) -> "defer.Deferred[None]":
         """A Deferred that fires once the transport is gone."""
@@ -574,13 +600,15 @@ class HTTP11ClientProtocol(HTTP11Protocol):
         if ex.done:
             return
         ex.done = True
-        ex.fired = True  # the Deferred fails with CancelledError
-        ex.deferred = None
+        ex.fired = True
+        d, ex.deferred = ex.deferred, None
         if self._clExchange is ex:
             self._clExchange = None
         self._clStopBody(ex)
         self._clUsable = False
         self.abortConnection()
+        if d is not None:
+            d.errback(Failure(RequestCancelled([Failure(defer.CancelledError())])))
 
     # -- input: fire response Deferreds after the read was parsed ---------
 

@@ -31,6 +31,7 @@ from typing import Any, Iterable, Mapping, Optional, Union
 
 from twisted.internet.interfaces import IReactorTime
 from twisted.web.client import URI, FileBodyProducer
+from twisted.web.error import SchemeNotSupported
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer
 
@@ -326,6 +327,9 @@ def _parseURI(uri: bytes) -> tuple[URI, tuple[bytes, bytes, int], bytes, bytes]:
     except Exception as e:
         raise InvalidRequest(f"invalid URI {uri!r}: {e}") from None
     if not parsed.host:
+        if parsed.scheme not in _DEFAULT_PORTS:
+            # what the endpoint factory of Twisted's agent would say first
+            raise SchemeNotSupported(f"Unsupported scheme: {parsed.scheme!r}")
         raise InvalidRequest(f"invalid URI {uri!r}: no host")
     result = (
         parsed,
