@@ -28,7 +28,7 @@ interpreter start-up and warm-up cancel out.  Needs valgrind
 (``apt-get install -y valgrind``).
 
 ``--socket`` counts the same thing for a real server instead: each kind of
-``bench/server.py`` (``twisted``, ``txh11`` = txh11.web.Site, ``native``,
+``bench/servers.py`` (``twisted``, ``txh11`` = txh11.web.Site, ``native``,
 ``floor``, ``h11``) runs under callgrind on the epoll reactor and a client
 here sends it N (then 2N) keep-alive requests over loopback, on 50
 connections in lock-step (all send, then all read: the reactor sees many
@@ -192,7 +192,7 @@ def count_socket(kind: str, n: int, mode: str = "ka") -> int:
     env = dict(os.environ, PYTHONHASHSEED="0",
                PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
     argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
-            os.path.join(HERE, "server.py"), "--serve", kind, "--port", str(port)]
+            os.path.join(HERE, "servers.py"), "--serve", kind, "--port", str(port)]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
         if proc.stdout.readline().strip() != b"ready":

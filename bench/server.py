@@ -1,64 +1,82 @@
 """
-Server benchmark: txh11.web.Site against twisted.web and a hand-written
-Twisted+h11 protocol, on loopback, driven by wrk.
+Server benchmark on loopback, driven by wrk: txh11.web.Site against
+twisted.web and anchors, on the traffic a site gets.
 
-    apt-get install -y wrk          # the load generator (Debian/Ubuntu)
-    pip install -e '.[bench]'       # h11, for the hand-written baseline
-    python bench/server.py          # ~2 minutes; --quick for ~40 s
+    apt-get install -y wrk curl     # the load generator (Debian/Ubuntu)
+    pip install -e '.[bench]'       # h11, uvicorn, httptools, uvloop
+    python bench/server.py --rounds 3 --duration 3   # about 25 minutes
+    python bench/server.py --quick                   # one round, 2 s each
 
 Each server runs alone, in its own process, pinned to CPU 0 (``taskset``);
 wrk is pinned to CPU 1.  Every measurement lasts ``--duration`` seconds
-after a 1 s warm-up.
+after a 1 s warm-up, on 50 connections unless said otherwise.  The
+servers are in ``bench/servers.py``.
 
-Scenarios:
+Scenarios (``--scenarios``, comma-separated; default: all):
 
-- hello world (the same ``Resource`` on txh11.web.Site and
-  twisted.web.server.Site; the same answer from a txh11.server handler
-  ("native"); an equivalent h11 protocol; and a "floor" that is no HTTP
-  server at all but answers each request head with canned bytes: what the
-  reactor and the kernel alone cost per request): keep-alive,
-  ``Connection: close``, and pipelined (16 requests per write, wrk+lua);
-- a 100 MiB static file (``static.File``) on txh11.web.Site (sendfile) and
-  on twisted.web.server.Site, one download at a time (wrk -c 1, and curl,
-  which reads in bigger pieces than wrk's 8 KiB) and four (wrk -c 4): MB/s,
-  the server's CPU use and CPU seconds per GiB (from /proc/PID/stat) and
-  its resident memory before and after.  On loopback the sender's system
-  time includes the receiving side's TCP work, so a sendfile server is
-  still busy in the kernel (about 0.3 s per GiB) with next to nothing left
-  in Python.  A file floor (no Twisted: a thread per connection sending
-  the file with blocking ``os.sendfile`` calls) shows what the kernel and
-  the client allow on this machine; txh11 is also given as a share of it.
+- hello world (``keep-alive``, ``Connection: close``, ``pipelined x16``,
+  16 requests per write with wrk+lua): the same ``Resource`` on
+  txh11.web.Site (``txh11``) and twisted.web (``twisted``); the same
+  answer from a txh11.server handler (``native``), a hand-written h11
+  protocol (``h11``), uvicorn with httptools and uvloop (``uvicorn``, the
+  Python field's best), and a ``floor`` that is no HTTP server at all but
+  answers each request head with canned bytes (what the reactor and the
+  kernel alone cost per request);
+- static files (``4 KiB keep-alive``, ``4 KiB close`` and the same for
+  ``64 KiB`` and ``1 MiB``): ``static.File`` on txh11.web.Site
+  (``txh11-file``) and on twisted.web (``twisted-file``), keep-alive and
+  one request per connection;
+- ``twistd keep-alive`` / ``twistd close``: what a user runs,
+  ``twistd -n txh11 --path DIR`` (``twistd-txh11``) against
+  ``twistd -n web --path DIR`` (``twistd-web``), each with its default
+  logging (an access line per request in twistd's log, here a file),
+  fetching a 14-byte ``hello.txt``;
+- a 100 MiB static file (``--clients``: wrk -c 1, wrk -c 4, curl one
+  after another) on both Sites and a file floor (no Twisted: a thread per
+  connection sending the file with blocking ``os.sendfile``): MB/s, the
+  server's CPU seconds per GiB (``/proc/PID/stat``) and its resident
+  memory before and after.  On loopback the sender's system time includes
+  the receiving side's TCP work;
+- latency: p50/p99 of 50 sequential keep-alive GETs of a 4 KiB file with
+  ``http.client`` (after 5 to warm up), on both Sites and both twistd
+  commands: a delayed-ACK stall (40 ms) shows under any load.
 
-``--rounds N`` measures every server N times, taking turns, and reports
-the median of each round's ratio with its range: on a shared machine one
-run of each is not enough.  ``--scenarios``, ``--kinds`` and ``--clients``
-pick some (e.g. ``--scenarios keep-alive --kinds txh11,native,twisted
---clients c1``).  Hello-world lines give the server's user and system CPU
-time per request: a change to how we write can win instructions in
-Python and lose them in the kernel, and only this split shows it.
+``--rounds N`` measures every server N times, taking turns within each
+scenario, and reports the median of each round's ratio with its range:
+on a shared machine one run of each is not enough.  ``--kinds`` keeps
+some servers.  Each wrk line gives the server's user and system CPU time
+per request: a change to how we write can win instructions in Python and
+lose them in the kernel, and only this split shows it.  The summary ends
+with one table of every target of the performance issue: the median
+ratio, its range, the target, and whether it was met.
 
-Prints req/s, MB/s and the ratios against twisted.web.  ``--profile KIND``
-runs one txh11 server under cProfile and prints where the time went;
-``--layers`` times one request through each layer in-process (core, bridge,
-server.py, web.py + twisted.web's Request) next to twisted.web's own.
+``--profile KIND`` runs one server under cProfile and prints where the
+time went; ``--layers`` times one request through each layer in-process
+(``bench/layers.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(os.path.dirname(HERE), "src")
-HELLO = b"Hello, world!\n"
 FILE_SIZE = 100 * 1024 * 1024
+#: the small files, by scenario prefix: (file name, size)
+SMALL_FILES = {"4 KiB": ("4k.bin", 4096), "64 KiB": ("64k.bin", 65536),
+               "1 MiB": ("1m.bin", 1 << 20)}
+HELLO_FILE = "hello.txt"
 
 PIPELINE_LUA = """
 init = function(args)
@@ -68,217 +86,6 @@ init = function(args)
 end
 request = function() return req end
 """
-
-
-# ---------------------------------------------------------------------------
-# the servers (run in a child process: python bench/server.py --serve KIND)
-
-
-def serve(kind: str, port: int, directory: str) -> None:
-    if kind == "floor-file":
-        fileFloor(port, directory)
-        return
-    sys.path.insert(0, SRC)
-    from twisted.internet import epollreactor
-
-    epollreactor.install()
-    from twisted.internet import reactor
-    from twisted.web.resource import Resource
-
-    class Hello(Resource):
-        isLeaf = True
-
-        def render_GET(self, request):
-            request.setHeader(b"content-type", b"text/plain")
-            return HELLO
-
-    if kind in ("txh11", "twisted"):
-        root = Hello()
-    else:
-        root = None
-    if kind in ("txh11-file", "twisted-file"):
-        from twisted.web.static import File
-
-        root = File(directory)
-
-    if kind == "native":
-        from txh11.server import HTTP11ServerFactory
-
-        def hello(request):
-            return request.respond(200, [(b"content-type", b"text/plain")], HELLO)
-
-        factory = HTTP11ServerFactory(hello)
-    elif kind.startswith("txh11"):
-        from txh11.web import Site
-
-        factory = Site(root)
-    elif kind.startswith("twisted"):
-        from twisted.web.server import Site as TwistedSite
-
-        factory = TwistedSite(root)
-    elif kind == "h11":
-        factory = h11Factory()
-    elif kind == "floor":
-        factory = floorFactory()
-    else:
-        raise SystemExit(f"unknown server {kind}")
-    factory.noisy = False
-    if hasattr(factory, "log"):
-        factory.log = lambda request: None  # no access log in either
-    reactor.listenTCP(port, factory, interface="127.0.0.1", backlog=1024)
-
-    if os.environ.get("BENCH_NOGC"):
-        import gc
-
-        gc.disable()
-    profile = os.environ.get("BENCH_PROFILE")
-    if profile:
-        import cProfile
-
-        prof = cProfile.Profile()
-
-        def dump():
-            prof.disable()
-            prof.dump_stats(profile)
-
-        reactor.addSystemEventTrigger("before", "shutdown", dump)
-        prof.enable()
-    print("ready", flush=True)
-    reactor.run()  # SIGTERM stops it
-
-
-def floorFactory():
-    """
-    Not an HTTP server: a protocol that answers every request head it sees
-    (counted by its blank line) with a canned response.  What the reactor
-    and the kernel cost per request on their own: no server on Twisted's
-    reactor can go faster.  Like txh11, it writes to the socket itself when
-    the transport holds nothing back (else the floor would be Twisted's
-    write buffer and epoll registration, which txh11 does not pay).
-    """
-    from twisted.internet.protocol import Factory, Protocol
-
-    response = (
-        b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n\r\n%s"
-        % (len(HELLO), HELLO)
-    )
-
-    class Floor(Protocol):
-        def dataReceived(self, data):
-            out = response * data.count(b"\r\n\r\n")
-            t = self.transport
-            if not (t.dataBuffer or t._tempDataLen):
-                try:
-                    out = out[t.socket.send(out):]
-                except OSError:
-                    pass
-            if out:
-                t.write(out)
-            if b"Connection: close" in data:
-                self.transport.loseConnection()
-
-    return Factory.forProtocol(Floor)
-
-
-def fileFloor(port: int, directory: str) -> None:
-    """
-    Not Twisted and hardly HTTP: a thread per connection that answers each
-    request head with a fixed head and the whole of ``big.bin`` by blocking
-    ``os.sendfile`` calls.  No reactor, no parsing, no Python between the
-    kernel's calls: what loopback TCP and the client allow a file server
-    on this machine, so the ceiling for txh11's sendfile path.
-    """
-    import socketserver
-
-    path = os.path.join(directory, "big.bin")
-    size = os.path.getsize(path)
-    head = (b"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\n"
-            b"content-length: %d\r\n\r\n" % size)
-
-    class Handler(socketserver.BaseRequestHandler):
-        def handle(self):
-            sock = self.request
-            fd = os.open(path, os.O_RDONLY)
-            pending = b""
-            try:
-                while True:
-                    data = sock.recv(65536)
-                    if not data:
-                        return
-                    pending += data
-                    while b"\r\n\r\n" in pending:
-                        pending = pending.split(b"\r\n\r\n", 1)[1]
-                        sock.sendall(head)
-                        offset = 0
-                        while offset < size:
-                            offset += os.sendfile(sock.fileno(), fd, offset, size - offset)
-            except OSError:
-                return
-            finally:
-                os.close(fd)
-
-    class Floor(socketserver.ThreadingTCPServer):
-        allow_reuse_address = True
-        daemon_threads = True
-
-    server = Floor(("127.0.0.1", port), Handler)
-    print("ready", flush=True)
-    server.serve_forever()  # SIGTERM ends the process
-
-
-def h11Factory():
-    """A hand-written Twisted protocol on h11 (the library), as a baseline."""
-    import h11
-    from twisted.internet.protocol import Factory, Protocol
-
-    from email.utils import formatdate
-
-    class H11Hello(Protocol):
-        def connectionMade(self):
-            self.conn = h11.Connection(h11.SERVER)
-
-        def dataReceived(self, data):
-            conn = self.conn
-            conn.receive_data(data)
-            out = []
-            while True:
-                try:
-                    event = conn.next_event()
-                except h11.RemoteProtocolError:
-                    self.transport.loseConnection()
-                    return
-                t = type(event)
-                if event is h11.NEED_DATA:
-                    break
-                if event is h11.PAUSED:
-                    if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
-                        conn.start_next_cycle()
-                        continue
-                    break
-                if t is h11.Request:
-                    out.append(conn.send(h11.Response(status_code=200, headers=[
-                        ("content-type", "text/plain"),
-                        ("content-length", str(len(HELLO))),
-                        ("date", formatdate(usegmt=True)),
-                        ("server", "h11-bench"),
-                    ])))
-                    out.append(conn.send(h11.Data(data=HELLO)))
-                    out.append(conn.send(h11.EndOfMessage()))
-                elif t is h11.EndOfMessage:
-                    if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
-                        conn.start_next_cycle()
-                    elif conn.our_state is h11.MUST_CLOSE:
-                        break
-                elif t is h11.ConnectionClosed:
-                    break
-            if out:
-                self.transport.writeSequence(out)
-            if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.CLOSED:
-                self.transport.loseConnection()
-
-    f = Factory()
-    f.protocol = H11Hello
-    return f
 
 
 # ---------------------------------------------------------------------------
@@ -297,22 +104,51 @@ def pinned(cpu: int, argv: list[str]) -> list[str]:
     return argv
 
 
+#: kinds run as twistd subcommands: (twistd plugin, its arguments)
+TWISTD = {"twistd-txh11": "txh11", "twistd-web": "web"}
+
+
+def command(kind: str, port: int, directory: str) -> list[str]:
+    """The command line of a ``kind`` server on ``port`` serving ``directory``."""
+    if kind in TWISTD:
+        return [sys.executable, "-c", "from twisted.scripts.twistd import run; run()",
+                "-n", "--pidfile=", TWISTD[kind], "--path", directory,
+                "--listen", f"tcp:{port}:interface=127.0.0.1"]
+    return [sys.executable, os.path.join(HERE, "servers.py"), "--serve", kind,
+            "--port", str(port), "--dir", directory]
+
+
 class Server:
-    def __init__(self, kind: str, directory: str, profile: str = "") -> None:
+    """A ``kind`` server in a process of its own, pinned to CPU 0, listening
+    on 127.0.0.1 once the constructor returns.  A twistd server's log (its
+    standard output) goes to ``log``."""
+
+    def __init__(self, kind: str, directory: str, profile: str = "", log: str = "") -> None:
         self.kind = kind
         self.port = freePort()
         env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
         if profile:
             env["BENCH_PROFILE"] = profile
+        self._log = open(log or os.devnull, "ab")
         self.proc = subprocess.Popen(
-            pinned(0, [sys.executable, __file__, "--serve", kind, "--port", str(self.port),
-                       "--dir", directory]),
-            stdout=subprocess.PIPE,
+            pinned(0, command(kind, self.port, directory)),
+            stdout=self._log if kind in TWISTD else subprocess.PIPE,
             env=env,
         )
-        line = self.proc.stdout.readline()
-        if line.strip() != b"ready":
+        if kind not in TWISTD and self.proc.stdout.readline().strip() != b"ready":
             raise SystemExit(f"{kind} server did not start")
+        self._waitListening()
+
+    def _waitListening(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"{self.kind} server did not start listening")
+                time.sleep(0.05)
 
     def cpu(self) -> tuple[float, float]:
         """User and system CPU seconds used so far (all threads)."""
@@ -345,6 +181,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self._log.close()
 
 
 def wrk(url: str, duration: float, connections: int, extra: list[str] = (), threads: int = 1):
@@ -370,48 +207,115 @@ def wrk(url: str, duration: float, connections: int, extra: list[str] = (), thre
     }
 
 
-SCENARIOS = {
-    "keep-alive": [],
-    "Connection: close": ["-H", "Connection: close"],
-    "pipelined x16": None,  # wrk -s with PIPELINE_LUA
-}
+HELLO_KINDS = ("txh11", "native", "twisted", "h11", "uvicorn", "floor")
+FILE_KINDS_SMALL = ("txh11-file", "twisted-file")
+TWISTD_KINDS = tuple(TWISTD)
+CLOSE = ["-H", "Connection: close"]
 
 
-def bench_hello(kinds, duration, results, scenarios=tuple(SCENARIOS), rounds=1):
+def scenarioTable() -> dict:
+    """scenario -> (server kinds, path, wrk arguments); ``None`` for the
+    arguments: wrk -s with PIPELINE_LUA."""
+    table = {
+        "keep-alive": (HELLO_KINDS, "/", []),
+        "Connection: close": (HELLO_KINDS, "/", CLOSE),
+        "pipelined x16": (tuple(k for k in HELLO_KINDS if k != "floor"), "/", None),
+    }
+    for prefix, (name, _) in SMALL_FILES.items():
+        table[f"{prefix} keep-alive"] = (FILE_KINDS_SMALL, "/" + name, [])
+        table[f"{prefix} close"] = (FILE_KINDS_SMALL, "/" + name, CLOSE)
+    table["twistd keep-alive"] = (TWISTD_KINDS, "/" + HELLO_FILE, [])
+    table["twistd close"] = (TWISTD_KINDS, "/" + HELLO_FILE, CLOSE)
+    return table
+
+
+SCENARIOS = scenarioTable()
+
+
+def bench_wrk(scenarios, kinds, duration, results, directory, rounds=1):
     """
-    Every scenario for every server kind, ``rounds`` times over, the kinds
-    taking turns within a round: on a shared machine a single run of each
-    says little, but ratios inside one round (the servers measured within
-    seconds of each other) vary much less than raw req/s.  ``results`` maps
-    (scenario, kind) to a list with one wrk result per round.
+    Every scenario for each of its server kinds (those in ``kinds``),
+    ``rounds`` times over, the kinds taking turns within a scenario: on a
+    shared machine a single run of each says little, but ratios inside one
+    round (the servers measured within seconds of each other) vary much
+    less than raw req/s.  ``results`` maps (scenario, kind) to a list with
+    one wrk result per round.
     """
-    lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    lua.write(PIPELINE_LUA)
-    lua.close()
+    lua = os.path.join(directory, "..", "pipeline.lua")
+    with open(lua, "w") as f:
+        f.write(PIPELINE_LUA)
+    for n in range(rounds):
+        if rounds > 1:
+            print(f" round {n + 1} of {rounds}", flush=True)
+        for name in scenarios:
+            scenarioKinds, path, extra = SCENARIOS[name]
+            extra = ["-s", lua] if extra is None else extra
+            for kind in scenarioKinds:
+                if kind not in kinds:
+                    continue
+                log = os.path.join(directory, "..", f"{kind}.log")
+                server = Server(kind, directory, log=log)
+                try:
+                    url = f"http://127.0.0.1:{server.port}{path}"
+                    wrk(url, 1, 50, extra)  # warm-up
+                    r = server.measure(lambda: wrk(url, duration, 50, extra))
+                finally:
+                    server.stop()
+                results.setdefault((name, kind), []).append(r)
+                print(f"  {kind:12s} {name:18s} {r['rps']:10.0f} req/s  "
+                      f"server cpu {r['cpu'] / r['secs'] * 100:3.0f}%, per request "
+                      f"user {r['user'] / r['count'] * 1e6:6.1f} us "
+                      f"sys {r['sys'] / r['count'] * 1e6:6.1f} us  {r['errors']}",
+                      flush=True)
+
+
+LATENCY_KINDS = ("txh11-file", "twisted-file", "twistd-txh11", "twistd-web")
+
+
+def latency(kind: str, directory: str, gets: int = 50, warm: int = 5) -> list[float]:
+    """Seconds each of ``gets`` sequential keep-alive GETs of the 4 KiB
+    file took, with ``http.client`` on one connection from this process
+    (pinned to CPU 1 meanwhile)."""
+    name, size = SMALL_FILES["4 KiB"]
+    server = Server(kind, directory, log=os.path.join(directory, "..", f"{kind}.log"))
+    affinity = os.sched_getaffinity(0)
     try:
-        for n in range(rounds):
-            if rounds > 1:
-                print(f" round {n + 1} of {rounds}", flush=True)
-            for name in scenarios:
-                extra = SCENARIOS[name]
-                if extra is None:
-                    extra = ["-s", lua.name]
-                for kind in kinds:
-                    server = Server(kind, "/")
-                    try:
-                        url = f"http://127.0.0.1:{server.port}/"
-                        wrk(url, 1, 50, extra)  # warm-up
-                        r = server.measure(lambda: wrk(url, duration, 50, extra))
-                    finally:
-                        server.stop()
-                    results.setdefault((name, kind), []).append(r)
-                    print(f"  {kind:8s} {name:18s} {r['rps']:10.0f} req/s  "
-                          f"server cpu {r['cpu'] / r['secs'] * 100:3.0f}%, per request "
-                          f"user {r['user'] / r['count'] * 1e6:5.1f} us "
-                          f"sys {r['sys'] / r['count'] * 1e6:5.1f} us  {r['errors']}",
-                          flush=True)
+        if len(affinity) > 1:
+            os.sched_setaffinity(0, {1})
+        c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        times = []
+        for i in range(warm + gets):
+            t0 = time.perf_counter()
+            c.request("GET", "/" + name)
+            r = c.getresponse()
+            if len(r.read()) != size or r.status != 200:
+                raise SystemExit(f"{kind}: bad answer to GET /{name}")
+            if i >= warm:
+                times.append(time.perf_counter() - t0)
+        c.close()
     finally:
-        os.unlink(lua.name)
+        os.sched_setaffinity(0, affinity)
+        server.stop()
+    return times
+
+
+def bench_latency(kinds, directory, results, rounds=1):
+    """``results[("latency", kind)]``: one list of GET times per round."""
+    for n in range(rounds):
+        for kind in LATENCY_KINDS:
+            if kind not in kinds:
+                continue
+            times = latency(kind, directory)
+            results.setdefault(("latency", kind), []).append(times)
+            p50, p99 = percentiles(times)
+            print(f"  {kind:12s} 50 keep-alive GETs of 4 KiB: total {sum(times):.3f} s, "
+                  f"p50 {p50 * 1e3:.2f} ms, p99 {p99 * 1e3:.2f} ms", flush=True)
+
+
+def percentiles(times) -> tuple[float, float]:
+    """p50 and p99 (interpolated between the closest ranks)."""
+    cuts = statistics.quantiles(times, n=100, method="inclusive")
+    return statistics.median(times), cuts[98]
 
 
 def ratios(results, name, kind, other, measure="rps"):
@@ -495,8 +399,6 @@ def curl_downloads(url: str, duration: float) -> dict:
     """Download ``url`` with curl, one after the other, for about
     ``duration`` seconds: wrk reads 8 KiB at a time, curl 16 KiB and more,
     so a sendfile server saturates wrk well before curl."""
-    import time
-
     count, start = 0, time.perf_counter()
     while time.perf_counter() - start < duration or count == 0:
         argv = pinned(1, ["curl", "-sS", "-o", "/dev/null", "-w", "%{size_download}", url])
@@ -528,12 +430,12 @@ def profile(kind, duration, directory):
         total += tottime
         if "/txh11/_core/" in filename:
             layer = "txh11 core"
-        elif filename.endswith("txh11/protocol.py"):
-            layer = "txh11 bridge (protocol.py)"
-        elif filename.endswith("txh11/server.py"):
-            layer = "txh11 server.py"
-        elif filename.endswith("txh11/web.py"):
-            layer = "txh11 web adapter (web.py)"
+        elif "/txh11/protocol" in filename:
+            layer = "txh11 bridge (protocol)"
+        elif "/txh11/server" in filename:
+            layer = "txh11 server"
+        elif "/txh11/web" in filename:
+            layer = "txh11 web adapter (web)"
         elif filename.endswith("txh11/bodies.py"):
             layer = "txh11 bodies.py"
         elif "/twisted/web/" in filename:
@@ -551,282 +453,171 @@ def profile(kind, duration, directory):
     os.unlink(prof)
 
 
-# ---------------------------------------------------------------------------
-# in-process cost per request, layer by layer (no sockets, no reactor)
+def lessCPU(r) -> float:
+    """How many times less CPU per GiB (a result's reciprocal, for ratios)."""
+    return 1 / max(r["cpu_per_gib"], 1e-9)
 
 
-def layers(n: int = 20000, repeat: int = 5) -> None:
-    """Microseconds per keep-alive hello-world request through each layer,
-    on an in-memory transport: where the time goes, without wrk's noise."""
-    sys.path.insert(0, SRC)
-    import time as _time
-
-    from twisted.internet.address import IPv4Address
-    from twisted.internet.task import Clock
-    from twisted.web import server as tserver
-    from twisted.web.resource import Resource
-
-    import txh11 as h11
-    from txh11.protocol import HTTP11Protocol
-    from txh11.server import HTTP11ServerFactory
-    from txh11.web import Site
-
-    REQ = b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n"
-    ADDR = IPv4Address("TCP", "127.0.0.1", 5555)
-
-    class Hello(Resource):
-        isLeaf = True
-
-        def render_GET(self, request):
-            request.setHeader(b"content-type", b"text/plain")
-            return HELLO
-
-    class Transport:
-        disconnecting = False
-
-        def __init__(self):
-            self.n = 0
-
-        def write(self, d):
-            self.n += len(d)
-
-        def writeSequence(self, seq):
-            for d in seq:
-                self.n += len(d)
-
-        def registerProducer(self, p, s):
-            pass
-
-        def unregisterProducer(self):
-            pass
-
-        def pauseProducing(self):
-            pass
-
-        def resumeProducing(self):
-            pass
-
-        def loseConnection(self):
-            pass
-
-        def getPeer(self):
-            return ADDR
-
-        getHost = getPeer
-
-    def drive(factory, clock):
-        p = factory.buildProtocol(None)
-        p.makeConnection(Transport())
-        for _ in range(300):
-            p.dataReceived(REQ)
-            clock.advance(0)
-        t0 = _time.perf_counter()
-        for _ in range(n):
-            p.dataReceived(REQ)
-            clock.advance(0)
-        return (_time.perf_counter() - t0) / n * 1e6
-
-    HDRS = [(b"content-type", b"text/plain"), (b"content-length", b"%d" % len(HELLO))]
-
-    def coreOnly():
-        conn = h11.Connection(h11.SERVER)
-        t0 = _time.perf_counter()
-        for _ in range(n):
-            conn.receive_data(REQ)
-            conn.next_event()
-            conn.next_event()
-            conn.send(h11.Response(status_code=200, headers=HDRS))
-            conn.send(h11.Data(data=HELLO))
-            conn.send(h11.EndOfMessage())
-            conn.start_next_cycle()
-        return (_time.perf_counter() - t0) / n * 1e6
-
-    class Bridge(HTTP11Protocol):
-        def eventReceived(self, event):
-            if type(event) is h11.Request:
-                self.sendEvents(
-                    [h11.Response(status_code=200, headers=HDRS), h11.Data(data=HELLO),
-                     h11.EndOfMessage()]
-                )
-
-    class BridgeFactory:
-        def __init__(self, clock):
-            self.clock = clock
-
-        def buildProtocol(self, addr):
-            return Bridge(self.clock)
-
-    def native(request):
-        request.respond(200, [(b"content-type", b"text/plain")], HELLO)
-
-    def twistedRequestAlone():
-        site = tserver.Site(Hello())
-        site.log = lambda r: None
-
-        class Channel:
-            transport = None
-            factory = site
-
-            def __init__(self):
-                self.site = site
-
-            def getPeer(self):
-                return ADDR
-
-            getHost = getPeer
-
-            def writeHeaders(self, v, c, r, h):
-                pass
-
-            def write(self, d):
-                pass
-
-            def requestDone(self, r):
-                pass
-
-        ch = Channel()
-        t0 = _time.perf_counter()
-        for _ in range(n):
-            r = tserver.Request(ch, False)
-            r.requestHeaders.addRawHeader(b"host", b"127.0.0.1:8080")
-            r.parseCookies()
-            r.gotLength(0)
-            r.requestReceived(b"GET", b"/", b"HTTP/1.1")
-        return (_time.perf_counter() - t0) / n * 1e6
-
-    def site(cls):
-        clock = Clock()
-        s = cls(Hello(), reactor=clock)
-        s.log = lambda r: None
-        return lambda: drive(s, clock)
-
-    def bridge():
-        clock = Clock()
-        return drive(BridgeFactory(clock), clock)
-
-    def nativeServer():
-        clock = Clock()
-        return drive(HTTP11ServerFactory(native, reactor=clock), clock)
-
-    rows = [
-        ("txh11 core alone (parse, 3 sends)", coreOnly),
-        ("+ bridge (HTTP11Protocol)", bridge),
-        ("+ server.py (native respond())", nativeServer),
-        ("+ web.py + twisted.web Request = txh11.web.Site", site(Site)),
-        ("twisted.web Request alone (no channel)", twistedRequestAlone),
-        ("twisted.web.server.Site (HTTPChannel)", site(tserver.Site)),
-    ]
-    print(f"in-process cost per keep-alive request, best of {repeat} x {n}:")
-    for name, fn in rows:
-        best = min(fn() for _ in range(repeat))
-        print(f"  {name:50s} {best:6.1f} us")
+#: every target of the performance issue: (what, scenario, kind, against,
+#: measure, target ratio); a row whose two servers were not measured is left out
+TARGETS = [
+    ("web.Site keep-alive vs uvicorn+httptools+uvloop", "keep-alive", "txh11", "uvicorn",
+     "rps", 1.0),
+    ("web.Site Connection: close vs twisted.web", "Connection: close", "txh11", "twisted",
+     "rps", 2.0),
+    *[(f"{size} file {how} vs twisted.web", f"{size} {how}", "txh11-file", "twisted-file",
+       "rps", 3.0 if size == "1 MiB" else 2.0)
+      for size in SMALL_FILES for how in ("keep-alive", "close")],
+    ("100 MiB file, MB/s vs the file floor (wrk -c 1)", "file c1", "txh11-file", "floor-file",
+     "mbps", 0.9),
+    ("100 MiB file, less server CPU per GiB than twisted.web", "file c1", "txh11-file",
+     "twisted-file", lessCPU, 3.0),
+    ("twistd -n txh11 vs twistd -n web, keep-alive", "twistd keep-alive", "twistd-txh11",
+     "twistd-web", "rps", 2.0),
+    ("twistd -n txh11 vs twistd -n web, close", "twistd close", "twistd-txh11", "twistd-web",
+     "rps", 2.0),
+    ("web.Site pipelined x16 vs twisted.web", "pipelined x16", "txh11", "twisted", "rps", 3.0),
+]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--serve")
-    ap.add_argument("--port", type=int)
-    ap.add_argument("--dir", default="/")
-    ap.add_argument("--duration", type=float, default=5)
-    ap.add_argument("--quick", action="store_true", help="2 s per measurement")
-    ap.add_argument("--rounds", type=int, default=1,
-                    help="measure every server N times, taking turns")
-    ap.add_argument("--scenarios", default=",".join(SCENARIOS),
-                    help="hello-world scenarios, comma-separated (default: all)")
-    ap.add_argument("--kinds", help="hello-world servers, comma-separated "
-                    "(default: txh11,native,twisted,h11,floor)")
-    ap.add_argument("--clients", default=",".join(FILE_CLIENTS),
-                    help="file download clients, comma-separated: c1 (wrk -c 1), c4, curl")
-    ap.add_argument("--profile", help="profile one server: txh11 or txh11-file")
-    ap.add_argument("--skip-file", action="store_true")
-    ap.add_argument("--skip-hello", action="store_true")
-    ap.add_argument("--layers", action="store_true", help="in-process cost per layer only")
-    args = ap.parse_args()
-    if args.serve:
-        serve(args.serve, args.port, args.dir)
-        return
-    if args.layers:
-        layers()
-        return
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk not found: apt-get update && apt-get install -y wrk")
-    duration = 2 if args.quick else args.duration
-    scenarios = picked(args.scenarios, SCENARIOS, "scenario")
-    clients = picked(args.clients, FILE_CLIENTS, "client")
-
-    directory = tempfile.mkdtemp()
-    try:
-        with open(os.path.join(directory, "big.bin"), "wb") as f:
-            block = os.urandom(1 << 20)
-            for _ in range(FILE_SIZE >> 20):
-                f.write(block)
-        if args.profile:
-            profile(args.profile, duration, directory)
-            return
-        if args.kinds:
-            kinds = args.kinds.split(",")
-        else:
-            try:
-                import h11  # noqa: F401
-
-                kinds = ["txh11", "native", "twisted", "h11", "floor"]
-            except ImportError:
-                print("(h11 not installed: pip install h11 -- skipping the h11 baseline)")
-                kinds = ["txh11", "native", "twisted", "floor"]
-        results: dict = {}
-        if not args.skip_hello:
-            print(f"hello world, {duration:g} s each, server on CPU 0, wrk on CPU 1")
-            bench_hello(kinds, duration, results, scenarios, args.rounds)
-        if not args.skip_file:
-            print(f"static.File, 100 MiB: {', '.join(FILE_CLIENTS.values())} (where available);"
-                  f" {duration:g} s each")
-            bench_file(duration, results, directory, clients, args.rounds)
-    finally:
-        shutil.rmtree(directory)
-
-    print()
-    print("summary (ratio = txh11 / other; native = txh11.server's own handler API;")
-    print("         req/s are medians, ratios the median of each round's ratio and their range)")
-    for name in scenarios:
-        if (name, "twisted") not in results:
+def printTargets(results) -> None:
+    print("targets (median of each round's ratio, its range; met = median >= target):")
+    for what, name, kind, other, measure, target in TARGETS:
+        if (name, kind) not in results or (name, other) not in results:
             continue
-        tw = median(r["rps"] for r in results[(name, "twisted")])
+        values = ratios(results, name, kind, other, measure)
+        met = "met" if median(values) >= target else "NOT met"
+        print(f"  {what:56s} {spread(values):22s} target {target:.1f}x  {met}")
+
+
+def printSummary(results, scenarios) -> None:
+    print()
+    print("req/s (medians of rounds) and ratios (median of each round's ratio, range):")
+    for name in scenarios:
+        kinds = [k for k in SCENARIOS[name][0] if (name, k) in results]
+        if not kinds:
+            continue
+        base = {"twistd-txh11": "twistd-web", "txh11-file": "twisted-file"}.get(
+            kinds[0], "twisted")
         line = f"  {name:18s}"
-        for kind, label in (("txh11", "txh11.web"), ("native", "native")):
-            if (name, kind) in results:
-                t = median(r["rps"] for r in results[(name, kind)])
-                line += f" {label} {t:7.0f} req/s ({spread(ratios(results, name, kind, 'twisted'))}"
-                line += " twisted.web"
-                if (name, "h11") in results:
-                    line += f", {spread(ratios(results, name, kind, 'h11'))} h11"
-                line += ") |"
-        line += f" twisted.web {tw:7.0f}"
-        if (name, "h11") in results:
-            line += f" | h11 {median(r['rps'] for r in results[(name, 'h11')]):7.0f}"
-        if (name, "floor") in results:
-            floor = median(r["rps"] for r in results[(name, "floor")])
-            line += f" | floor {floor:7.0f} ({spread(ratios(results, name, 'floor', 'twisted'))}"
-            line += " twisted.web)"
+        for kind in kinds:
+            line += f" | {kind} {median(r['rps'] for r in results[(name, kind)]):.0f}"
+            if kind != base and (name, base) in results:
+                line += f" ({spread(ratios(results, name, kind, base))} {base})"
         print(line)
+    printFiles(results)
+    printLatency(results)
+    print()
+    printTargets(results)
+
+
+def printFiles(results) -> None:
     for client, label in FILE_CLIENTS.items():
         key = f"file {client}"
         if (key, "txh11-file") not in results:
             continue
         ours, theirs, floor = FILE_KINDS
         mbps = {kind: median(r["mbps"] for r in results[(key, kind)]) for kind in FILE_KINDS}
-
-        def lessCPU(r):
-            return 1 / max(r["cpu_per_gib"], 1e-9)
-
         print(f"  100 MiB, {label:16s} txh11 {mbps[ours]:5.0f} MB/s "
               f"({spread(ratios(results, key, ours, theirs, 'mbps'))} twisted.web, "
               f"{spread(ratios(results, key, ours, floor, 'mbps'))} floor) | twisted.web "
-              f"{mbps[theirs]:5.0f} | floor {mbps[floor]:5.0f} "
-              f"({spread(ratios(results, key, floor, theirs, 'mbps'))} twisted.web); "
-              f"server CPU per GiB "
+              f"{mbps[theirs]:5.0f} | floor {mbps[floor]:5.0f}; server CPU per GiB "
               f"{median(r['cpu_per_gib'] for r in results[(key, ours)]):.3f} s vs "
               f"{median(r['cpu_per_gib'] for r in results[(key, theirs)]):.3f} s "
-              f"({spread(ratios(results, key, ours, theirs, lessCPU))} less)")
+              f"({spread(ratios(results, key, ours, theirs, lessCPU))} less); rss "
+              f"{max(r['rss1'] - r['rss0'] for r in results[(key, ours)]) / 2**20:+.0f} MiB")
+
+
+def printLatency(results) -> None:
+    for kind in LATENCY_KINDS:
+        if ("latency", kind) in results:
+            p = [percentiles(times) for times in results[("latency", kind)]]
+            print(f"  latency {kind:12s} 4 KiB keep-alive: p50 "
+                  f"{median(x[0] for x in p) * 1e3:.2f} ms, p99 {median(x[1] for x in p) * 1e3:.2f}"
+                  f" ms (medians of {len(p)} rounds of 50 GETs)")
+
+
+def makeFiles(directory: str) -> None:
+    """big.bin (100 MiB), the small files and hello.txt in ``directory``."""
+    block = os.urandom(1 << 20)
+    with open(os.path.join(directory, "big.bin"), "wb") as f:
+        for _ in range(FILE_SIZE >> 20):
+            f.write(block)
+    for name, size in SMALL_FILES.values():
+        with open(os.path.join(directory, name), "wb") as f:
+            f.write(block[:size])
+    with open(os.path.join(directory, HELLO_FILE), "wb") as f:
+        f.write(b"Hello, world!\n")
+
+
+def parseArgs():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=float, default=5)
+    ap.add_argument("--quick", action="store_true", help="2 s per measurement")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="measure every server N times, taking turns")
+    ap.add_argument("--scenarios", default=",".join(SCENARIOS),
+                    help="wrk scenarios, comma-separated (default: all)")
+    ap.add_argument("--kinds", help="servers, comma-separated (default: all)")
+    ap.add_argument("--clients", default=",".join(FILE_CLIENTS),
+                    help="100 MiB download clients, comma-separated: c1 (wrk -c 1), c4, curl")
+    ap.add_argument("--profile", help="profile one server (e.g. txh11, txh11-file)")
+    ap.add_argument("--skip-file", action="store_true", help="no 100 MiB downloads")
+    ap.add_argument("--skip-wrk", action="store_true", help="no wrk scenarios")
+    ap.add_argument("--skip-latency", action="store_true")
+    ap.add_argument("--layers", action="store_true", help="in-process cost per layer only")
+    return ap.parse_args()
+
+
+def allKinds() -> list[str]:
+    kinds = list(dict.fromkeys(k for v in SCENARIOS.values() for k in v[0]))
+    kinds.append("floor-file")
+    for kind, module in (("h11", "h11"), ("uvicorn", "uvicorn")):
+        try:
+            __import__(module)
+        except ImportError:
+            print(f"({module} not installed: pip install -e '.[bench]' -- skipping {kind})")
+            kinds.remove(kind)
+    return kinds
+
+
+def main() -> None:
+    args = parseArgs()
+    if args.layers:
+        sys.path.insert(0, HERE)
+        import layers
+
+        layers.layers()
+        return
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk not found: apt-get update && apt-get install -y wrk")
+    duration = 2 if args.quick else args.duration
+    scenarios = picked(args.scenarios, SCENARIOS, "scenario")
+    clients = picked(args.clients, FILE_CLIENTS, "client")
+    kinds = args.kinds.split(",") if args.kinds else allKinds()
+
+    work = tempfile.mkdtemp()
+    directory = os.path.join(work, "www")
+    os.mkdir(directory)
+    results: dict = {}
+    try:
+        makeFiles(directory)
+        if args.profile:
+            profile(args.profile, duration, directory)
+            return
+        if not args.skip_wrk:
+            print(f"wrk, {duration:g} s each, 50 connections, server on CPU 0, wrk on CPU 1")
+            bench_wrk(scenarios, kinds, duration, results, directory, args.rounds)
+        if not args.skip_latency:
+            print("latency: 50 sequential keep-alive GETs of a 4 KiB file (http.client)")
+            bench_latency(kinds, directory, results, args.rounds)
+        if not args.skip_file:
+            print(f"static.File, 100 MiB: {', '.join(FILE_CLIENTS.values())} (where available);"
+                  f" {duration:g} s each")
+            bench_file(duration, results, directory, clients, args.rounds)
+    finally:
+        shutil.rmtree(work)
+    printSummary(results, scenarios)
 
 
 if __name__ == "__main__":
