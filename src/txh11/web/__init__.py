@@ -184,6 +184,21 @@ def _believeProxy(request: Any, sreq: Any) -> None:
         request.forwardedSecure = sreq.isSecure()
 
 
+def _dechunked(request: Any) -> None:
+    """
+    A chunked request body is complete in ``request.content``: the request
+    now reads as what arrived, as RFC 9112 7.1.3 decodes chunked
+    (``Content-Length`` set to the length received; ``Transfer-Encoding`` and
+    ``Trailer`` removed).  Then WSGI applications under twisted.web's
+    ``WSGIResource`` get the body (``CONTENT_LENGTH``), where twisted.web's
+    own channel gives them an empty one.
+    """
+    headers = request.requestHeaders
+    headers.removeHeader(b"transfer-encoding")
+    headers.removeHeader(b"trailer")
+    headers.setRawHeaders(b"content-length", [b"%d" % request.content.tell()])
+
+
 @implementer(IRequestHandler)
 class WebChannel:
     """
@@ -314,6 +329,8 @@ class WebChannel:
             return
         sreq = self._sreq
         try:
+            if sreq.headers.chunked:
+                _dechunked(request)
             request.requestReceived(
                 sreq.method, sreq.target, b"HTTP/" + sreq.http_version
             )
