@@ -116,7 +116,7 @@ from txh11.server import (
     RequestBodyDone,
     _configuredProtocol,
 )
-from txh11.web import _http2
+from txh11.web import _http2, _websocket
 from txh11.web._request import Request
 
 __all__ = ["Request", "Site", "WebChannel", "WebProtocol"]
@@ -206,6 +206,10 @@ class WebChannel:
     :class:`~txh11.server.IRequestHandler` of one :class:`WebProtocol`.
     """
 
+    #: the request being answered proposes a protocol switch and a resource
+    #: asked for the transport (txh11.web._websocket)
+    _switch: Optional[_websocket.Switch] = None
+
     def __init__(self, protocol: "WebProtocol", site: "Site") -> None:
         self.protocol = protocol
         self.site = site
@@ -238,7 +242,41 @@ class WebChannel:
 
     @property
     def transport(self) -> Any:
-        return self.protocol.transport
+        """The connection's transport; while the request proposes a protocol
+        switch, a view of it that sees the switch (txh11.web._websocket)."""
+        switch = self._switch
+        if switch is None:
+            if self._sreq is None or not self.protocol.conn.switch_proposed:
+                return self.protocol.transport
+            switch = self._switchFor()
+        return None if switch.taken else switch.transport
+
+    @transport.setter
+    def transport(self, value: Any) -> None:
+        # Autobahn's WebSocketResource takes the connection this way
+        switch = self._switch
+        if value is not None or switch is None:
+            raise AttributeError(
+                "request.channel.transport can only be set to None, by a resource"
+                " that takes over a request proposing a protocol switch"
+            )
+        switch.taken = True
+
+    def _switchFor(self) -> _websocket.Switch:
+        request = self._request
+        switch = _websocket.Switch(self._sreq, self.protocol, lambda: self._done(request))
+        self._switch = switch
+        return switch
+
+    def _protocolUpgradeForWebsockets(self, protocol: Any) -> None:
+        """What twisted.web's HTTPChannel offers Twisted's WebSocketResource:
+        ``protocol`` is connected now, and gets the connection with the 101."""
+        switch = self._switch
+        if switch is None:
+            if self._sreq is None or not self.protocol.conn.switch_proposed:
+                raise RuntimeError("no request proposing a protocol switch is being answered")
+            switch = self._switchFor()
+        switch.upgrade(protocol)
 
     def getPeer(self) -> Any:
         # Addresses are fixed once requests arrive (a PROXY header, if any,
@@ -340,6 +378,8 @@ class WebChannel:
     def _done(self, request: Any) -> None:
         if request is not self._request:
             return
+        if self._switch is not None:
+            self._switch = None
         self._request = None
         self._sreq = None
         self._staticProducer = None
