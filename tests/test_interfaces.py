@@ -20,7 +20,7 @@ from tests._support.testlib import TickingProducer
 
 
 def test_pull_to_push_is_a_push_producer():
-    from txh11.protocol import _PullToPush
+    from txh11.protocol._producers import PullToPush as _PullToPush
 
     class Pull:
         def resumeProducing(self):

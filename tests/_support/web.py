@@ -167,11 +167,11 @@ def closeAll(site: TrackingSite) -> Any:
     from twisted.internet import reactor, task
 
     for p in site.connections:
-        if not p._lost and p.transport is not None:
+        if not p.lost and p.transport is not None:
             p.transport.abortConnection()
 
     def wait(n: int = 0) -> Any:
-        if all(p._lost for p in site.connections) or n > 200:
+        if all(p.lost for p in site.connections) or n > 200:
             return None
         return task.deferLater(reactor, 0.01, wait, n + 1)
 

@@ -24,7 +24,7 @@ from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.test.iosim import FakeTransport
 from twisted.trial import unittest
 
-from txh11.protocol import _plainSocket
+from txh11.protocol._socket import plainSocket as _plainSocket
 from txh11.server import HTTP11ServerFactory, HTTP11ServerProtocol
 
 from tests._support.testlib import sleep
@@ -310,7 +310,7 @@ class TurnFlushTests(unittest.TestCase):
         answers still go out."""
         from twisted.logger import globalLogPublisher
 
-        from txh11 import protocol as P
+        from txh11.protocol import _output as P
 
         class Failing(HTTP11ServerProtocol):
             def _flush(self) -> None:
@@ -360,7 +360,7 @@ class TurnFlushTests(unittest.TestCase):
         """If the call at the next turn is cancelled (a stopped reactor, a
         test's clean-up), the output waiting for it goes with the next
         connection's instead of being stuck behind a call that never runs."""
-        from txh11 import protocol as P
+        from txh11.protocol import _output as P
 
         answered: list[bytes] = []
 

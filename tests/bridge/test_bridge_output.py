@@ -270,12 +270,19 @@ def test_zero_length_body(tmp_path):
 
 
 def test_passthrough_consumer_interface():
-    from txh11.protocol import _PassthroughConsumer
-
     proto, transport, clock = connect()
-    consumer = _PassthroughConsumer(proto, object(), 1)
-    verifyObject(IZeroCopyConsumer, consumer)
-    assert consumer.zeroCopyTransport() is None  # StringTransport: no socket
+    body_response(proto, "chunked")
+    seen = []
+
+    @implementer(IBodyProducer)
+    class Keep(ListProducer):
+        def startProducing(self, consumer):
+            seen.append(consumer)
+            return super().startProducing(consumer)
+
+    proto.sendBody(ProducerBody(Keep([b"x"], 1)))
+    verifyObject(IZeroCopyConsumer, seen[0])
+    assert seen[0].zeroCopyTransport() is None  # StringTransport: no socket
 
 
 def test_write_after_body_finished_aborts_without_failing_the_next():

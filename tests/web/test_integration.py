@@ -206,11 +206,11 @@ class IntegrationTests(TestCase):
         head = yield inThread(client)
         self.assertTrue(head.startswith(b"HTTP/1.1 200 OK"))
         for _ in range(200):
-            if opened and opened[0].closed and all(p._lost for p in self.site.connections):
+            if opened and opened[0].closed and all(p.lost for p in self.site.connections):
                 break
             yield task.deferLater(reactor, 0.01, lambda: None)
         self.assertTrue(opened[0].closed)
-        self.assertTrue(all(p._lost for p in self.site.connections))
+        self.assertTrue(all(p.lost for p in self.site.connections))
         self.assertLess(bodies.stats.sendfile_bytes, BIG)
         self.flushLoggedErrors()
 

@@ -1,0 +1,44 @@
+"""
+How a graceful close ends a connection: at once, or in stages (half-close,
+read and discard for ``lingerTimeout``, then close).
+
+Closing a socket with unread input resets the connection, which can destroy
+the response in flight; the staged close guards against that (RFC 9112
+9.6).  When the peer declared its last message and nothing it sent is
+unread, a full close is as safe and skips the linger.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any, Optional
+
+import txh11 as h11
+
+from . import _socket
+
+__all__ = ["closeAtOnce"]
+
+_PEER_DONE = (h11.MUST_CLOSE, h11.CLOSED)
+
+
+def closeAtOnce(conn: Any, transport: Any, sock: Optional[socket.socket], peerEOF: bool) -> bool:
+    """Whether a graceful close of ``transport`` (whose plain socket, if
+    any, is ``sock``) may close both directions now: the peer already
+    half-closed, the transport cannot half-close, or :func:`peerSentAll`."""
+    if peerEOF or not _socket.canHalfClose(transport, sock):
+        return True
+    return peerSentAll(conn, transport, sock)
+
+
+def peerSentAll(conn: Any, transport: Any, sock: Optional[socket.socket]) -> bool:
+    """
+    Whether the peer declared its last message (``Connection: close``, so
+    its side is MUST_CLOSE or CLOSED), nothing of its is left unparsed in
+    ``conn`` and the socket holds no unread byte.
+    """
+    if conn.their_state not in _PEER_DONE or conn.trailing_data[0]:
+        return False
+    if not _socket.isPlain(transport, sock):
+        return False
+    return _socket.nothingUnread(sock)  # type: ignore[arg-type]

@@ -1,0 +1,168 @@
+"""
+The one module that touches Twisted transport internals.
+
+Bytes may go to a plain TCP (or UNIX) socket behind its Twisted transport's
+back -- ``send``/``sendmsg`` of a response, ``os.sendfile`` of a file body --
+only while the transport's own write buffer is empty; and a full close is
+safe only when the socket holds no unread byte.  Both questions need what
+Twisted does not publish:
+
+- ``FileDescriptor.dataBuffer``, ``_tempDataLen`` (its write buffer),
+  ``_writeDisconnecting`` and ``disconnecting`` (a close under way), ``TLS``
+  (``startTLS`` wrapped it), and ``getHandle()`` (the socket);
+- ``FIONREAD`` on the socket (or a ``MSG_PEEK`` where there is no ioctl).
+
+Checked against Twisted 23.10 to 26.10 (``twisted.internet.abstract``,
+``tcp`` and ``unix``): the names are the same in all of them.  A transport
+class lacking any of them is simply not "plain" (:func:`plainSocket` answers
+``None``) and gets Twisted's ordinary ``write``.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any, Optional
+
+from twisted.internet import abstract
+from twisted.internet.interfaces import IHalfCloseableDescriptor, ISSLTransport
+
+try:
+    from fcntl import ioctl
+    from termios import FIONREAD
+except ImportError:  # Windows
+    ioctl = None  # type: ignore[assignment]
+
+__all__ = [
+    "plainSocket",
+    "isPlain",
+    "mayBypass",
+    "sendNow",
+    "sendSequenceNow",
+    "nothingUnread",
+    "canHalfClose",
+    "IOV_MAX",
+]
+
+_NO_BYTES = bytes(4)  # a C int 0, FIONREAD's answer for an empty buffer
+
+#: most buffers one sendmsg() takes (Linux's IOV_MAX)
+IOV_MAX = 1024
+
+#: transport class -> whether its instances are plain socket transports
+_plainKinds: dict[type, bool] = {}
+
+
+def nothingUnread(sock: socket.socket) -> bool:
+    """Whether a stream socket holds no unread byte (its peer's EOF aside)."""
+    if ioctl is not None:
+        # FIONREAD answers without the BlockingIOError (twice the
+        # instructions) a peek raises when nothing is there.
+        try:
+            return ioctl(sock.fileno(), FIONREAD, _NO_BYTES) == _NO_BYTES
+        except (OSError, ValueError):  # ValueError: closed (fileno() is -1)
+            return False
+    try:
+        pending = sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return not pending  # b"": the peer's EOF is all that is left
+
+
+def plainSocket(transport: Any) -> Optional[socket.socket]:
+    """
+    The stream socket under ``transport`` if it is a plain (not TLS) Twisted
+    ``FileDescriptor`` with Twisted's own write buffer (``dataBuffer`` from
+    ``offset`` plus ``_tempDataBuffer``), ``startTLS`` flag (``TLS``) and
+    half-close, as Twisted's TCP and UNIX transports have, else ``None``:
+    the transports on which bytes may go to the socket behind the
+    transport's back once that buffer is empty.  The answer for a transport
+    class is remembered; ``TLS`` is read each time.
+    """
+    kind = type(transport)
+    plain = _plainKinds.get(kind)
+    if plain is None:
+        plain = _plainKinds[kind] = _plainKind(transport)
+    if not plain or transport.TLS:
+        return None
+    return transport.getHandle()  # type: ignore[no-any-return]
+
+
+def _plainKind(transport: Any) -> bool:
+    """What :func:`plainSocket` remembers for ``transport``'s class: only
+    what the class decides (TLS started on one instance is read each time)."""
+    kind = type(transport)
+    if not issubclass(kind, abstract.FileDescriptor) or ISSLTransport.implementedBy(kind):
+        return False
+    if not IHalfCloseableDescriptor.implementedBy(kind):
+        return False
+    for name in ("_tempDataLen", "dataBuffer", "TLS"):  # what mayBypass reads
+        if not hasattr(transport, name):
+            return False
+    try:
+        handle = transport.getHandle()
+    except Exception:
+        return False
+    return isinstance(handle, socket.socket) and handle.type == socket.SOCK_STREAM
+
+
+def isPlain(transport: Any, sock: Optional[socket.socket]) -> bool:
+    """Whether ``transport`` (whose :func:`plainSocket` was ``sock``) is
+    still a plain socket transport: ``startTLS`` may have wrapped it since."""
+    return sock is not None and not transport.TLS
+
+
+def mayBypass(transport: Any) -> bool:
+    """Whether a plain transport holds nothing back and is not closing: bytes
+    may then go to its socket at once, ahead of nothing."""
+    t = transport
+    return not (
+        t.TLS or t._tempDataLen or t.dataBuffer or t.disconnecting or t._writeDisconnecting
+    )
+
+
+def sendNow(sock: socket.socket, data: bytes) -> bytes:
+    """``send`` what the socket takes now; the rest (``b""`` if none) is
+    for the transport."""
+    try:
+        sent = sock.send(data)
+    except OSError:  # EAGAIN, or an error Twisted's doWrite reports
+        return data
+    return data[sent:] if sent != len(data) else b""
+
+
+def sendSequenceNow(sock: socket.socket, parts: list[bytes]) -> list[bytes]:
+    """``sendmsg`` what the socket takes now, without joining the parts;
+    the rest (an empty list if none) is for the transport."""
+    try:
+        sent = sock.sendmsg(parts)
+    except OSError:
+        return parts
+    i = 0
+    while i < len(parts) and sent >= len(parts[i]):
+        sent -= len(parts[i])
+        i += 1
+    if i == len(parts):
+        return []
+    rest = parts[i:]
+    rest[0] = rest[0][sent:]
+    return rest
+
+
+def canHalfClose(transport: Any, sock: Optional[socket.socket]) -> bool:
+    """Whether ``transport`` can shut down its sending side alone (TCP and
+    UNIX sockets can; TLS cannot without ending the session)."""
+    if isPlain(transport, sock):
+        return True
+    return (
+        IHalfCloseableDescriptor.providedBy(transport)
+        and hasattr(transport, "loseWriteConnection")
+        and not isTLS(transport)
+    )
+
+
+def isTLS(transport: Any) -> bool:
+    """Whether ``transport`` is TLS: it declares ``ISSLTransport``, or is a
+    ``TLSMemoryBIOProtocol``-style wrapper that says so with ``TLS``."""
+    return ISSLTransport.providedBy(transport) or bool(getattr(transport, "TLS", False))
