@@ -24,7 +24,8 @@ from twisted.internet import defer, reactor
 from twisted.trial.unittest import TestCase
 from twisted.web.static import File
 
-from txh11 import bodies, protocol
+from txh11 import bodies
+from txh11.protocol import _socket
 
 from tests._support.web import TrackingSite, closeAll, inThread
 
@@ -119,6 +120,6 @@ class StaticLatencyTests(TestCase):
     @defer.inlineCallbacks
     def test_one_write_alone(self):
         # no TCP_NODELAY: the head and the 4 KiB body must leave together
-        self.patch(protocol, "_noDelay", lambda transport: None)
+        self.patch(_socket, "setNoDelay", lambda transport: None)
         yield self.check(keepAlive, "small.bin")
         self.assertEqual(bodies.stats.sendfile_calls, 0)

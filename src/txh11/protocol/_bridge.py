@@ -149,6 +149,7 @@ class HTTP11Protocol(Protocol, OwnHandler):
         self.connected = 1
         self.transport = transport
         self._socket = _socket.plainSocket(transport)
+        _socket.setNoDelay(transport)
         self.connectionMade()
 
     def connectionMade(self) -> None:
@@ -614,9 +615,11 @@ class HTTP11Protocol(Protocol, OwnHandler):
         self.transport.writeSequence(parts)
 
     def _writeRaw(self, data: Any) -> None:
-        if data:
-            self._append(data)
-        self._flush()
+        """A passthrough body's bytes: held with the rest while corked
+        (a small body then leaves in one write with its head), else now."""
+        self._append(data)
+        if self._cork == 0 or self._outRoom <= 0:
+            self._flush()
 
     # ------------------------------------------------------------------
     # passthrough bodies (the consumer is in ._zerocopy)
@@ -631,11 +634,23 @@ class HTTP11Protocol(Protocol, OwnHandler):
         if self._body is not None or self._producers.child is not None:
             raise RuntimeError("another body or producer is active")
         sender = BodySender(
-            body, self, self._producers, self._socket, self._writeRaw, self._bodyEnded
+            body, self, self._producers, self._socket, self._writeRaw, self._flush, self._bodyEnded
         )
         parts = self.conn.send_with_data_passthrough(h11.Data(data=body))
         self._body = sender
-        return sender.start(parts)
+        # corked while the body starts: what it writes at once (a small
+        # file) joins the head in one write; a zero-copy body flushes the
+        # head itself before its first sendfile()
+        self._cork += 1
+        try:
+            produced = sender.start(parts)
+        finally:
+            self._cork -= 1
+            if self._cork == 0:
+                self._flush()
+        if produced is not None:
+            sender.follow(produced)
+        return sender.result
 
     def _bodyEnded(self) -> None:
         self._body = None

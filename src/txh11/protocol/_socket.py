@@ -34,6 +34,7 @@ except ImportError:  # Windows
 
 __all__ = [
     "plainSocket",
+    "setNoDelay",
     "isPlain",
     "mayBypass",
     "sendNow",
@@ -105,6 +106,25 @@ def _plainKind(transport: Any) -> bool:
     except Exception:
         return False
     return isinstance(handle, socket.socket) and handle.type == socket.SOCK_STREAM
+
+
+def setNoDelay(transport: Any) -> None:
+    """
+    ``TCP_NODELAY`` on ``transport``'s socket, if it is TCP (a TLS wrapper
+    passes the call on to the TCP transport under it).  A response whose
+    head and body leave in two writes, or whose last segment is small, is
+    otherwise held back by Nagle's algorithm until the peer acknowledges
+    the previous segment, which it delays by ~40 ms: on keep-alive, every
+    such response stalled that long.  Everything the bridge sends is
+    already coalesced per write (corking), so there is nothing left for
+    Nagle to join.
+    """
+    setTcpNoDelay = getattr(transport, "setTcpNoDelay", None)
+    if setTcpNoDelay is not None:
+        try:
+            setTcpNoDelay(True)
+        except OSError:  # not TCP (a UNIX socket), or gone already
+            pass
 
 
 def isPlain(transport: Any, sock: Optional[socket.socket]) -> bool:

@@ -7,8 +7,8 @@ counts them against the promised length, aborts the connection if the
 producer yields more or fewer, and offers the zero-copy hand-over of a plain
 TCP transport (:class:`~txh11.protocol.IZeroCopyConsumer`).
 
-The protocol hands a sender the two capabilities that are not public (write
-raw bytes, and tell it the body ended) as callables; everything else is the
+The protocol hands a sender the capabilities that are not public (write
+raw bytes, flush, and tell it the body ended) as callables; everything else is the
 protocol's public API and its :class:`~._producers.Producers`.
 """
 
@@ -55,6 +55,7 @@ class BodySender:
         producers: Producers,
         sock: Optional[socket.socket],
         writeRaw: Callable[[Any], None],
+        flush: Callable[[], None],
         ended: Callable[[], None],
     ) -> None:
         self.body = body
@@ -67,42 +68,53 @@ class BodySender:
         self._producers = producers
         self._socket = sock
         self._writeRaw = writeRaw
+        self._flush = flush
         self._ended = ended
         self._suffix: list[Any] = []
 
-    def start(self, parts: list[Any]) -> "defer.Deferred[None]":
-        """Write ``parts`` (what the core framed: the head of the body, the
-        placeholder, its tail) with the body's bytes in its place."""
+    def start(self, parts: list[Any]) -> "Optional[defer.Deferred[Any]]":
+        """
+        Write ``parts`` (what the core framed: the head of the body, the
+        placeholder, its tail) and start the body's producer in the
+        placeholder's place.  Returns the producer's Deferred, for
+        :meth:`follow`, or ``None`` if the body is over already (nothing of
+        it goes out, or it failed).
+        """
         for i, part in enumerate(parts):
             if part is self.body:
                 break
         else:  # nothing of the body goes out (a HEAD response, a 304...)
             self._ended()
             self._writeParts(parts)
-            return defer.succeed(None)
+            self.finished = True
+            self.result.callback(None)
+            return None
         self._writeParts(parts[:i])
         self._suffix = parts[i + 1 :]
         body = self.body
         if self._protocol.lost:
             self.fail(Failure(ConnectionError("connection lost")), abort=False)
-            return self.result
+            return None
         try:
             d = body.startProducing(self)
         except BaseException:
             self.fail(Failure())
-            return self.result
+            return None
         if not self.failed and not self.finished:
             # a child from now on; paused once if the transport is full
             producers = self._producers
             producers.child = body
             if producers.writePaused and producers.driver is None:
                 body.pauseProducing()
-        d.addCallbacks(self._produced, self._error)
-        return self.result
+        return d
+
+    def follow(self, produced: "defer.Deferred[Any]") -> None:
+        """Finish (or fail) the body when its producer's Deferred fires."""
+        produced.addCallbacks(self._produced, self._error)
 
     def _writeParts(self, parts: list[Any]) -> None:
-        for part in parts:
-            self._writeRaw(part)
+        if parts:
+            self._writeRaw(parts[0] if len(parts) == 1 else b"".join(parts))
 
     def _produced(self, _: Any) -> None:
         if self.failed:
@@ -178,7 +190,7 @@ class BodySender:
         return transport  # type: ignore[no-any-return]
 
     def startZeroCopy(self, driver: IPullProducer) -> None:
-        self._writeRaw(b"")  # flushes what is pending
+        self._flush()  # what is pending goes first
         self._producers.lend(self._protocol.transport, driver)
 
     def zeroCopyWrote(self, count: int) -> bool:
