@@ -1,6 +1,7 @@
 """The ``twistd`` fixture."""
 
 import pytest
+import trustme
 from tests._support.e2e import Twistd
 
 
@@ -23,3 +24,14 @@ def twistd(tmp_path):
     yield start
     for server in started:
         server.kill()
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """(CA, key file, certificate file) for ``localhost`` and 127.0.0.1."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1")
+    key, chain = tmp_path / "key.pem", tmp_path / "cert.pem"
+    cert.private_key_pem.write_to_path(str(key))
+    cert.cert_chain_pems[0].write_to_path(str(chain))
+    return ca, key, chain

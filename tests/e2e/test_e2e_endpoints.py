@@ -5,19 +5,8 @@ import socket
 import ssl
 
 import pytest
-import trustme
 
 from tests._support.e2e import connect, readResponse, request
-
-
-@pytest.fixture
-def certificate(tmp_path):
-    ca = trustme.CA()
-    cert = ca.issue_cert("localhost", "127.0.0.1")
-    key, chain = tmp_path / "key.pem", tmp_path / "cert.pem"
-    cert.private_key_pem.write_to_path(str(key))
-    cert.cert_chain_pems[0].write_to_path(str(chain))
-    return ca, key, chain
 
 
 def test_tls_verified_with_hostname(twistd, certificate):

@@ -43,7 +43,7 @@ from ._interfaces import (
 )
 from ._output import flushAtNextTurn
 from ._producers import Producers
-from ._timers import TIMEOUT_CLOSE, TIMEOUT_LINGER, Deadlines, readTimeoutFor
+from ._timers import TIMEOUT_CLOSE, TIMEOUT_LINGER, Deadlines, firstReadTimeout, readTimeoutFor
 from ._zerocopy import BodySender
 
 __all__ = ["HTTP11Protocol"]
@@ -157,7 +157,8 @@ class HTTP11Protocol(Protocol, OwnHandler):
         Subclasses overriding this must call it."""
         self._producers.registerWith(self.transport, self)
         if not (self._readPauses or self._stopped):
-            self._setReadTimeout(TIMEOUT_IDLE)  # what _updateTimers finds now
+            # (idle: what _updateTimers finds now; header on TLS, see there)
+            self._setReadTimeout(firstReadTimeout(self, _socket.isTLS(self.transport)))
 
     # ------------------------------------------------------------------
     # input

@@ -18,7 +18,7 @@ import txh11 as h11
 
 from ._interfaces import TIMEOUT_BODY, TIMEOUT_HEADER, TIMEOUT_IDLE
 
-__all__ = ["Deadlines", "readTimeoutFor", "NEVER", "TIMEOUT_LINGER", "TIMEOUT_CLOSE"]
+__all__ = ["Deadlines", "readTimeoutFor", "firstReadTimeout", "NEVER", "TIMEOUT_LINGER", "TIMEOUT_CLOSE"]
 
 _IDLE = h11.IDLE
 _SEND_BODY = h11.SEND_BODY
@@ -49,6 +49,20 @@ def readTimeoutFor(conn: Any, paused: AbstractSet[str]) -> Optional[str]:
     if theirs is _IDLE and conn.our_state is _IDLE and not paused:
         return TIMEOUT_IDLE
     return None
+
+
+def firstReadTimeout(settings: Any, tls: bool) -> str:
+    """
+    The read timeout of a fresh connection: on a TLS server connection the
+    first head is due within ``headerTimeout`` of the accept (unless the
+    idle timeout is shorter), since the handshake's bytes never reach
+    dataReceived and a stalled handshake would otherwise last the idle
+    timeout; else the idle timeout.
+    """
+    header, idle = settings.headerTimeout, settings.idleTimeout
+    if tls and header is not None and (idle is None or header < idle) and settings.role is h11.SERVER:
+        return TIMEOUT_HEADER
+    return TIMEOUT_IDLE
 
 
 class Deadlines:

@@ -812,7 +812,11 @@ class HTTP11ServerProtocol(HTTP11Protocol):
     def timeoutReached(self, kind: str) -> None:
         request = self._current
         self._log.info("{kind} timeout for {peer}", kind=kind, peer=self._peer())
-        if kind == TIMEOUT_HEADER:
+        if kind == TIMEOUT_HEADER and not self.conn.trailing_data[0] and request is None:
+            # not one byte of a request since the accept (or a TLS handshake
+            # that stalled): nobody to answer, nothing to lose
+            self.abortConnection()
+        elif kind == TIMEOUT_HEADER:
             self._refuse(None, 408, "request header timeout")
         elif kind == TIMEOUT_BODY:
             if request is not None:

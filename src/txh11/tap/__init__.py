@@ -171,7 +171,8 @@ class Options(usage.Options):
         ["idle-timeout", None, "60", "Close kept-alive connections idle this many "
          "seconds (0: never)."],
         ["header-timeout", None, "20", "Answer 408 and close when a request head takes "
-         "longer than this many seconds to arrive (0: no limit)."],
+         "longer than this many seconds to arrive (0: no limit). On TLS the first head "
+         "is timed from the accept, so a stalled handshake is dropped as soon."],
         ["body-timeout", None, "60", "Answer 408 and close when a request body stalls "
          "this many seconds (0: no limit)."],
         ["max-header-size", None, "16k", "Answer 431 to a request head larger than this "
