@@ -105,9 +105,8 @@ class HTTP11Protocol(Protocol, OwnHandler):
     _switched = False
 
     def __init__(self, handler: Any = None, reactor: Optional[IReactorTime] = None) -> None:
-        if handler is not None and reactor is None and not IHTTP11Handler.providedBy(handler):
-            if IReactorTime.providedBy(handler):  # HTTP11Protocol(reactor), as before
-                handler, reactor = None, handler
+        if reactor is None and getattr(handler, "eventReceived", True) is True:
+            handler, reactor = None, handler  # HTTP11Protocol(reactor), as before
         #: what the protocol reports to; None: itself (see the handler property)
         self._handler: Any = handler
         self.clock: IReactorTime = reactor  # type: ignore[assignment]
@@ -121,7 +120,7 @@ class HTTP11Protocol(Protocol, OwnHandler):
         self._cork = 0
         self._cycleReported = False
         self._body: Optional[BodySender] = None  # a passthrough body being sent
-        self._timers = Deadlines(reactor)  # type: ignore[arg-type]
+        self._timers = Deadlines()
         self._producers = Producers()
         self._transportPaused = False
         # bytes that may still be held back before a flush (coalesceLimit)
@@ -140,7 +139,9 @@ class HTTP11Protocol(Protocol, OwnHandler):
         return self.clock
 
     def makeConnection(self, transport: Any) -> None:
-        self._timers.clock = self._getReactor()  # resolved once
+        if self.clock is None:
+            self._getReactor()  # resolved once: the timers read self.clock
+        self._timers.clock = self.clock
         self._outRoom = self.coalesceLimit  # a setting may have changed it
         self.conn = h11.Connection(
             our_role=self.role, max_incomplete_event_size=self.maxIncompleteEventSize
@@ -155,10 +156,12 @@ class HTTP11Protocol(Protocol, OwnHandler):
     def connectionMade(self) -> None:
         """Register as the transport's streaming producer; start the idle timer.
         Subclasses overriding this must call it."""
-        self._producers.registerWith(self.transport, self)
+        self.transport.registerProducer(self, True)
+        self._producers.registered = True
         if not (self._readPauses or self._stopped):
             # (idle: what _updateTimers finds now; header on TLS, see there)
-            self._setReadTimeout(firstReadTimeout(self, _socket.isTLS(self.transport)))
+            kind = firstReadTimeout(self, _socket.isTLS(self.transport))
+            self._timers.startRead(kind, self, self._timersDue)
 
     # ------------------------------------------------------------------
     # input
@@ -208,8 +211,10 @@ class HTTP11Protocol(Protocol, OwnHandler):
             self._drainCall = None
         if self._body is not None:
             self._body.fail(reason, abort=False)
-        # (we may have unregistered from the transport: closing, switch)
-        self._producers.lost()
+        producers = self._producers
+        if producers.child is not None or producers.pullAdapter is not None:
+            # (we may have unregistered from the transport: closing, switch)
+            producers.lost()
         if self._readError is None and not self._closing:
             self.conn.receive_data(b"")
             self._drain()  # ignores pause reasons now that we are lost
@@ -256,7 +261,7 @@ class HTTP11Protocol(Protocol, OwnHandler):
             # asking the core for an event (see _drain).
             data, eof = conn.trailing_data
             if not data and not eof:
-                self._setReadTimeout(TIMEOUT_IDLE)
+                self._timers.startRead(TIMEOUT_IDLE, self, self._timersDue)
 
     def _scheduleDrain(self) -> None:
         if self._drainCall is None and not self._lost:
@@ -432,10 +437,6 @@ class HTTP11Protocol(Protocol, OwnHandler):
         kind = readTimeoutFor(conn, self._readPauses)
         if kind is not self._timers.kind:
             self._timers.startRead(kind, self, self._timersDue)
-
-    def _setReadTimeout(self, kind: str) -> None:
-        """Run the read timeout ``kind`` from now."""
-        self._timers.startRead(kind, self, self._timersDue)
 
     def _timersDue(self) -> None:
         for kind in self._timers.due(self._timersDue):
@@ -697,7 +698,8 @@ class HTTP11Protocol(Protocol, OwnHandler):
         t = self.transport
         if self.closeTimeout is not None:
             self._timers.startClose(self.closeTimeout, self._timersDue)
-        self._producers.unregisterFrom(self.transport)
+        if self._producers.registered:
+            self._producers.unregisterFrom(t)
         if closeAtOnce(self.conn, t, self._socket, self._peerEOF):
             t.loseConnection()
             return
@@ -707,7 +709,7 @@ class HTTP11Protocol(Protocol, OwnHandler):
             self._transportPaused = False
             t.resumeProducing()
         # the read timeout while discarding what the peer still sends
-        self._setReadTimeout(TIMEOUT_LINGER)
+        self._timers.startRead(TIMEOUT_LINGER, self, self._timersDue)
 
     def abortConnection(self) -> None:
         """Close now, discarding unsent output."""

@@ -82,14 +82,13 @@ class Producers:
     :ivar driver: the zero-copy driver the transport is lent to, or ``None``.
     """
 
-    __slots__ = ("child", "pullAdapter", "writePaused", "registered", "driver")
-
-    def __init__(self) -> None:
-        self.child: Any = None
-        self.pullAdapter: Optional[PullToPush] = None
-        self.writePaused = False
-        self.registered = False
-        self.driver: Any = None
+    # Class attributes as the starting values: made for every connection,
+    # the object then costs no __init__ call.
+    child: Any = None
+    pullAdapter: Optional[PullToPush] = None
+    writePaused = False
+    registered = False
+    driver: Any = None
 
     def registerWith(self, transport: Any, protocol: IPushProducer) -> None:
         """Make ``protocol`` the transport's streaming producer."""

@@ -77,15 +77,15 @@ class Deadlines:
     :ivar callAt: when ``call`` runs.
     """
 
-    __slots__ = ("clock", "kind", "readDeadline", "closeDeadline", "call", "callAt")
-
-    def __init__(self, clock: IReactorTime) -> None:
-        self.clock = clock
-        self.kind: Optional[str] = None
-        self.readDeadline = NEVER
-        self.closeDeadline = NEVER
-        self.call: Optional[IDelayedCall] = None
-        self.callAt = NEVER
+    # Class attributes as the starting values: made for every connection,
+    # the object then costs no __init__ call.  (``clock`` is set by the
+    # protocol once its reactor is known.)
+    clock: IReactorTime
+    kind: Optional[str] = None
+    readDeadline = NEVER
+    closeDeadline = NEVER
+    call: Optional[IDelayedCall] = None
+    callAt = NEVER
 
     def startRead(self, kind: Optional[str], settings: Any, wake: Callable[[], None]) -> None:
         """

@@ -137,7 +137,6 @@ _PROTOCOL_SETTINGS = (
     "coalesceLimit",
 )
 
-_RESPONDING = (h11.SEND_RESPONSE, h11.SEND_BODY)
 _END = h11.EndOfMessage()  # events are immutable: one will do
 _requestInit = Request.__init__
 _gotLength = Request.gotLength
@@ -353,7 +352,7 @@ class WebChannel:
             # Not answered synchronously: learn if the server or the
             # connection ends it first (sreq.notifyFinish().addErrback(
             # self._lost, request), without the Deferred).
-            sreq._whenAbandoned(self._lost, request)
+            sreq.whenAbandoned(self._lost, request)
         if self._syncFailure is not None:
             f, self._syncFailure = self._syncFailure, None
             return defer.fail(f)  # the server answers 500 or aborts
@@ -398,7 +397,7 @@ class WebChannel:
         if self._pending:
             # what errbacking the Deferred requestReceived returned did
             self._pending = False
-            self.protocol._handlerFailed(self._sreq, failure)
+            self._sreq.fail(failure)
         else:
             self._syncFailure = failure
 
@@ -429,11 +428,11 @@ class WebChannel:
             request.chunked = 0
         if isinstance(headers, Headers):
             items = [(n, v) for n, vs in headers.getAllRawHeaders() for v in vs]
-            self._writeHead(int(code), reason, items)
+            self.writeHead(int(code), reason, items)
         else:  # pairs of any kind, perhaps mutable: not to be remembered
-            self._writeHead(int(code), reason, list(headers), remember=False)
+            self.writeHead(int(code), reason, list(headers), remember=False)
 
-    def _writeHead(
+    def writeHead(
         self,
         code: int,
         reason: bytes,
@@ -461,7 +460,7 @@ class WebChannel:
                 if remember:
                     _lastHead = (items, code, reason, response)
             # (sends nothing once the exchange is abandoned)
-            self._sreq._sendResponse(response, dated, data)
+            self._sreq.sendResponse(response, dated, data)
         except h11.LocalProtocolError:
             self._fail(request, Failure())
         finally:
@@ -489,7 +488,7 @@ class WebChannel:
         if not self._dead:
             self._calls += 1
             try:
-                self._sreq._sendEndOfMessage()
+                self._sreq.sendEndOfMessage()
             except h11.LocalProtocolError:
                 self._fail(request, Failure())
                 return
@@ -608,27 +607,21 @@ class WebProtocol(HTTP11ServerProtocol):
     :class:`Site`'s resources; ``webChannel`` is ``request.channel``.
     """
 
+    #: like HTTPChannel: a client that closes its side before its response
+    #: is complete is gone (request.connectionLost runs)
+    abandonOnPeerClose = True
+
     def __init__(self, site: "Site", reactor: Any = None) -> None:
         self.site = site
         self.webChannel = WebChannel(self, site)
         super().__init__(self.webChannel, reactor)
 
-    def connectionClosed(self, reason: Failure) -> None:
-        super().connectionClosed(reason)
+    def connectionLost(self, reason: Failure = Failure(ConnectionDone())) -> None:
+        super().connectionLost(reason)
         # The channel outlives the connection only for requests still
         # holding it (request.channel); the protocol lets go of it, so that
         # the two are not a reference cycle left for the garbage collector.
-        self.webChannel = self.handler = self._handle = None
-
-    def _peerClosed(self) -> None:
-        if self.conn.our_state in _RESPONDING:
-            # The client closed its side before we answered: like
-            # HTTPChannel, take it as gone (request.connectionLost runs).
-            self._log.info(
-                "{peer} closed the connection before its response was complete",
-                peer=self._peer(),
-            )
-            self.loseConnection()
+        self.webChannel = self.handler = None
 
 
 @implementer(IProtocolNegotiationFactory)

@@ -386,7 +386,7 @@ class Request(server.Request):
         if self._fields is None:  # not from a txh11 WebChannel
             date = datetimeToString()
         else:  # the server's per-second cache, on its clock
-            date = channel.protocol._date()
+            date = channel.protocol.date()
         headers = self.responseHeaders
         if _RAW and type(headers) is Headers:
             raw = headers._rawHeaders
@@ -518,11 +518,11 @@ class Request(server.Request):
             # a txh11 WebChannel: the status as a number, and the data along
             dated = bool(raw.get(_DATE))
             if bodiless:
-                channel._writeHead(code, self.code_message, items, b"", dated)
+                channel.writeHead(code, self.code_message, items, b"", dated)
                 self.write = _ignore  # type: ignore[method-assign]
                 return
             self.sentLength = self.sentLength + len(data)
-            channel._writeHead(code, self.code_message, items, data, dated)
+            channel.writeHead(code, self.code_message, items, data, dated)
             return
         channel.writeHeaders(version, b"%d" % code, self.code_message, items)
         if bodiless:

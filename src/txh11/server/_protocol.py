@@ -1,0 +1,136 @@
+"""
+:class:`HTTP11ServerProtocol` (the bridge configured for a server, reporting
+to a :class:`~txh11.server._handler.ServerHandler`) and the factory that
+builds it.
+"""
+
+from __future__ import annotations
+
+from email.utils import formatdate
+from typing import Any, Callable, Optional, Union
+
+from twisted.internet.error import ConnectionDone
+from twisted.internet.interfaces import IProtocol, IReactorTime
+from twisted.internet.protocol import Factory
+from twisted.python.failure import Failure
+
+import txh11 as h11
+from txh11.forwarded import TrustedProxies
+from txh11.protocol import HTTP11Protocol
+
+from ._exchange import IRequestHandler, ServerExchange
+from ._handler import ServerHandler
+
+__all__ = ["HTTP11ServerProtocol", "HTTP11ServerFactory"]
+
+#: [start, end, Date header value]: the value for times in [start, end),
+#: shared by all connections of the process (formatting a date costs about
+#: as much as parsing a request head)
+_dateCache: list[Any] = [0, 0, b""]
+
+
+class HTTP11ServerProtocol(HTTP11Protocol):
+    """
+    One server connection: the bridge, with the server's settings, reporting
+    to a :class:`~txh11.server._handler.ServerHandler` that calls ``handler``
+    (an :class:`IRequestHandler` or a callable) once per request.
+
+    :ivar handler: the request handler given to the constructor.
+    """
+
+    role = h11.SERVER
+    #: refuse bodies larger than this with 413 (None: no limit)
+    maxBodySize: Optional[int] = None
+    #: unread request bodies up to this size are discarded to keep the connection
+    maxDiscardSize: int = 64 * 1024
+    addDateHeader = True
+    #: proxies whose X-Forwarded-For/-Proto and Forwarded headers are believed
+    #: (None: nobody's); see txh11.forwarded
+    trustedProxies: Optional[TrustedProxies] = None
+    #: a client that closes its side before its response is complete is
+    #: taken to be gone, and the connection closed (twisted.web does that)
+    abandonOnPeerClose = False
+
+    def __init__(self, handler: Any, reactor: Optional[IReactorTime] = None) -> None:
+        self.handler = handler
+        server = ServerHandler(self, handler)
+        self._server: Optional[ServerHandler] = server
+        super().__init__(server, reactor)
+
+    def date(self) -> bytes:
+        """The Date header value for now, on this connection's clock (one
+        value per second, shared by every connection)."""
+        now = self.clock.seconds()
+        cached = _dateCache
+        if not cached[0] <= now < cached[1]:
+            second = int(now)
+            cached[:] = [second, second + 1, formatdate(second, usegmt=True).encode("ascii")]
+        return cached[2]
+
+    def handOver(self, protocol: IProtocol, data: bytes = b"") -> None:
+        """
+        Give the connection to ``protocol`` before any request was read
+        (HTTP/2 by ALPN or prior knowledge): it gets ``makeConnection`` with
+        the transport, ``data``, every later byte and ``connectionLost``.
+        """
+        if self._server is not None:
+            self._server.switchTo(protocol)
+            self.switchNow(data)
+
+    def connectionLost(self, reason: Failure = Failure(ConnectionDone())) -> None:
+        HTTP11Protocol.connectionLost(self, reason)
+        # the server handler refers to the protocol: let go of it, so that
+        # the two are not a reference cycle left for the garbage collector
+        self._server = None
+
+
+class HTTP11ServerFactory(Factory):
+    """Builds :class:`HTTP11ServerProtocol` for ``handler``."""
+
+    protocol = HTTP11ServerProtocol  # type: ignore[assignment]
+    #: (key, class) of _configuredProtocol
+    _configured: Any = (None, None)
+
+    def __init__(
+        self,
+        handler: Union[IRequestHandler, Callable[[ServerExchange], Any]],
+        reactor: Optional[IReactorTime] = None,
+        **settings: Any,
+    ) -> None:
+        """
+        ``settings`` override protocol attributes: ``idleTimeout``,
+        ``headerTimeout``, ``bodyTimeout``, ``lingerTimeout``,
+        ``closeTimeout``, ``maxIncompleteEventSize``, ``maxBodySize``,
+        ``maxDiscardSize``, ``addDateHeader``, ``trustedProxies`` (a
+        :class:`txh11.forwarded.TrustedProxies`).
+        """
+        self.handler = handler
+        self.reactor = reactor
+        for name in settings:
+            if not hasattr(self.protocol, name):
+                raise TypeError(f"unknown setting {name!r}")
+        self.settings = settings
+
+    def buildProtocol(self, addr: Any) -> HTTP11ServerProtocol:
+        settings = self.settings
+        cls = _configuredProtocol(self, self.protocol, settings) if settings else self.protocol
+        p = cls(self.handler, self.reactor)
+        p.factory = self
+        return p
+
+
+def _configuredProtocol(factory: Any, cls: type, settings: dict[str, Any]) -> type:
+    """
+    ``cls`` with ``settings`` as class attributes, for the protocols
+    ``factory`` builds (an HTTP11ServerFactory, txh11.web's Site): made once,
+    kept in ``factory._configured``, and made again if ``cls`` or
+    ``settings`` change.  Set on each instance instead, they would be more
+    per-connection attributes, and past 29 of them CPython 3.11 keeps an
+    instance's attributes in a dict of its own, where every read is slower.
+    """
+    key = (cls, tuple(settings.items()))
+    made = factory._configured
+    if made[0] != key:
+        namespace = dict(settings, __module__=cls.__module__, __qualname__=cls.__qualname__)
+        made = factory._configured = (key, type(cls.__name__, (cls,), namespace))
+    return made[1]
