@@ -36,7 +36,7 @@ from txh11.tap._service import (
     SignalGuard,
     ThreadPoolService,
 )
-from txh11.tap._site import AccessLog, SiteSettings, makeSite
+from txh11.tap._site import AccessLog, SiteSettings, TwistdAccessLog, makeSite
 
 __all__ = ["Options", "makeService", "makeServerService", "parseSize", "parseSeconds"]
 
@@ -377,7 +377,12 @@ def makeServerService(options: Options, endpointReactor: Any = None) -> IService
         pool = ThreadPool(name="txh11-wsgi")
         ThreadPoolService(pool).setServiceParent(top)
         root = WSGIResource(reactor, pool, options["wsgi-app"])
-    accessLog = AccessLog(options["access-log"]) if options["access-log"] else None
+    if options["access-log"]:
+        accessLog = AccessLog(options["access-log"], reactor)
+        onStart, onStop = [accessLog.open], [accessLog.close]
+    else:
+        accessLog = TwistdAccessLog(reactor)
+        onStart, onStop = [], [accessLog.close]
     site = makeSite(root, options.settings(), accessLog)
     endpoints = [
         (description, serverFromString(endpointReactor or reactor, description))
@@ -388,8 +393,8 @@ def makeServerService(options: Options, endpointReactor: Any = None) -> IService
         endpoints,
         reactor,
         shutdownTimeout=options["shutdown-timeout"] or 0.0,
-        onStart=[accessLog.open] if accessLog else [],
-        onStop=[accessLog.close] if accessLog else [],
+        onStart=onStart,
+        onStop=onStop,
     )
     server.setServiceParent(top)
     return top
