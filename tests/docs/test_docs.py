@@ -261,8 +261,9 @@ def running_example(name: str, *args: str):
             proc.wait()
 
 
-def _run_example(name: str, *args: str) -> str:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
+def _run_example(name: str, *args: str, env: Optional[Dict[str, str]] = None) -> str:
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])
     proc = subprocess.run(
         [sys.executable, str(EXAMPLES / name), *args],
         capture_output=True,
@@ -272,6 +273,30 @@ def _run_example(name: str, *args: str) -> str:
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
+
+
+_PROXY = """
+import sys
+from twisted.internet import reactor
+from twisted.web import http, proxy
+factory = http.HTTPFactory()
+factory.protocol = proxy.Proxy
+port = reactor.listenTCP(0, factory, interface="127.0.0.1")
+print(port.getHost().port, flush=True)
+reactor.run()
+"""
+
+
+@contextlib.contextmanager
+def twisted_proxy():
+    """Twisted's own twisted.web.proxy in a subprocess on 127.0.0.1; yields
+    its URL."""
+    proc = subprocess.Popen([sys.executable, "-c", _PROXY], stdout=subprocess.PIPE, text=True)
+    try:
+        yield f"http://127.0.0.1:{int(proc.stdout.readline())}"  # type: ignore[union-attr]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def _console_output(page: str, command_fragment: str) -> str:
@@ -316,6 +341,16 @@ def test_example_native_server_and_agent():
         assert out.strip() == _console_output("client.rst", "agent_get.py")
         out = _run_example("treq_post.py", f"http://127.0.0.1:{port}/upload")
         assert out.strip() == _console_output("client.rst", "treq_post.py")
+        with twisted_proxy() as proxy:
+            url = f"http://127.0.0.1:{port}/hello"
+            out = _run_example("agent_proxy.py", url, proxy)
+            assert out.strip() == _console_output("client.rst", "agent_proxy.py http://127.0.0.1:8080/hello http")
+            env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+            out = _run_example("agent_proxy.py", url, env=dict(env, HTTP_PROXY=proxy))
+            assert out.strip() == _console_output("client.rst", "HTTP_PROXY=")
+            # the environment's proxy is really the way: a dead one fails
+            with pytest.raises(AssertionError, match="ConnectionRefused"):
+                _run_example("agent_proxy.py", url, env=dict(env, HTTP_PROXY="http://127.0.0.1:1"))
 
 
 def test_example_file_server(tmp_path: Path):

@@ -59,6 +59,15 @@ Connections (:mod:`txh11.client._pool`, :mod:`txh11.client._endpoints`)
     through the ``IPolicyForHTTPS`` (default ``BrowserLikePolicyForHTTPS``:
     certificate and host name verified), ALPN offering ``http/1.1`` only.
 
+Proxies (:mod:`txh11.client._proxy`, :mod:`txh11.client._tunnel`)
+    ``Agent.usingProxy(reactor, "http://user:pw@proxy:3128", ...)`` and
+    ``Agent.fromEnvironment(reactor, ...)`` (``http_proxy``,
+    ``https_proxy``, ``all_proxy``, ``no_proxy``): plain ``http`` goes to
+    the proxy in absolute form, ``https`` through a ``CONNECT`` tunnel with
+    TLS to the origin (certificate checked against the origin's name);
+    credentials in the proxy URL go to the proxy only, as
+    ``Proxy-Authorization: Basic``.
+
 Cancelling
     The Deferred from ``request()`` can be cancelled at any point before it
     fired: while connecting (the connection attempt is stopped), while the
@@ -103,9 +112,10 @@ Logging goes to ``twisted.logger``.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any, Mapping, Optional, Union
 
 from twisted.internet import defer
+from twisted.internet.interfaces import IStreamClientEndpoint
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web.client import (
@@ -120,9 +130,11 @@ from zope.interface import implementer
 
 from txh11.client._endpoints import ALPN_PROTOCOLS, HTTP11OnlyCreator, StandardEndpointFactory
 from txh11.client._pool import HTTPConnectionPool
+from txh11.client._proxy import Proxy, ProxySettings
 from txh11.client._protocol import HTTP11ClientProtocol, ProtocolSwitchNotSupported, RequestCancelled
 from txh11.client._request import HeadersLike, InvalidRequest, PreparedRequest, prepareRequest
 from txh11.client._response import ClientRequest, Response
+from txh11.client._tunnel import ProxyConnectError, TunnelEndpoint
 from txh11.client._twistedpool import TwistedPoolConnector
 
 __all__ = [
@@ -135,6 +147,10 @@ __all__ = [
     "ProtocolSwitchNotSupported",
     "RequestCancelled",
     "StandardEndpointFactory",
+    "Proxy",
+    "ProxySettings",
+    "ProxyConnectError",
+    "TunnelEndpoint",
     "HTTP11OnlyCreator",
     "ALPN_PROTOCOLS",
 ]
@@ -168,10 +184,11 @@ class Agent:
         self,
         reactor: Any,
         contextFactory: IPolicyForHTTPS = BrowserLikePolicyForHTTPS(),
-        pool: Any = None,
         connectTimeout: Optional[float] = None,
         bindAddress: Any = None,
+        pool: Any = None,
     ) -> None:
+        # (Twisted's order of arguments, for callers passing them by position)
         self._init(
             reactor,
             StandardEndpointFactory(reactor, contextFactory, connectTimeout, bindAddress),
@@ -186,6 +203,7 @@ class Agent:
     ) -> None:
         self._reactor = reactor
         self._endpointFactory = endpointFactory
+        self._proxies: Optional[ProxySettings] = None
         self._twistedPool: Optional[TwistedPoolConnector] = None
         if pool is None:
             pool = HTTPConnectionPool(reactor, persistent=False)
@@ -209,6 +227,55 @@ class Agent:
         agent = cls.__new__(cls)
         agent._init(reactor, endpointFactory, pool)
         return agent
+
+    @classmethod
+    def usingProxy(
+        cls,
+        reactor: Any,
+        proxy: Union[ProxySettings, Proxy, str, bytes],
+        contextFactory: IPolicyForHTTPS = BrowserLikePolicyForHTTPS(),
+        connectTimeout: Optional[float] = None,
+        bindAddress: Any = None,
+        pool: Any = None,
+        noProxy: Union[str, list[str], tuple[str, ...]] = (),
+    ) -> "Agent":
+        """
+        An agent whose requests go through a forward proxy: ``proxy`` is a
+        URL (``"http://user:password@proxy:3128"``) or a :class:`Proxy` used
+        for both ``http`` and ``https`` URIs, except the hosts ``noProxy``
+        lists; or a :class:`ProxySettings` saying it all.  ``http`` requests
+        go to the proxy in absolute form, ``https`` ones through a
+        ``CONNECT`` tunnel with TLS end to end (the certificate checked
+        against the origin's name).  Credentials in the URL are sent as
+        ``Proxy-Authorization: Basic``, to the proxy only.
+        """
+        if not isinstance(proxy, ProxySettings):
+            proxy = ProxySettings(proxy, proxy, noProxy)
+        agent = cls(reactor, contextFactory, connectTimeout, bindAddress, pool)
+        agent._proxies = proxy
+        return agent
+
+    @classmethod
+    def fromEnvironment(
+        cls,
+        reactor: Any,
+        contextFactory: IPolicyForHTTPS = BrowserLikePolicyForHTTPS(),
+        connectTimeout: Optional[float] = None,
+        bindAddress: Any = None,
+        pool: Any = None,
+        environ: Optional[Mapping[str, str]] = None,
+    ) -> "Agent":
+        """:meth:`usingProxy` with the proxies ``http_proxy``,
+        ``https_proxy``, ``all_proxy`` and ``no_proxy`` name in ``environ``
+        (default ``os.environ``), as curl, requests and httpx read them
+        (see :class:`ProxySettings`).  With none set, a plain agent."""
+        settings = ProxySettings.fromEnvironment(environ)
+        return cls.usingProxy(reactor, settings, contextFactory, connectTimeout, bindAddress, pool)
+
+    @property
+    def proxies(self) -> Optional[ProxySettings]:
+        """The :class:`ProxySettings` in use, or ``None``."""
+        return self._proxies
 
     @property
     def pool(self) -> Any:
@@ -234,6 +301,7 @@ class Agent:
                 bodyProducer,
                 pool.persistent if twistedPool is None else twistedPool.persistent,
                 self._reactor,
+                self._proxies,
             )
         except (InvalidRequest, SchemeNotSupported):
             return defer.fail()
@@ -243,7 +311,7 @@ class Agent:
             if proto is not None:
                 return self._send(proto, prepared, True)
         try:
-            endpoint = self._endpointFactory.endpointForURI(prepared.parsedURI)
+            endpoint = self._endpoint(prepared)
         except Exception:
             return defer.fail()
         if twistedPool is not None:
@@ -251,6 +319,12 @@ class Agent:
             return d.addCallback(lambda proto: proto.request(prepared))
         d = pool.newConnection(key, endpoint)
         return d.addCallback(self._send, prepared, False)
+
+    def _endpoint(self, prepared: PreparedRequest) -> IStreamClientEndpoint:
+        proxy = prepared.proxy
+        if proxy is None:
+            return self._endpointFactory.endpointForURI(prepared.parsedURI)
+        return self._endpointFactory.endpointThroughProxy(prepared.parsedURI, proxy)  # type: ignore[attr-defined]
 
     def _send(
         self, proto: HTTP11ClientProtocol, prepared: PreparedRequest, cached: bool
@@ -276,7 +350,7 @@ class Agent:
             u=prepared.uri,
         )
         try:
-            endpoint = self._endpointFactory.endpointForURI(prepared.parsedURI)
+            endpoint = self._endpoint(prepared)
         except Exception:
             return Failure()
         d = self._pool.newConnection(prepared.key, endpoint)

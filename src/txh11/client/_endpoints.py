@@ -11,6 +11,9 @@ Where the agent connects: :class:`StandardEndpointFactory`.
   ``service_identity``.  ALPN offers exactly ``http/1.1``: this client
   speaks nothing else.
 - Any other scheme: ``SchemeNotSupported``.
+- Through a proxy (:meth:`StandardEndpointFactory.endpointThroughProxy`):
+  ``http`` to the proxy, ``https`` as TLS with the origin inside a
+  ``CONNECT`` tunnel (:mod:`txh11.client._tunnel`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ from twisted.web.client import URI
 from twisted.web.error import SchemeNotSupported
 from twisted.web.iweb import IAgentEndpointFactory, IPolicyForHTTPS
 from zope.interface import implementer
+
+from txh11.client._proxy import Proxy
+from txh11.client._tunnel import TunnelEndpoint
 
 __all__ = ["StandardEndpointFactory", "HTTP11OnlyCreator", "ALPN_PROTOCOLS"]
 
@@ -88,23 +94,43 @@ class StandardEndpointFactory:
         scheme = uri.scheme
         if scheme not in (b"http", b"https"):
             raise SchemeNotSupported(f"Unsupported scheme: {scheme!r}")
-        try:
-            host = uri.host.decode("ascii")
-        except UnicodeDecodeError:
-            raise ValueError(f"the host of {uri.toBytes()!r} is not ASCII") from None
-        timeout = 30.0 if self._connectTimeout is None else self._connectTimeout
-        bind = self._bindAddress
-        endpoint: IStreamClientEndpoint
-        if isIPAddress(host):
-            endpoint = TCP4ClientEndpoint(self._reactor, host, uri.port, timeout, bind)
-        elif isIPv6Address(host):
-            endpoint = TCP6ClientEndpoint(self._reactor, host, uri.port, timeout, bind)
-        else:
-            endpoint = HostnameEndpoint(
-                self._reactor, host, uri.port, timeout=timeout, bindAddress=bind
-            )
+        endpoint = self._tcp(uri.host, uri.port, uri)
         if scheme == b"http":
             return endpoint
+        return self._tls(uri, endpoint)
+
+    def endpointThroughProxy(self, uri: URI, proxy: Proxy) -> IStreamClientEndpoint:
+        """The connection for ``uri`` through ``proxy``: to the proxy itself
+        for ``http``, TLS with the origin through a ``CONNECT`` tunnel for
+        ``https`` (the tunnel waits for the proxy's answer as long as for a
+        TCP connection)."""
+        toProxy = self._tcp(proxy.host, proxy.port, uri)
+        if uri.scheme == b"http":
+            return toProxy
+        if uri.scheme != b"https":
+            raise SchemeNotSupported(f"Unsupported scheme: {uri.scheme!r}")
+        tunnel = TunnelEndpoint(
+            toProxy, uri.host, uri.port, proxy.authorization, self._reactor, self._timeout()
+        )
+        return self._tls(uri, tunnel)
+
+    def _timeout(self) -> float:
+        return 30.0 if self._connectTimeout is None else self._connectTimeout
+
+    def _tcp(self, rawHost: bytes, port: int, uri: URI) -> IStreamClientEndpoint:
+        try:
+            host = rawHost.decode("ascii")
+        except UnicodeDecodeError:
+            raise ValueError(f"the host of {uri.toBytes()!r} is not ASCII") from None
+        timeout = self._timeout()
+        bind = self._bindAddress
+        if isIPAddress(host):
+            return TCP4ClientEndpoint(self._reactor, host, port, timeout, bind)
+        if isIPv6Address(host):
+            return TCP6ClientEndpoint(self._reactor, host, port, timeout, bind)
+        return HostnameEndpoint(self._reactor, host, port, timeout=timeout, bindAddress=bind)
+
+    def _tls(self, uri: URI, endpoint: IStreamClientEndpoint) -> IStreamClientEndpoint:
         creator = self._policy.creatorForNetloc(uri.host, uri.port)
         if IOpenSSLClientConnectionCreator.providedBy(creator):
             creator = HTTP11OnlyCreator(creator)

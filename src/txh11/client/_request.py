@@ -36,6 +36,7 @@ from twisted.web.http_headers import Headers
 from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer
 
 import txh11 as h11
+from txh11.client._proxy import Proxy, ProxySettings
 from txh11.client._response import ClientRequest
 from txh11.bodies import FileBody, ProducerBody
 
@@ -78,6 +79,7 @@ class PreparedRequest:
         "closeFile",
         "expectContinue",
         "retryable",
+        "proxy",
         "_givenHeaders",
         "_hostValue",
         "_clientRequest",
@@ -94,6 +96,8 @@ class PreparedRequest:
     closeFile: Any
     expectContinue: bool
     retryable: bool
+    #: the :class:`~txh11.client.Proxy` it goes through, or ``None``
+    proxy: Optional[Proxy]
 
     @property
     def clientRequest(self) -> ClientRequest:
@@ -194,67 +198,103 @@ def prepareRequest(
     bodyProducer: Optional[IBodyProducer] = None,
     persistent: bool = True,
     reactor: Optional[IReactorTime] = None,
+    proxies: Optional[ProxySettings] = None,
 ) -> PreparedRequest:
     """
     Validate and prepare a request.  Raises :class:`InvalidRequest` for a bad
-    method, URI or header (CR, LF, spaces, control characters...).
+    method, URI or header (CR, LF, spaces, control characters...).  With
+    ``proxies``, a request that goes through a proxy is prepared for it
+    (see :func:`_throughProxy`).
     """
     method = _bytes(method, "method")
     uri = _bytes(uri, "URI").strip()
     parsed, key, target, defaultHost = _parseURI(uri)
-    if headers is None and bodyProducer is None:
-        cacheKey = (method, uri, persistent)
-        event = _EVENT_CACHE.get(cacheKey)
+    proxy = None if proxies is None else proxies.proxyFor(parsed)
+    simple = headers is None and bodyProducer is None
+    if simple:
+        event = _EVENT_CACHE.get((method, uri, persistent, proxy))
         if event is not None:
+            if proxy is not None:
+                key, target = _throughProxy(proxy, parsed, uri, key, target)
             return _prepared(method, uri, parsed, key, event, BODY_NONE, None, None, None,
-                             False, None, defaultHost)
+                             False, None, defaultHost, proxy)
 
+    fields, flags = _headerFields(headers)
+    given: Any = headers if headers is None or isinstance(headers, Headers) else list(fields)
+    host: Optional[bytes] = None
+    if not flags & _HOST_GIVEN:
+        host = defaultHost
+        fields.insert(0, (b"Host", host))
+    kind, placeholder, closeFile = _bodyFraming(method, bodyProducer, fields, reactor)
+    if not persistent and not flags & _CONNECTION_GIVEN:
+        fields.append((b"Connection", b"close"))
+    if proxy is not None:
+        key, target = _throughProxy(proxy, parsed, uri, key, target)
+        if parsed.scheme == b"http" and proxy.authorization is not None:
+            fields.append((b"Proxy-Authorization", proxy.authorization))
+            flags |= _SENSITIVE_GIVEN
+    event = _requestEvent(method, uri, target, fields, not flags & _SENSITIVE_GIVEN)
+    if simple:
+        _remember((method, uri, persistent, proxy), event)
+    return _prepared(
+        method, uri, parsed, key, event, kind, bodyProducer, placeholder, closeFile,
+        kind != BODY_NONE and event.headers.expect_continue, given, host, proxy,
+    )
+
+
+_HOST_GIVEN, _CONNECTION_GIVEN, _SENSITIVE_GIVEN = 1, 2, 4
+
+
+def _headerFields(headers: HeadersLike) -> tuple[list[tuple[bytes, bytes]], int]:
+    """The caller's header fields less the framing ones, and which of
+    ``Host``, ``Connection`` and credentials were among them."""
     fields: list[tuple[bytes, bytes]] = []
-    hostGiven = False
-    sensitive = False
-    connectionGiven = False
-    givenHeaders: Optional[Headers] = headers if isinstance(headers, Headers) else None
+    flags = 0
     for name, values in _pairs(headers):
         lname = name.lower()
         if lname in _FRAMING:
             continue
         if lname in _SENSITIVE:
-            sensitive = True
+            flags |= _SENSITIVE_GIVEN
         elif lname == b"host":
-            hostGiven = True
+            flags |= _HOST_GIVEN
         elif lname == b"connection":
-            connectionGiven = True
+            flags |= _CONNECTION_GIVEN
         fields.extend([(name, v) for v in values])
-    givenFields = None if givenHeaders is not None or headers is None else list(fields)
-    host: Optional[bytes] = None
-    if not hostGiven:
-        host = defaultHost
-        fields.insert(0, (b"Host", host))
+    return fields, flags
 
-    placeholder: Any = None
-    closeFile: Any = None
+
+def _bodyFraming(
+    method: bytes,
+    bodyProducer: Optional[IBodyProducer],
+    fields: list[tuple[bytes, bytes]],
+    reactor: Optional[IReactorTime],
+) -> tuple[int, Any, Any]:
+    """Add the framing header for the body to ``fields``; return (body
+    kind, passthrough placeholder, file to close afterwards)."""
     if bodyProducer is None:
-        kind = BODY_NONE
         if method in _BODY_METHODS:
             fields.append((b"Content-Length", b"0"))
-    elif bodyProducer.length is UNKNOWN_LENGTH:
-        kind = BODY_CHUNKED
+        return BODY_NONE, None, None
+    if bodyProducer.length is UNKNOWN_LENGTH:
         fields.append((b"Transfer-Encoding", b"chunked"))
-    else:
-        length = int(bodyProducer.length)  # type: ignore[call-overload]
-        if length < 0:
-            raise InvalidRequest(f"body length {length} is negative")
-        fields.append((b"Content-Length", b"%d" % (length,)))
-        if length == 0:
-            kind = BODY_NONE
-        else:
-            kind = BODY_LENGTH
-            placeholder, closeFile = _placeholder(bodyProducer, length, reactor)
-    if not persistent and not connectionGiven:
-        fields.append((b"Connection", b"close"))
+        return BODY_CHUNKED, None, None
+    length = int(bodyProducer.length)  # type: ignore[call-overload]
+    if length < 0:
+        raise InvalidRequest(f"body length {length} is negative")
+    fields.append((b"Content-Length", b"%d" % (length,)))
+    if length == 0:
+        return BODY_NONE, None, None
+    placeholder, closeFile = _placeholder(bodyProducer, length, reactor)
+    return BODY_LENGTH, placeholder, closeFile
 
-    # credentials are not kept in a module-level cache
-    fullKey = None if sensitive else (method, target, tuple(fields))
+
+def _requestEvent(
+    method: bytes, uri: bytes, target: bytes, fields: list[tuple[bytes, bytes]], cacheable: bool
+) -> Any:
+    """The core's ``Request`` for these parts (cached unless it carries
+    credentials, which are not kept in a module-level cache)."""
+    fullKey = (method, target, tuple(fields)) if cacheable else None
     event = _EVENT_CACHE.get(fullKey) if fullKey is not None else None
     if event is None:
         try:
@@ -264,19 +304,27 @@ def prepareRequest(
         except h11.LocalProtocolError as e:
             raise InvalidRequest(f"cannot send {method!r} {uri!r}: {e}") from None
         if fullKey is not None:
-            if len(_EVENT_CACHE) >= _CACHE_SIZE:
-                _EVENT_CACHE.clear()
-            _EVENT_CACHE[fullKey] = event
+            _remember(fullKey, event)
+    return event
 
-    if headers is None and bodyProducer is None:
-        if len(_EVENT_CACHE) >= _CACHE_SIZE:
-            _EVENT_CACHE.clear()
-        _EVENT_CACHE[(method, uri, persistent)] = event
-    return _prepared(
-        method, uri, parsed, key, event, kind, bodyProducer, placeholder, closeFile,
-        kind != BODY_NONE and event.headers.expect_continue, givenHeaders if givenFields is None else givenFields,
-        host,
-    )
+
+def _remember(key: Any, event: Any) -> None:
+    if len(_EVENT_CACHE) >= _CACHE_SIZE:
+        _EVENT_CACHE.clear()
+    _EVENT_CACHE[key] = event
+
+
+def _throughProxy(
+    proxy: Proxy, parsed: URI, uri: bytes, key: tuple[Any, ...], target: bytes
+) -> tuple[tuple[Any, ...], bytes]:
+    """(pool key, request target) of a request through ``proxy``: plain
+    ``http`` goes to the proxy in absolute form on connections shared by
+    every origin; ``https`` goes through a tunnel of its own per origin and
+    proxy credentials (a tunnel opened with other credentials is not
+    reused), in origin form."""
+    if parsed.scheme == b"http":
+        return (b"http-proxy", proxy.host, proxy.port), uri.split(b"#", 1)[0]
+    return key + (b"via", proxy.host, proxy.port, proxy.authorization), target
 
 
 def _prepared(
@@ -292,6 +340,7 @@ def _prepared(
     expectContinue: bool,
     givenHeaders: Any,
     host: Optional[bytes],
+    proxy: Optional[Proxy] = None,
 ) -> PreparedRequest:
     p = PreparedRequest()
     p.method = method
@@ -308,6 +357,7 @@ def _prepared(
     p._givenHeaders = givenHeaders
     p._hostValue = host
     p._clientRequest = None
+    p.proxy = proxy
     return p
 
 
