@@ -15,13 +15,15 @@ import h2.config
 import h2.connection
 import h2.events
 from twisted.internet import defer, reactor
+from twisted.internet.interfaces import IHandshakeListener
 from twisted.trial.unittest import SkipTest, TestCase
 from twisted.web.resource import Resource
 from twisted.web.static import Data
+from zope.interface.verify import verifyObject
 
 from txh11.web import WebProtocol, _http2
 
-from tests._support.web import CURL, TrackingSite, closeAll, get, parse, run, serve, tlsOptions
+from tests._support.web import CURL, TrackingSite, closeAll, feed, get, parse, run, serve, tlsOptions
 
 H2LOAD = "/usr/bin/h2load"
 BODY = b"hello over any HTTP\n" * 50
@@ -91,9 +93,17 @@ class PriorKnowledgeTests(TestCase):
         self.assertIsNot(proto.transport.producer, proto)
         self.assertEqual(type(proto.transport.producer).__name__, "H2Connection")
 
-    def test_preface_one_byte_at_a_time(self):
-        _, responses = h2Exchange([("GET", "/hi", b"")], chunk=1)
+    def test_preface_then_frames_in_pieces(self):
+        """The preface in one piece, the frames after it a byte at a time."""
+        _, responses = h2Exchange([("GET", "/hi", b"")], chunk=len(_http2.PREFACE))
         self.assertEqual(responses[1][1], BODY)
+
+    def test_preface_cut_inside_is_505(self):
+        """A preface cut before its last 6 bytes is an HTTP/2.0 request head
+        to the core, answered 505 (clients send it in one piece)."""
+        proto, transport, clock, site = serve(makeRoot())
+        feed(proto, clock, _http2.PREFACE, bytewise=True)
+        self.assertTrue(transport.value().startswith(b"HTTP/1.1 505 "), transport.value())
 
     def test_same_body_as_http11(self):
         proto, transport, clock, site = serve(makeRoot())
@@ -116,13 +126,22 @@ class PriorKnowledgeTests(TestCase):
             self.assertIn(r.status, (200, 405) if first == b"P" else (404, 405, 400))
             self.assertIs(proto.transport.producer, proto)
 
-    def test_first_bytes_watched_once(self):
+    def test_only_the_first_request_may_be_the_preface(self):
         proto, transport, clock, site = serve(makeRoot())
-        self.assertIn("dataReceived", vars(proto))
-        proto.dataReceived(get(b"/hi"))
-        self.assertNotIn("dataReceived", vars(proto))  # the class's own again
-        proto.dataReceived(get(b"/hi"))
-        self.assertEqual([r.body for r in parse(transport.value(), [b"GET", b"GET"])], [BODY, BODY])
+        feed(proto, clock, get(b"/hi") + _http2.PREFACE)
+        self.assertIn(b"HTTP/1.1 200 ", transport.value())
+        self.assertIn(b"HTTP/1.1 505 ", transport.value())
+        self.assertNotEqual(type(proto.transport.producer).__name__, "H2Connection")
+
+    def test_other_http2_request_line_is_505(self):
+        proto, transport, clock, site = serve(makeRoot())
+        feed(proto, clock, b"GET /hi HTTP/2.0\r\nHost: x\r\n\r\n")
+        self.assertTrue(transport.value().startswith(b"HTTP/1.1 505 "), transport.value())
+
+    def test_handshake_listener(self):
+        """ALPN's choice is acted on when TLS says the handshake completed."""
+        proto, transport, clock, site = serve(makeRoot())
+        self.assertTrue(verifyObject(IHandshakeListener, proto))
 
 
 def _version(stdout: bytes) -> bytes:

@@ -120,6 +120,8 @@ class ServerHandler:
         self.handlerFailed(exchange, failure)
 
     def protocolErrorReceived(self, exc: Exception) -> None:
+        if self.protocol.takeProtocolError(exc):
+            return
         status = getattr(exc, "error_status_hint", 400)
         if not 400 <= status < 600:
             status = 400

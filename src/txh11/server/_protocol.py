@@ -77,6 +77,14 @@ class HTTP11ServerProtocol(HTTP11Protocol):
             self._server.switchTo(protocol)
             self.switchNow(data)
 
+    def takeProtocolError(self, exc: Exception) -> bool:
+        """
+        Whether the protocol takes the core's error ``exc`` in hand itself
+        instead of the server answering it (txh11.web: HTTP/2's preface, an
+        HTTP/2.0 request head to the core).  Default: no.
+        """
+        return False
+
     def connectionLost(self, reason: Failure = Failure(ConnectionDone())) -> None:
         HTTP11Protocol.connectionLost(self, reason)
         # the server handler refers to the protocol: let go of it, so that

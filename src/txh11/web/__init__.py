@@ -99,7 +99,11 @@ from typing import Any, Optional
 
 from twisted.internet import defer
 from twisted.internet.error import ConnectionDone
-from twisted.internet.interfaces import IProtocolNegotiationFactory, ISSLTransport
+from twisted.internet.interfaces import (
+    IHandshakeListener,
+    IProtocolNegotiationFactory,
+    ISSLTransport,
+)
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web import http, server, static
@@ -601,10 +605,12 @@ class WebChannel:
         d.addErrback(lambda f: _log.failure("finishing {request} failed", f, request=request))
 
 
+@implementer(IHandshakeListener)
 class WebProtocol(HTTP11ServerProtocol):
     """
     A :class:`txh11.server.HTTP11ServerProtocol` answering with a
     :class:`Site`'s resources; ``webChannel`` is ``request.channel``.
+    HTTP/2 connections are handed to Twisted's (txh11.web._http2).
     """
 
     #: like HTTPChannel: a client that closes its side before its response
@@ -615,6 +621,14 @@ class WebProtocol(HTTP11ServerProtocol):
         self.site = site
         self.webChannel = WebChannel(self, site)
         super().__init__(self.webChannel, reactor)
+
+    def handshakeCompleted(self) -> None:
+        """TLS is up: an ``h2`` connection goes to HTTP/2 (txh11.web._http2)."""
+        _http2.alpnChosen(self, self.site)
+
+    def takeProtocolError(self, exc: Exception) -> bool:
+        # the HTTP/2 preface is a request head of HTTP/2.0 to the core
+        return _http2.prefaceReceived(self, self.site, exc)
 
     def connectionLost(self, reason: Failure = Failure(ConnectionDone())) -> None:
         super().connectionLost(reason)
@@ -678,7 +692,6 @@ class Site(server.Site):
         cls = _configuredProtocol(self, self.protocol, settings) if settings else self.protocol
         p = cls(self, self.reactor)
         p.factory = self
-        _http2.watch(p, self)
         return p
 
     def acceptableProtocols(self) -> list[bytes]:

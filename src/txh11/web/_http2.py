@@ -5,19 +5,23 @@ When ``twisted.web._http2`` imports (``pip install twisted[http2]``: the
 ``h2`` and ``priority`` packages), a Site offers ``h2, http/1.1`` in ALPN,
 as twisted.web's does, and a connection that negotiated ``h2`` is handed to
 Twisted's ``H2Connection`` with the same site, resources and
-``requestFactory``.  Beyond twisted.web, a connection of any kind (cleartext
-or TLS without ALPN) that begins with the HTTP/2 connection preface
-(``PRI * HTTP/2.0``..., RFC 9113 3.3, "prior knowledge") goes there too.
-Without the h2 stack a Site offers ``http/1.1`` only, and a preface is what
-it always was: an HTTP/1.1 request for an unsupported version (``505``).
+``requestFactory`` when its TLS handshake completes (:func:`alpnChosen`,
+from ``WebProtocol.handshakeCompleted``).  Without the h2 stack a Site
+offers ``http/1.1`` only.
+
+Beyond twisted.web, a connection (cleartext, or TLS without ALPN) that
+begins with the HTTP/2 connection preface (RFC 9113 3.4, "prior
+knowledge") goes there too.  Nothing is looked at on the way in: to the
+core the preface's first 18 bytes are a request head of ``HTTP/2.0``,
+refused with ``505``; :func:`prefaceReceived` (from
+``WebProtocol.protocolErrorReceived``) recognises that error on a
+connection's first request followed by the preface's last 6 bytes
+(``SM\r\n\r\n``), and hands the connection over instead of answering.
+HTTP/1.1 connections pay nothing for it.  Clients send the preface in one
+piece; one cut before its end gets the ``505``, as without h2.
 
 ``Upgrade: h2c`` (RFC 7540 3.2, removed by RFC 9113) is not acted on: such
 a request is answered over HTTP/1.1 like any other.
-
-The decision is made once per connection, on its first bytes: a watcher
-installed on the protocol by :func:`watch` looks at them (at most the 24
-bytes of the preface are held back while they could still be one), then
-removes itself, so HTTP/1.1 connections pay nothing after their first read.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ try:
 except ImportError:  # h2 or priority missing
     H2Connection = None
 
-__all__ = ["PREFACE", "available", "protocols", "watch"]
+__all__ = ["PREFACE", "alpnChosen", "available", "prefaceReceived", "protocols"]
 
 #: the client connection preface of HTTP/2 (RFC 9113 3.4)
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
@@ -48,44 +52,33 @@ def protocols() -> list[bytes]:
     return [_H2, _HTTP11] if H2Connection is not None else [_HTTP11]
 
 
-def watch(protocol: Any, site: Any) -> None:
-    """Have ``protocol`` (a :class:`txh11.web.WebProtocol` not yet connected)
-    hand its connection to HTTP/2 if it begins as one."""
-    if H2Connection is not None:
-        protocol.dataReceived = _FirstBytes(protocol, site).dataReceived
+def alpnChosen(protocol: Any, site: Any) -> None:
+    """``protocol``'s TLS handshake completed: if ALPN chose ``h2``, hand the
+    connection to HTTP/2 before any byte of it is read."""
+    if H2Connection is not None and protocol.transport.negotiatedProtocol == _H2:
+        _serveHTTP2(protocol, site, b"")
 
 
-class _FirstBytes:
+#: what the core reads of the preface as a request head
+_HEAD = PREFACE[:18]
+#: and what is left after it
+_REST = PREFACE[18:]
+
+
+def prefaceReceived(protocol: Any, site: Any, exc: Exception) -> bool:
     """
-    Sees the first bytes of a connection, then removes itself.
-
-    :ivar protocol: the :class:`txh11.web.WebProtocol` watched
-    :ivar site: its :class:`txh11.web.Site`
-    :ivar seen: bytes held back while they are a beginning of the preface
+    Whether ``exc``, the core's error on ``protocol``'s connection, is its
+    reading of the HTTP/2 preface as the first request; if so the connection
+    is handed to HTTP/2 with the preface and what followed it.
     """
-
-    __slots__ = ("protocol", "site", "seen")
-
-    def __init__(self, protocol: Any, site: Any) -> None:
-        self.protocol = protocol
-        self.site = site
-        self.seen = b""
-
-    def dataReceived(self, data: bytes) -> None:
-        protocol = self.protocol
-        negotiated = getattr(protocol.transport, "negotiatedProtocol", None)
-        if negotiated is None:  # cleartext, or TLS without ALPN
-            data = self.seen + data
-            if len(data) < len(PREFACE) and PREFACE.startswith(data):
-                self.seen = data
-                return
-            if data.startswith(PREFACE):
-                negotiated = _H2
-        del protocol.dataReceived  # the class's own from now on
-        if negotiated == _H2:
-            _serveHTTP2(protocol, self.site, data)
-        else:
-            protocol.dataReceived(data)
+    if H2Connection is None or getattr(exc, "error_status_hint", None) != 505:
+        return False
+    conn = protocol.conn
+    rest = conn.trailing_data[0]
+    if conn.their_http_version is not None or not rest.startswith(_REST):
+        return False  # not the first request, or not the preface
+    _serveHTTP2(protocol, site, _HEAD + rest)
+    return True
 
 
 def _serveHTTP2(protocol: Any, site: Any, data: bytes) -> None:
@@ -99,8 +92,7 @@ def _serveHTTP2(protocol: Any, site: Any, data: bytes) -> None:
     h2.callLater = site.reactor.callLater
     protocol.handOver(h2)
     transport = protocol.transport
-    if transport is not None:
-        # the transport's producer, so that it can apply back pressure
-        transport.registerProducer(h2, True)
-        if data:
-            h2.dataReceived(data)
+    # the transport's producer, so that it can apply back pressure
+    transport.registerProducer(h2, True)
+    if data:
+        h2.dataReceived(data)
