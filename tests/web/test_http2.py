@@ -16,6 +16,7 @@ import h2.connection
 import h2.events
 from twisted.internet import defer, reactor
 from twisted.internet.interfaces import IHandshakeListener
+from twisted.logger import formatEvent, globalLogPublisher
 from twisted.trial.unittest import SkipTest, TestCase
 from twisted.web.resource import Resource
 from twisted.web.static import Data
@@ -92,6 +93,17 @@ class PriorKnowledgeTests(TestCase):
         # the H2Connection is the transport's producer now, not the bridge
         self.assertIsNot(proto.transport.producer, proto)
         self.assertEqual(type(proto.transport.producer).__name__, "H2Connection")
+
+    def test_prior_knowledge_is_not_logged_as_a_protocol_error(self):
+        events = []
+        globalLogPublisher.addObserver(events.append)
+        try:
+            h2Exchange([("GET", "/hi", b"")])
+        finally:
+            globalLogPublisher.removeObserver(events.append)
+        texts = [formatEvent(e) for e in events]
+        self.assertFalse([t for t in texts if "protocol error" in t], texts)
+        self.assertTrue([t for t in texts if "HTTP/2 with prior knowledge" in t], texts)
 
     def test_preface_then_frames_in_pieces(self):
         """The preface in one piece, the frames after it a byte at a time."""

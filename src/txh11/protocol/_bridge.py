@@ -341,8 +341,9 @@ class HTTP11Protocol(Protocol, OwnHandler):
         self._readError = exc
         self._stopped = True
         self._timers.kind = None
-        self._log.info("protocol error from {peer}: {exc!r}", peer=self.peerName(), exc=exc)
         self._dispatch((self._handler or self).protocolErrorReceived, exc)
+        if not self._switched:  # (else the handler took it as another protocol's start)
+            self._log.info("protocol error from {peer}: {exc!r}", peer=self.peerName(), exc=exc)
 
     def _checkSwitch(self) -> None:
         conn = self.conn

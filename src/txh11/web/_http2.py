@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from twisted.logger import Logger
+
 try:
     from twisted.web._http2 import H2Connection
 except ImportError:  # h2 or priority missing
@@ -37,6 +39,8 @@ __all__ = ["PREFACE", "alpnChosen", "available", "prefaceReceived", "protocols"]
 
 #: the client connection preface of HTTP/2 (RFC 9113 3.4)
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+_log = Logger()
 
 _H2 = b"h2"
 _HTTP11 = b"http/1.1"
@@ -77,6 +81,7 @@ def prefaceReceived(protocol: Any, site: Any, exc: Exception) -> bool:
     rest = conn.trailing_data[0]
     if conn.their_http_version is not None or not rest.startswith(_REST):
         return False  # not the first request, or not the preface
+    _log.debug("HTTP/2 with prior knowledge from {peer}", peer=protocol.peerName())
     _serveHTTP2(protocol, site, _HEAD + rest)
     return True
 
