@@ -64,6 +64,7 @@ from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer
 from zope.interface import implementer
 
 from txh11.protocol import NEXT_TURN, IZeroCopyConsumer
+from txh11.protocol._socket import buffered
 
 __all__ = ["FileBody", "ProducerBody", "stats", "Stats"]
 
@@ -255,8 +256,7 @@ class _SendfileDriver:
         self.done = False
 
     def _transportBuffered(self) -> int:
-        t = self.transport
-        return len(t.dataBuffer) - t.offset + t._tempDataLen
+        return buffered(self.transport)
 
     def resumeProducing(self) -> None:
         body = self.body

@@ -33,7 +33,7 @@ from zope.interface import implementer
 import txh11 as h11
 
 from . import _socket
-from ._closing import closeAtOnce
+from ._closing import peerSentAll
 from ._hooks import DETACHED, OwnHandler
 from ._interfaces import (
     PAUSE_PIPELINE,
@@ -127,6 +127,12 @@ class HTTP11Protocol(Protocol, OwnHandler):
         self._outRoom = self.coalesceLimit
         # the transport's socket while bytes may bypass its buffer (_write)
         self._socket: Optional[socket.socket] = None
+
+    @property
+    def connectionHandler(self) -> Any:
+        """The :class:`IHTTP11Handler` this protocol reports to (itself if it
+        was made without one)."""
+        return self._handler or self
 
     # ------------------------------------------------------------------
     # configuration helpers
@@ -701,7 +707,12 @@ class HTTP11Protocol(Protocol, OwnHandler):
             self._timers.startClose(self.closeTimeout, self._timersDue)
         if self._producers.registered:
             self._producers.unregisterFrom(t)
-        if closeAtOnce(self.conn, t, self._socket, self._peerEOF):
+        sock = self._socket
+        if (
+            self._peerEOF
+            or not _socket.canHalfClose(t, sock)
+            or peerSentAll(self.conn, t, sock)
+        ):
             t.loseConnection()
             return
         t.loseWriteConnection()

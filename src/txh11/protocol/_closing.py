@@ -1,6 +1,8 @@
 """
 How a graceful close ends a connection: at once, or in stages (half-close,
-read and discard for ``lingerTimeout``, then close).
+read and discard for ``lingerTimeout``, then close).  It closes at once when
+the peer half-closed already, when the transport cannot half-close
+(:func:`._socket.canHalfClose`), or when :func:`peerSentAll`.
 
 Closing a socket with unread input resets the connection, which can destroy
 the response in flight; the staged close guards against that (RFC 9112
@@ -17,18 +19,9 @@ import txh11 as h11
 
 from . import _socket
 
-__all__ = ["closeAtOnce"]
+__all__ = ["peerSentAll"]
 
 _PEER_DONE = (h11.MUST_CLOSE, h11.CLOSED)
-
-
-def closeAtOnce(conn: Any, transport: Any, sock: Optional[socket.socket], peerEOF: bool) -> bool:
-    """Whether a graceful close of ``transport`` (whose plain socket, if
-    any, is ``sock``) may close both directions now: the peer already
-    half-closed, the transport cannot half-close, or :func:`peerSentAll`."""
-    if peerEOF or not _socket.canHalfClose(transport, sock):
-        return True
-    return peerSentAll(conn, transport, sock)
 
 
 def peerSentAll(conn: Any, transport: Any, sock: Optional[socket.socket]) -> bool:

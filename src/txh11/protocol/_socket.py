@@ -37,6 +37,7 @@ __all__ = [
     "setNoDelay",
     "isPlain",
     "mayBypass",
+    "buffered",
     "sendNow",
     "sendSequenceNow",
     "nothingUnread",
@@ -140,6 +141,12 @@ def mayBypass(transport: Any) -> bool:
     return not (
         t.TLS or t._tempDataLen or t.dataBuffer or t.disconnecting or t._writeDisconnecting
     )
+
+
+def buffered(transport: Any) -> int:
+    """How many bytes a plain transport holds in its write buffer."""
+    t = transport
+    return len(t.dataBuffer) - t.offset + t._tempDataLen  # type: ignore[no-any-return]
 
 
 def sendNow(sock: socket.socket, data: bytes) -> bytes:

@@ -46,6 +46,8 @@ class ServerHandler:
     :ivar current: the exchange being answered, or ``None``.
     """
 
+    # the current exchange's request has no body
+    _bodyless = False
     # set only around a protocol switch
     _switchTarget: Any = None
     _rawTarget: Any = None
@@ -70,7 +72,11 @@ class ServerHandler:
         elif t is _Request:
             self._requestReceived(event)
         elif t is _EndOfMessage:
-            if exchange is not None:
+            if exchange is None:
+                pass
+            elif self._bodyless:
+                exchange.trailers = event.headers  # nothing else to do
+            else:
                 exchange.bodyEnded(event.headers)
         elif t is _ConnectionClosed:
             # (no log line: even a filtered-out debug event costs as much
@@ -91,9 +97,14 @@ class ServerHandler:
 
     def _requestReceived(self, head: Any) -> None:
         protocol = self.protocol
-        kind, length = protocol.conn.their_framing  # as the core framed it
-        exchange = ServerExchange(self, head, length if kind == "length" else None)
+        # the body's framing, as the core decided it from the head it
+        # validated (the framing facts of its Headers; conn.their_framing
+        # says the same with two calls more per request)
+        headers = head.headers
+        length = None if headers.chunked else (headers.content_length or 0)
+        exchange = ServerExchange(self, head, length)
         self.current = exchange
+        self._bodyless = length == 0
         limit = protocol.maxBodySize
         if length is not None and limit is not None and length > limit:
             self.refuse(exchange, 413, "request body too large")

@@ -9,10 +9,8 @@ from __future__ import annotations
 from email.utils import formatdate
 from typing import Any, Callable, Optional, Union
 
-from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import IProtocol, IReactorTime
 from twisted.internet.protocol import Factory
-from twisted.python.failure import Failure
 
 import txh11 as h11
 from txh11.forwarded import TrustedProxies
@@ -53,9 +51,7 @@ class HTTP11ServerProtocol(HTTP11Protocol):
 
     def __init__(self, handler: Any, reactor: Optional[IReactorTime] = None) -> None:
         self.handler = handler
-        server = ServerHandler(self, handler)
-        self._server: Optional[ServerHandler] = server
-        super().__init__(server, reactor)
+        super().__init__(ServerHandler(self, handler), reactor)
 
     def date(self) -> bytes:
         """The Date header value for now, on this connection's clock (one
@@ -73,8 +69,9 @@ class HTTP11ServerProtocol(HTTP11Protocol):
         (HTTP/2 by ALPN or prior knowledge): it gets ``makeConnection`` with
         the transport, ``data``, every later byte and ``connectionLost``.
         """
-        if self._server is not None:
-            self._server.switchTo(protocol)
+        server = self.connectionHandler
+        if isinstance(server, ServerHandler):  # (not once the connection is gone)
+            server.switchTo(protocol)
             self.switchNow(data)
 
     def takeProtocolError(self, exc: Exception) -> bool:
@@ -85,19 +82,13 @@ class HTTP11ServerProtocol(HTTP11Protocol):
         """
         return False
 
-    def connectionLost(self, reason: Failure = Failure(ConnectionDone())) -> None:
-        HTTP11Protocol.connectionLost(self, reason)
-        # the server handler refers to the protocol: let go of it, so that
-        # the two are not a reference cycle left for the garbage collector
-        self._server = None
-
 
 class HTTP11ServerFactory(Factory):
     """Builds :class:`HTTP11ServerProtocol` for ``handler``."""
 
     protocol = HTTP11ServerProtocol  # type: ignore[assignment]
     #: (key, class) of _configuredProtocol
-    _configured: Any = (None, None)
+    configured: Any = (None, None)
 
     def __init__(
         self,
@@ -131,14 +122,14 @@ def _configuredProtocol(factory: Any, cls: type, settings: dict[str, Any]) -> ty
     """
     ``cls`` with ``settings`` as class attributes, for the protocols
     ``factory`` builds (an HTTP11ServerFactory, txh11.web's Site): made once,
-    kept in ``factory._configured``, and made again if ``cls`` or
+    kept in ``factory.configured``, and made again if ``cls`` or
     ``settings`` change.  Set on each instance instead, they would be more
     per-connection attributes, and past 29 of them CPython 3.11 keeps an
     instance's attributes in a dict of its own, where every read is slower.
     """
     key = (cls, tuple(settings.items()))
-    made = factory._configured
+    made = factory.configured
     if made[0] != key:
         namespace = dict(settings, __module__=cls.__module__, __qualname__=cls.__qualname__)
-        made = factory._configured = (key, type(cls.__name__, (cls,), namespace))
+        made = factory.configured = (key, type(cls.__name__, (cls,), namespace))
     return made[1]

@@ -330,7 +330,7 @@ class WebChannel:
             # when first used.  Only an __init__ of a subclass can have made
             # them already: then they are filled now.  (Reading __dict__
             # costs: CPython 3.11 then gives the instance a real dict.)
-            request._fields = fields
+            request.coreFields = fields
             if not plain:
                 if type(request).__init__ is not _requestInit:
                     made = request.__dict__
@@ -344,7 +344,7 @@ class WebChannel:
             request.parseCookies()
         length: Optional[int] = None if fields.chunked else (fields.content_length or 0)
         if length == 0 and plain:
-            request._lazyContent = True  # content made if read
+            request.lazyContent = True  # content made if read
         else:
             request.gotLength(length)
         if length == 0:
@@ -665,7 +665,7 @@ class Site(server.Site):
     protocol = WebProtocol  # type: ignore[assignment]
     requestFactory = Request  # type: ignore[assignment]
     #: (key, class) of txh11.server._configuredProtocol
-    _configured: Any = (None, None)
+    configured: Any = (None, None)
 
     #: request bodies up to this size are kept in memory
     contentMemoryThreshold = 100_000

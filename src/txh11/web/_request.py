@@ -185,8 +185,8 @@ class _LazyContent:
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         if instance is None:
             return self
-        if instance._lazyContent:
-            instance._lazyContent = False
+        if instance.lazyContent:
+            instance.lazyContent = False
             instance.gotLength(0)
             return instance.content
         return None
@@ -250,11 +250,12 @@ class Request(server.Request):
     any other ``twisted.web.server.Request`` (subclass) works as well.
     """
 
-    #: the core's headers of the received head (set by the channel)
-    _fields: Any = None
+    #: the core's headers of the received head (set by a txh11 channel;
+    #: None on any other channel)
+    coreFields: Any = None
     #: set by the channel for a request without a body: content is then
     #: made when first read
-    _lazyContent = False
+    lazyContent = False
     content = _LazyContent()  # type: ignore[assignment]
     _parsePOSTFormSubmission: Optional[bool] = None  # type: ignore[assignment]
     #: set by the channel when the site trusts the proxy that sent the
@@ -311,8 +312,8 @@ class Request(server.Request):
     def requestHeaders(self) -> Headers:  # type: ignore[override]
         """All received request headers (a Twisted ``Headers``)."""
         headers = Headers()
-        if self._fields is not None:
-            copyToTwistedHeaders(self._fields, headers)
+        if self.coreFields is not None:
+            copyToTwistedHeaders(self.coreFields, headers)
         return headers
 
     @_OnFirstUse
@@ -328,7 +329,7 @@ class Request(server.Request):
         ``received_cookies``: ``name=value`` pairs separated by ``;``, leading
         whitespace ignored, pairs without ``=`` skipped, a later pair winning.
         """
-        fields = self._fields
+        fields = self.coreFields
         if fields is None:
             super().parseCookies()
             return
@@ -348,7 +349,7 @@ class Request(server.Request):
     # -- from the channel ------------------------------------------------
 
     def requestReceived(self, command: bytes, path: bytes, version: bytes) -> None:
-        content: Any = None if self._lazyContent else self.content
+        content: Any = None if self.lazyContent else self.content
         if content is not None and content.tell():
             if command == b"POST":
                 # perhaps a form for args: Twisted's own code
@@ -383,7 +384,7 @@ class Request(server.Request):
             return
         channel: Any = self.channel
         self.site = site = channel.site
-        if self._fields is None:  # not from a txh11 WebChannel
+        if self.coreFields is None:  # not from a txh11 WebChannel
             date = datetimeToString()
         else:  # the server's per-second cache, on its clock
             date = channel.protocol.date()
@@ -469,41 +470,29 @@ class Request(server.Request):
             if data:
                 self.channel.write(data)
             return
+        if not self._writeHead(data):
+            super().write(data)
+
+    def _writeHead(self, data: bytes) -> bool:
+        """The first write: the head (and ``data`` with it), as Twisted's
+        ``write`` sends it, on the fast path; ``False`` where that path does
+        not apply (Twisted's ``write`` then does it all)."""
         headers = self.responseHeaders
         lastModified = self.lastModified
         if (
             not _RAW
             or type(headers) is not Headers
-            or self._fields is None  # another channel (HTTP/2's H2Stream...)
+            or self.coreFields is None  # another channel (HTTP/2's H2Stream...)
             or self._inFakeHead
             or self._encoder is not None
             or self.finished
             or self._disconnected
             or (lastModified is not None and _LAST_MODIFIED in headers._rawHeaders)
         ):
-            super().write(data)
-            return
+            return False
         raw = headers._rawHeaders
         code = self.code
-        length = raw.get(_CONTENT_LENGTH)
-        if code not in _NO_CONTENT_TYPE and not raw.get(_CONTENT_TYPE):
-            contentType = self.defaultContentType
-            if contentType is not None and not (length and length[0] == b"0"):
-                headers.setRawHeaders(_CONTENT_TYPE, [contentType])
-
-        self.startedWriting = 1
-        version = self.clientproto
-        bodiless = self.method == b"HEAD" or code in NO_BODY_CODES
-        if version == b"HTTP/1.1" and not length and not bodiless:
-            raw[_TRANSFER_ENCODING] = [b"chunked"]
-            if self._fields is None:  # (on a txh11 channel the core frames the body)
-                self.chunked = 1
-        if lastModified is not None:
-            raw[_LAST_MODIFIED] = [datetimeToString(lastModified)]
-        if self.etag is not None:
-            headers.setRawHeaders(b"ETag", [self.etag])
-        if self.cookies:
-            headers.setRawHeaders(b"Set-Cookie", self.cookies)
+        bodiless = self._finalHeaders(headers, raw, code, lastModified)
         # (a loop here costs less than a comprehension's own frame, and a
         # field's one value is taken without a loop)
         items = []
@@ -514,26 +503,51 @@ class Request(server.Request):
                 for value in values:
                     items.append((name, value))
         channel: Any = self.channel
-        if self._fields is not None:
+        if self.coreFields is not None:
             # a txh11 WebChannel: the status as a number, and the data along
             dated = bool(raw.get(_DATE))
             if bodiless:
                 channel.writeHead(code, self.code_message, items, b"", dated)
                 self.write = _ignore  # type: ignore[method-assign]
-                return
+                return True
             self.sentLength = self.sentLength + len(data)
             channel.writeHead(code, self.code_message, items, data, dated)
-            return
-        channel.writeHeaders(version, b"%d" % code, self.code_message, items)
+            return True
+        channel.writeHeaders(self.clientproto, b"%d" % code, self.code_message, items)
         if bodiless:
             self.write = _ignore  # type: ignore[method-assign]
-            return
+            return True
         self.sentLength = self.sentLength + len(data)
         if data:
             if self.chunked:
                 channel.writeSequence(toChunk(data))
             else:
                 channel.write(data)
+        return True
+
+    def _finalHeaders(self, headers: Headers, raw: dict, code: int, lastModified: Any) -> bool:
+        """Add what Twisted's ``write`` adds to the response headers before
+        the head goes (Content-Type, Transfer-Encoding, Last-Modified, ETag,
+        Set-Cookie) and mark the writing started; whether the response has
+        no body (HEAD, 1xx, 204, 304)."""
+        length = raw.get(_CONTENT_LENGTH)
+        if code not in _NO_CONTENT_TYPE and not raw.get(_CONTENT_TYPE):
+            contentType = self.defaultContentType
+            if contentType is not None and not (length and length[0] == b"0"):
+                headers.setRawHeaders(_CONTENT_TYPE, [contentType])
+        self.startedWriting = 1
+        bodiless = self.method == b"HEAD" or code in NO_BODY_CODES
+        if self.clientproto == b"HTTP/1.1" and not length and not bodiless:
+            raw[_TRANSFER_ENCODING] = [b"chunked"]
+            if self.coreFields is None:  # (on a txh11 channel the core frames the body)
+                self.chunked = 1
+        if lastModified is not None:
+            raw[_LAST_MODIFIED] = [datetimeToString(lastModified)]
+        if self.etag is not None:
+            headers.setRawHeaders(b"ETag", [self.etag])
+        if self.cookies:
+            headers.setRawHeaders(b"Set-Cookie", self.cookies)
+        return bodiless
 
     def finish(self) -> None:
         if (
@@ -558,8 +572,8 @@ class Request(server.Request):
         # what twisted.web's Request does when the response is complete
         channel.requestDone(self)
         del self.channel
-        if self._lazyContent:
-            self._lazyContent = False  # never made; None from now on
+        if self.lazyContent:
+            self.lazyContent = False  # never made; None from now on
         else:
             content = self.content
             if content is not None:
