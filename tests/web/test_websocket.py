@@ -28,7 +28,7 @@ from websockets.sync.client import connect
 
 from txh11.web import _websocket
 
-from tests._support.web import TrackingSite, closeAll, feed, inThread, parse, serve, tlsOptions
+from tests._support.web import TrackingSite, closeAll, feed, inThread, parse, rawExchange, serve, tlsOptions
 
 BIG = os.urandom(300_000)
 
@@ -127,6 +127,18 @@ class EchoTests(TestCase):
 
     def test_twisted_websocket_resource(self):
         return self.check("/twisted")
+
+    @defer.inlineCallbacks
+    def test_autobahn_refusing_the_handshake_owns_the_connection(self):
+        """Autobahn writes its refusal on the raw transport and closes, as on
+        twisted.web; the connection was handed to it, so the close ends it."""
+        if self.tls:
+            return
+        port = int(self.url.rsplit(":", 1)[1])
+        bad = upgrade(b"/autobahn").replace(b"Version: 13", b"Version: 7")
+        got = yield inThread(rawExchange, port, bad + b"GET /plain HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertTrue(got.startswith(b"HTTP/1.1 400 WebSocket version 7 not supported"), got)
+        self.assertNotIn(b"plain http", got)
 
     def test_autobahn_websocket_resource(self):
         return self.check("/autobahn")

@@ -25,8 +25,9 @@ the bytes that followed the upgrade request reach the new protocol, on the
 next reactor turn (the application is still inside its handshake code when
 the ``101`` is written).  Later writes go straight to the transport.  Any
 other head written this way (a stack refusing the handshake on its own) is
-passed through as it is: the application then owns the connection, as on
-twisted.web, and is expected to close it.
+passed through as it is, and the connection handed to the application's
+protocol without the core: the application owns it, as on twisted.web, and
+is expected to close it.
 
 Requests pipelined behind an accepted upgrade are not HTTP/1.1 any more
 (RFC 9110 7.8: the new protocol starts right after the ``101``): their bytes
@@ -39,6 +40,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from twisted.internet.interfaces import IProtocol
+from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import directlyProvides, implementer, providedBy
@@ -226,16 +228,22 @@ class Switch:
         event, rest = found
         data, self.head = self.head, b""
         self.transport.passThrough()
+        relay = _Relay(self.target or Protocol(), self.protocol.clock)
         if rest is None or self.target is None:
+            # Not a switch the core can be told of: the application answers
+            # on the raw transport (a handshake refused by Autobahn), and
+            # owns the connection from now on, as on twisted.web.
             _log.warn(
                 "{request}: the application wrote {event!r} on the transport itself;"
                 " it owns the connection now",
                 request=self.request,
                 event=event,
             )
+            self.protocol.handOver(relay)  # (output still held goes first)
+            self.whenSwitched()
             self.protocol.transport.write(data)
             return
-        self.request.switchProtocols(_Relay(self.target, self.protocol.clock))
+        self.request.switchProtocols(relay)
         self.request.send(event)
         self.whenSwitched()
         if rest:
