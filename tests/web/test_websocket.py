@@ -20,11 +20,14 @@ from autobahn.twisted.resource import WebSocketResource as AutobahnResource
 from autobahn.twisted.websocket import WebSocketServerFactory as AutobahnFactory
 from autobahn.twisted.websocket import WebSocketServerProtocol as AutobahnProtocol
 from twisted.internet import defer, reactor
+from twisted.internet.interfaces import IProtocol
+from twisted.internet.task import Clock
 from twisted.trial.unittest import TestCase
 from twisted.web.resource import Resource
 from twisted.web.static import Data
 from twisted.web.websocket import WebSocketResource
 from websockets.sync.client import connect
+from zope.interface.verify import verifyObject
 
 from txh11.web import _websocket
 
@@ -202,6 +205,18 @@ class HandOverTests(TestCase):
         feed(proto, clock, bad + b"GET /plain HTTP/1.1\r\nHost: x\r\n\r\n")
         r1, r2 = parse(transport.value(), [b"GET", b"GET"])
         self.assertEqual((r1.status, r2.body), (400, b"plain http\n"))
+
+    def test_relay_is_a_protocol(self):
+        relay = _websocket.Relay(TwistedEcho(), Clock())
+        self.assertTrue(verifyObject(IProtocol, relay))
+
+    def test_response_head(self):
+        head = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"
+        self.assertIsNone(_websocket.responseHead(head[:-1]))
+        event, rest = _websocket.responseHead(head + b"\x81\x00")
+        self.assertEqual((event.status_code, rest), (101, b"\x81\x00"))
+        event, rest = _websocket.responseHead(b"HTTP/1.1 400 No\r\nContent-Length: 0\r\n\r\n")
+        self.assertEqual((event.status_code, rest), (400, None))
 
     def test_channel_transport(self):
         """Without a switch proposed, request.channel.transport is the

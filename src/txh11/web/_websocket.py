@@ -47,7 +47,7 @@ from zope.interface import directlyProvides, implementer, providedBy
 
 import txh11 as h11
 
-__all__ = ["Switch", "SwitchingTransport"]
+__all__ = ["Relay", "Switch", "SwitchingTransport", "responseHead"]
 
 _log = Logger()
 
@@ -78,7 +78,7 @@ def responseHead(data: bytes) -> Optional[tuple[Any, Optional[bytes]]]:
 
 
 @implementer(IProtocol)
-class _Relay:
+class Relay:
     """
     What the server switches to: passes bytes and the end of the connection
     on to the application's protocol, which the application connected
@@ -228,7 +228,7 @@ class Switch:
         event, rest = found
         data, self.head = self.head, b""
         self.transport.passThrough()
-        relay = _Relay(self.target or Protocol(), self.protocol.clock)
+        relay = Relay(self.target or Protocol(), self.protocol.clock)
         if rest is None or self.target is None:
             # Not a switch the core can be told of: the application answers
             # on the raw transport (a handshake refused by Autobahn), and
