@@ -194,6 +194,9 @@ class ServerExchange:
     # a request sets only what differs.  (What every response reads is set
     # in __init__: a read that finds the class's value is a slow lookup.)
     trailers: Any = None
+    #: the protocol given to switchProtocols (the server hands it the
+    #: connection if the switch happens)
+    switchTarget: Any = None
     _received = 0
     _bodyProtocol: Any = None
     _bodyReason: Optional[Failure] = None
@@ -304,19 +307,20 @@ class ServerExchange:
 
     # -- what the server reports (txh11.server's handler calls these) ------
 
-    def bodyReceived(self, data: bytes) -> None:
-        """The server read ``data`` of the request body."""
+    def bodyReceived(self, data: bytes) -> bool:
+        """The server read ``data`` of the request body.  ``False``: the
+        body grew past ``maxBodySize`` and failed (the server answers 413)."""
         self._received += len(data)
         limit = self.channel.maxBodySize
         if limit is not None and self._received > limit:
             self.bodyFailed(
                 Failure(RequestBodyTooLarge(f"request body larger than {limit} bytes"))
             )
-            self._server.refuse(self, 413, "request body too large")
-            return
+            return False
         if self._bodyState == _STREAMING:
             self._bodyProtocol.dataReceived(data)
         # _DISCARDING: dropped; _UNCLAIMED: only when the connection is lost
+        return True
 
     def bodyEnded(self, trailers: Any) -> None:
         """The request's EndOfMessage arrived with ``trailers``."""
@@ -481,7 +485,7 @@ class ServerExchange:
         (CONNECT) response.  ``protocol`` then gets ``makeConnection`` with
         the raw transport and every byte after the switch.
         """
-        self._server.switchTo(protocol)
+        self.switchTarget = protocol
 
     def notifyFinish(self) -> "defer.Deferred[None]":
         if self._response == _DONE:

@@ -67,8 +67,8 @@ class ServerHandler:
         t = type(event)
         exchange = self.current
         if t is _Data:
-            if exchange is not None:
-                exchange.bodyReceived(event.data)
+            if exchange is not None and not exchange.bodyReceived(event.data):
+                self.refuse(exchange, 413, "request body too large")
         elif t is _Request:
             self._requestReceived(event)
         elif t is _EndOfMessage:
@@ -162,9 +162,10 @@ class ServerHandler:
 
     def protocolSwitched(self, data: bytes) -> None:
         exchange, self.current = self.current, None
+        target, self._switchTarget = self._switchTarget, None
         if exchange is not None:
             exchange.switched()
-        target, self._switchTarget = self._switchTarget, None
+            target = exchange.switchTarget or target
         if target is None:
             _log.warn("protocol switched but no protocol to switch to; closing")
             self.protocol.abortConnection()
@@ -192,7 +193,8 @@ class ServerHandler:
     # -- what exchanges and the protocol ask of the server -------------------
 
     def switchTo(self, protocol: IProtocol) -> None:
-        """Give the connection to ``protocol`` once it switches protocols."""
+        """Give the connection to ``protocol`` once it switches protocols
+        without an exchange asking for it (``handOver``: HTTP/2)."""
         self._switchTarget = protocol
 
     def handlerFailed(self, exchange: ServerExchange, failure: Failure) -> None:
