@@ -288,3 +288,94 @@ def request(port: int, raw: bytes, host: str = "127.0.0.1", timeout: float = 10.
 def get(port: int, target: str = "/", headers: str = "", host: str = "127.0.0.1") -> tuple[int, dict, bytes]:
     raw = f"GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{headers}\r\n".encode()
     return request(port, raw, host)
+
+
+class BusyClient(threading.Thread):
+    """
+    A client that loops keep-alive GETs on one connection, sending the next
+    request as soon as it has read a response, until the server closes the
+    connection (``reconnect``: then it opens another and goes on, until
+    :meth:`stop`). Bounded: at most ``maxRequests`` requests and
+    ``maxSeconds`` seconds.
+
+    ``answered`` counts the responses read in full; ``lost`` the requests
+    sent in full that got no response (the connection closed or was reset
+    first); ``unannounced`` the connections the server closed after a
+    response that did not say ``Connection: close``; ``pids`` the
+    ``server.pid`` of each ``--echo`` answer.
+    """
+
+    def __init__(self, port: int, reconnect: bool = False, maxRequests: int = 100_000,
+                 maxSeconds: float = 60.0) -> None:
+        super().__init__(daemon=True)
+        self.port = port
+        self.reconnect = reconnect
+        self.maxRequests = maxRequests
+        self.maxSeconds = maxSeconds
+        self.answered = 0
+        self.lost = 0
+        self.unannounced = 0
+        self.connections = 0
+        self.pids: set[int] = set()
+        self.errors: list[str] = []
+        self._halt = threading.Event()
+
+    def stop(self) -> None:
+        self._halt.set()
+
+    def run(self) -> None:
+        import json
+
+        deadline = time.monotonic() + self.maxSeconds
+        sent = 0
+        while not self._halt.is_set() and time.monotonic() < deadline and sent < self.maxRequests:
+            try:
+                sock = connect(self.port, timeout=10)
+            except OSError as e:
+                if not self.reconnect:
+                    return  # not listening any more: nothing was sent
+                self.errors.append(f"connect: {e}")
+                return
+            self.connections += 1
+            with sock:
+                closeSaid = False
+                while not self._halt.is_set() and sent < self.maxRequests:
+                    try:
+                        sock.sendall(b"GET /busy HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    except OSError:
+                        break  # closed before the request went out: not lost
+                    sent += 1
+                    try:
+                        status, headers, body = readResponse(sock)
+                    except (OSError, ValueError, IndexError):
+                        self.lost += 1
+                        break
+                    if status != 200:
+                        self.errors.append(f"status {status}")
+                        break
+                    self.answered += 1
+                    self.pids.add(json.loads(body)["server"]["pid"])
+                    if headers.get("connection", "").lower() == "close":
+                        closeSaid = True
+                        break
+                if not closeSaid and not self._halt.is_set() and sent < self.maxRequests:
+                    self.unannounced += 1
+            if not self.reconnect:
+                return
+
+
+def runBusyClients(clients: list[BusyClient], timeout: float = 30.0) -> None:
+    """Wait for every client to finish (bounded); fail if one does not."""
+    deadline = time.monotonic() + timeout
+    for client in clients:
+        client.join(max(0.0, deadline - time.monotonic()))
+    stuck = [c for c in clients if c.is_alive()]
+    assert not stuck, f"{len(stuck)} client(s) still running after {timeout}s"
+
+
+def waitForAnswers(clients: list[BusyClient], count: int, timeout: float = 20.0) -> None:
+    """Wait until every client has had ``count`` answers (bounded)."""
+    deadline = time.monotonic() + timeout
+    while any(c.answered < count for c in clients):
+        assert time.monotonic() < deadline, "clients too slow to get going"
+        time.sleep(0.01)

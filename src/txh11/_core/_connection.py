@@ -245,6 +245,19 @@ class Connection:
         switch, and after one that does (a txh11 addition)."""
         return bool(self._pending)
 
+    def disable_keep_alive(self) -> None:
+        """End the connection after the current cycle, as a ``Connection:
+        close`` would (a txh11 addition, for a server shutting down): a
+        response head sent from now on says ``Connection: close``, and both
+        sides go to MUST_CLOSE when the cycle is done."""
+        node = self._node
+        if node.keep_alive:
+            after = node.keep_alive_off
+            if after is None:
+                self._cstate.process_keep_alive_disabled()
+            else:
+                self._node = after
+
     def start_next_cycle(self) -> None:
         """Reset both sides to IDLE for another request/response on this connection.
 
@@ -380,13 +393,8 @@ class Connection:
         """A message of this version with these Connection tokens was sent
         or received: keep-alive goes off unless its sender lets the
         connection persist (and once off, it stays off)."""
-        node = self._node
-        if node.keep_alive and not _keep_alive(version, tokens):
-            after = node.keep_alive_off
-            if after is None:
-                self._cstate.process_keep_alive_disabled()
-            else:
-                self._node = after
+        if self._node.keep_alive and not _keep_alive(version, tokens):
+            self.disable_keep_alive()
 
     def _received_http10_head(self, event: Union[Request, Response]) -> None:
         if event.headers.chunked:

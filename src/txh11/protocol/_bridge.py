@@ -38,6 +38,7 @@ from ._hooks import DETACHED, OwnHandler
 from ._interfaces import (
     PAUSE_PIPELINE,
     TIMEOUT_BODY,
+    TIMEOUT_HEADER,
     TIMEOUT_IDLE,
     IHTTP11Handler,
 )
@@ -57,6 +58,7 @@ _ConnectionClosed = h11.ConnectionClosed
 _NEED_DATA = h11.NEED_DATA
 _PAUSED = h11.PAUSED
 _DONE = h11.DONE
+_IDLE = h11.IDLE
 _SWITCHED = h11.SWITCHED_PROTOCOL
 
 
@@ -741,6 +743,28 @@ class HTTP11Protocol(Protocol, OwnHandler):
     def closing(self) -> bool:
         """Whether a close (graceful or not) has begun."""
         return self._closing
+
+    def quietFor(self) -> Optional[float]:
+        """
+        For how many seconds this connection has had no request in progress
+        and received no byte of one (since the last cycle ended, or the
+        accept); ``None`` while a request is in progress, input is paused,
+        or the connection is closing.  A server shutting down closes the
+        connections that have been quiet a while (see txh11.server.drain).
+        """
+        if self._closing or self._lost or self._stopped:
+            return None
+        conn = self.conn
+        timers = self._timers
+        kind = timers.kind
+        if kind is TIMEOUT_HEADER and not conn.trailing_data[0] and conn.their_state is _IDLE:
+            pass  # a TLS connection's first head, not begun (firstReadTimeout)
+        elif kind is not TIMEOUT_IDLE:
+            return None
+        sock = self._socket
+        if sock is not None and not _socket.nothingUnread(sock):
+            return None  # a request is arriving: the reactor reads it next
+        return self.clock.seconds() - timers.startedAt
 
     @property
     def lost(self) -> bool:

@@ -72,6 +72,7 @@ class Deadlines:
     :ivar kind: the read timeout running (``"idle"``, ``"header"``,
         ``"body"``, ``"linger"``) or ``None``.
     :ivar readDeadline: when ``kind`` fires (``NEVER`` if it is disabled).
+    :ivar startedAt: when ``kind`` started.
     :ivar closeDeadline: when a stalled graceful close is aborted.
     :ivar call: the one ``DelayedCall`` serving both deadlines, or ``None``.
     :ivar callAt: when ``call`` runs.
@@ -83,6 +84,7 @@ class Deadlines:
     clock: IReactorTime
     kind: Optional[str] = None
     readDeadline = NEVER
+    startedAt = 0.0
     closeDeadline = NEVER
     call: Optional[IDelayedCall] = None
     callAt = NEVER
@@ -98,6 +100,7 @@ class Deadlines:
         self.kind = kind
         if kind is None:
             return
+        now = self.startedAt = self.clock.seconds()
         if kind is TIMEOUT_IDLE:
             seconds = settings.idleTimeout
         elif kind is TIMEOUT_HEADER:
@@ -109,7 +112,6 @@ class Deadlines:
         if seconds is None:
             self.readDeadline = NEVER
             return
-        now = self.clock.seconds()
         deadline = self.readDeadline = now + seconds
         if deadline < self.callAt:
             closeTimeout = settings.closeTimeout

@@ -159,6 +159,9 @@ class ServerHandler:
 
     def cycleCompleted(self, reusable: bool) -> None:
         self.current = None
+        protocol = self.protocol
+        if protocol.shuttingDown:
+            protocol.keepAliveOff()  # the response just done promised keep-alive
 
     def protocolSwitched(self, data: bytes) -> None:
         exchange, self.current = self.current, None
@@ -180,6 +183,9 @@ class ServerHandler:
             self._rawTarget.dataReceived(data)
 
     def connectionClosed(self, reason: Failure) -> None:
+        connections = getattr(self.protocol.factory, "openConnections", None)
+        if connections is not None:
+            connections.remove(self.protocol)
         target = self._rawTarget
         if target is not None:
             self._rawTarget = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from email.utils import formatdate
 from typing import Any, Callable, Optional, Union
 
+from twisted.internet import defer
 from twisted.internet.interfaces import IProtocol, IReactorTime
 from twisted.internet.protocol import Factory
 
@@ -16,6 +17,7 @@ import txh11 as h11
 from txh11.forwarded import TrustedProxies
 from txh11.protocol import HTTP11Protocol
 
+from ._drain import ConnectionSet
 from ._exchange import IRequestHandler, ServerExchange
 from ._handler import ServerHandler
 
@@ -48,6 +50,8 @@ class HTTP11ServerProtocol(HTTP11Protocol):
     #: a client that closes its side before its response is complete is
     #: taken to be gone, and the connection closed (twisted.web does that)
     abandonOnPeerClose = False
+    #: the server is shutting down (startDraining)
+    shuttingDown = False
 
     def __init__(self, handler: Any, reactor: Optional[IReactorTime] = None) -> None:
         self.handler = handler
@@ -73,6 +77,23 @@ class HTTP11ServerProtocol(HTTP11Protocol):
         if isinstance(server, ServerHandler):  # (not once the connection is gone)
             server.switchTo(protocol)
             self.switchNow(data)
+
+    def startDraining(self) -> None:
+        """
+        The server is shutting down (see :mod:`txh11.server._drain`): from
+        the next response head that has not promised keep-alive yet on, say
+        ``Connection: close``, so that the client sends nothing more and
+        whatever it sent before is answered.
+        """
+        self.shuttingDown = True
+        self.keepAliveOff()
+
+    def keepAliveOff(self) -> None:
+        """End keep-alive with the current response if its head is not
+        sent yet, else with the next (asked again when the cycle ends)."""
+        conn = self.conn
+        if conn is not None and conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+            conn.disable_keep_alive()
 
     def takeProtocolError(self, exc: Exception) -> bool:
         """
@@ -109,13 +130,33 @@ class HTTP11ServerFactory(Factory):
             if not hasattr(self.protocol, name):
                 raise TypeError(f"unknown setting {name!r}")
         self.settings = settings
+        #: the open connections
+        self.openConnections = ConnectionSet()
 
     def buildProtocol(self, addr: Any) -> HTTP11ServerProtocol:
         settings = self.settings
         cls = _configuredProtocol(self, self.protocol, settings) if settings else self.protocol
         p = cls(self.handler, self.reactor)
         p.factory = self
+        self.openConnections.add(p)
         return p
+
+    def drain(self, timeout: Optional[float] = 30.0) -> "defer.Deferred[None]":
+        """
+        Shut down without losing a request (stop listening first): keep-alive
+        off, what arrived answered, quiet connections closed, busy ones
+        aborted after ``timeout`` seconds. Fires when every connection is
+        closed. See :mod:`txh11.server._drain`.
+        """
+        return self.openConnections.drain(_clock(self.reactor), timeout)
+
+
+def _clock(reactor: Optional[IReactorTime]) -> IReactorTime:
+    if reactor is None:
+        from twisted.internet import reactor as _reactor
+
+        return _reactor  # type: ignore[return-value]
+    return reactor
 
 
 def _configuredProtocol(factory: Any, cls: type, settings: dict[str, Any]) -> type:

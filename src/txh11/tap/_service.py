@@ -219,6 +219,9 @@ class HTTPServerService(Service):
     def hurry(self) -> None:
         """Abort the connections that are still busy now, not at the deadline."""
         self._deadline = self.reactor.seconds()
+        connections = getattr(self.factory.wrappedFactory, "openConnections", None)
+        if connections is not None:
+            connections.hurry()
 
     def privilegedStartService(self) -> None:
         """Listen now (before twistd sheds privileges); fail loudly."""
@@ -302,9 +305,14 @@ class HTTPServerService(Service):
 
     def drain(self) -> "defer.Deferred[None]":
         """
-        Close idle connections now and busy ones once idle; abort what is
-        left after ``shutdownTimeout``. Fires when no connection is left.
+        A txh11 factory drains itself (``drain(timeout)``: see
+        :mod:`txh11.server._drain`); for any other, close idle connections
+        now and busy ones once idle; abort what is left after
+        ``shutdownTimeout``. Fires when no connection is left.
         """
+        own = getattr(self.factory.wrappedFactory, "drain", None)
+        if own is not None:
+            return own(self.shutdownTimeout)
         tracked = self.factory.protocols
         if not tracked:
             return defer.succeed(None)

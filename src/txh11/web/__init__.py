@@ -120,6 +120,7 @@ from txh11.server import (
     RequestBodyDone,
     _configuredProtocol,
 )
+from txh11.server._drain import ConnectionSet
 from txh11.web import _http2, _websocket
 from txh11.web._request import Request
 
@@ -686,13 +687,25 @@ class Site(server.Site):
         self.protocolSettings = settings
         if contentMemoryThreshold is not None:
             self.contentMemoryThreshold = contentMemoryThreshold
+        #: the open connections
+        self.openConnections = ConnectionSet()
 
     def buildProtocol(self, addr: Any) -> WebProtocol:
         settings = self.protocolSettings
         cls = _configuredProtocol(self, self.protocol, settings) if settings else self.protocol
         p = cls(self, self.reactor)
         p.factory = self
+        self.openConnections.add(p)
         return p
+
+    def drain(self, timeout: Optional[float] = 30.0) -> "defer.Deferred[None]":
+        """
+        Shut down without losing a request (stop listening first): keep-alive
+        off, what arrived answered, quiet connections closed, busy ones
+        aborted after ``timeout`` seconds. Fires when every connection is
+        closed. See :mod:`txh11.server._drain`.
+        """
+        return self.openConnections.drain(self.reactor, timeout)
 
     def acceptableProtocols(self) -> list[bytes]:
         """ALPN: ``h2, http/1.1`` if Twisted's HTTP/2 is importable, else
