@@ -40,6 +40,9 @@ no HTTP at all, is that part alone -- but not the kernel's::
     python bench/instructions.py --socket floor h11    # some
     python bench/instructions.py --socket close        # Connection: close, a
                                                        # connection per request
+    python bench/instructions.py --socket file         # GET of a 4 KiB static.File,
+                                                       # keep-alive (txh11-file,
+                                                       # twisted-file); file-close
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -142,14 +146,14 @@ SOCKET_KINDS = ("floor", "twisted", "native", "txh11")
 SOCKET_CONNECTIONS = 50
 
 
-def drive(port: int, n: int, connections: int) -> None:
+def drive(port: int, n: int, connections: int, request: bytes = REQUEST) -> None:
     """Send ``n`` keep-alive requests over ``connections`` connections in
     lock-step and read every (Content-Length framed) response."""
     socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(connections)]
     try:
         for _ in range(max(1, n // connections)):
             for s in socks:
-                s.sendall(REQUEST)
+                s.sendall(request)
             for s in socks:
                 buf = b""
                 while True:
@@ -167,7 +171,7 @@ def drive(port: int, n: int, connections: int) -> None:
             s.close()
 
 
-def drive_closing(port: int, n: int, connections: int) -> None:
+def drive_closing(port: int, n: int, connections: int, request: bytes = CLOSING) -> None:
     """Send ``n`` requests with ``Connection: close``, each on a connection
     of its own, ``connections`` at a time in lock-step, and read every
     response to the server's close."""
@@ -175,7 +179,7 @@ def drive_closing(port: int, n: int, connections: int) -> None:
         socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(connections)]
         try:
             for s in socks:
-                s.sendall(CLOSING)
+                s.sendall(request)
             for s in socks:
                 while s.recv(65536):
                     pass
@@ -184,25 +188,42 @@ def drive_closing(port: int, n: int, connections: int) -> None:
                 s.close()
 
 
+#: socket modes: (requests per run, keep-alive?, the request)
+SOCKET_MODES = {
+    "ka": (2000, True, REQUEST),
+    "close": (1000, False, CLOSING),
+    "file": (2000, True, REQUEST.replace(b"GET / ", b"GET /4k.bin ", 1)),
+    "file-close": (1000, False, CLOSING.replace(b"GET / ", b"GET /4k.bin ", 1)),
+}
+
+
 def count_socket(kind: str, n: int, mode: str = "ka") -> int:
-    """Instructions of a real ``kind`` server that answered ``n`` requests."""
+    """Instructions of a real ``kind`` server that answered ``n`` requests
+    (for the file modes, ``GET /4k.bin`` of a 4 KiB file in a directory
+    of its own)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    _, keepAlive, request = SOCKET_MODES[mode]
+    directory = tempfile.mkdtemp()
+    with open(os.path.join(directory, "4k.bin"), "wb") as f:
+        f.write(b"x" * 4096)
     env = dict(os.environ, PYTHONHASHSEED="0",
                PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
     argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
-            os.path.join(HERE, "servers.py"), "--serve", kind, "--port", str(port)]
+            os.path.join(HERE, "servers.py"), "--serve", kind, "--port", str(port),
+            "--dir", directory]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
         if proc.stdout.readline().strip() != b"ready":
             raise SystemExit(f"{kind} server did not start: {proc.stderr.read().decode()[-2000:]}")
-        drive(port, SOCKET_CONNECTIONS, SOCKET_CONNECTIONS)  # connect, warm up
-        if mode == "close":
-            drive_closing(port, SOCKET_CONNECTIONS, SOCKET_CONNECTIONS)
-            drive_closing(port, n, SOCKET_CONNECTIONS)
+        drive(port, SOCKET_CONNECTIONS, SOCKET_CONNECTIONS, request.replace(
+            b"Connection: close\r\n", b""))  # connect, warm up
+        if keepAlive:
+            drive(port, n, SOCKET_CONNECTIONS, request)
         else:
-            drive(port, n, SOCKET_CONNECTIONS)
+            drive_closing(port, SOCKET_CONNECTIONS, SOCKET_CONNECTIONS, request)
+            drive_closing(port, n, SOCKET_CONNECTIONS, request)
         time.sleep(0.5)  # let the server close the connections
         proc.send_signal(signal.SIGTERM)
         err = proc.communicate(timeout=300)[1].decode()
@@ -210,21 +231,25 @@ def count_socket(kind: str, n: int, mode: str = "ka") -> int:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        shutil.rmtree(directory)
     return int(re.search(r"Collected : (\d+)", err).group(1))
 
 
 def socket_main(kinds: list[str]) -> None:
     mode = "ka"
-    if kinds[:1] in (["ka"], ["close"]):
+    if kinds[:1] and kinds[0] in SOCKET_MODES:
         mode, kinds = kinds[0], kinds[1:]
-    n = 2000 if mode == "ka" else 1000
+    n = SOCKET_MODES[mode][0]
+    if not kinds:
+        kinds = ["twisted-file", "txh11-file"] if mode.startswith("file") else SOCKET_KINDS
     base = None
-    for kind in kinds or SOCKET_KINDS:
+    for kind in kinds:
         k = (count_socket(kind, 2 * n, mode) - count_socket(kind, n, mode)) / n
-        if kind == "twisted":
+        if kind.startswith("twisted"):
             base = k
         ratio = f"  ({k / base:.2f}x twisted.web)" if base and kind != "twisted" else ""
-        print(f"socket {mode:5s} {kind:8s} {k / 1000:8.1f}k instructions/request{ratio}",
+        ratio = "" if kind.startswith("twisted") else ratio
+        print(f"socket {mode:10s} {kind:12s} {k / 1000:8.1f}k instructions/request{ratio}",
               flush=True)
 
 

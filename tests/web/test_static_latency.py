@@ -5,8 +5,9 @@ Small static files answer without a delayed-ACK stall: txh11.web.Site with
 A response whose head and body leave in two segments, on a socket without
 ``TCP_NODELAY``, waits for the client's delayed ACK (~40 ms on Linux) before
 its body goes: 50 sequential keep-alive GETs of a 4 KiB file took 2.2 s.
-The median must stay under 5 ms here -- a latency pattern, not a
-throughput figure: the stall is 40 ms, a loaded machine adds far less.
+The median must stay under 5 ms here (20 ms with a connection per
+request) -- a latency pattern, not a throughput figure: the stall is 40 ms,
+a loaded machine adds far less.
 Both mechanisms are checked on their own: with ``TCP_NODELAY`` (every
 size), and without it for a file small enough to go out in one write with
 its head.
@@ -32,6 +33,9 @@ from tests._support.web import TrackingSite, closeAll, inThread
 SIZES = {"small.bin": 4096, "mid.bin": 64 * 1024, "big.bin": 1024 * 1024}
 GETS = 50
 LIMIT = 0.005  # seconds: the median of GETS sequential requests
+#: a new connection per request costs more, and more again on a loaded
+#: machine; the stall would still be eight times this
+CONNECTION_LIMIT = 0.020
 
 
 def keepAlive(port: int, path: str, size: int) -> list[float]:
@@ -89,11 +93,11 @@ class StaticLatencyTests(TestCase):
         os.rmdir(self.dir)
 
     @defer.inlineCallbacks
-    def check(self, client, name):
+    def check(self, client, name, limit=LIMIT):
         times = yield inThread(client, self.port.getHost().port, "/" + name, SIZES[name])
         median = statistics.median(times)
         self.assertLess(
-            median, LIMIT, f"{name}: median {median * 1e3:.1f} ms, slowest "
+            median, limit, f"{name}: median {median * 1e3:.1f} ms, slowest "
             f"{max(times) * 1e3:.1f} ms of {GETS} ({client.__name__})"
         )
 
@@ -107,7 +111,7 @@ class StaticLatencyTests(TestCase):
     @defer.inlineCallbacks
     def test_connection_per_request(self):
         for name in SIZES:
-            yield self.check(oneEach, name)
+            yield self.check(oneEach, name, CONNECTION_LIMIT)
 
     @defer.inlineCallbacks
     def test_nodelay_alone(self):

@@ -49,6 +49,7 @@ class StaticTests(SynchronousTestCase):
             clock.advance(0.001)
 
     def test_whole_file_goes_through_filebody(self):
+        self.patch(bodies.FileBody, "sendfileMinimum", 1)  # small.txt too, not read at once
         proto, transport, clock, site = serve(File(self.dir))
         proto.dataReceived(get(b"/blob.bin") + get(b"/small.txt"))
         self.pump(clock)
@@ -61,6 +62,29 @@ class StaticTests(SynchronousTestCase):
         self.assertEqual(bodies.stats.sendfile_calls, 0)
         self.assertTrue(all(f.closed for f in self.opened))
 
+    def test_small_file_read_at_once_with_its_head(self):
+        writes = []
+        proto, transport, clock, site = serve(File(self.dir))
+        real = transport.write
+        self.patch(transport, "write", lambda data: writes.append(data) or real(data))
+        sizes = []
+        site._logFile = type("L", (), {"write": lambda s, x: None, "close": lambda s: None})()
+        site._logFormatter = lambda ts, req: sizes.append(req.sentLength) or ""
+        proto.dataReceived(get(b"/small.txt"))
+        self.pump(clock)
+        proto.dataReceived(get(b"/small.txt", b"Range: bytes=2-6"))
+        self.pump(clock)
+        r1, r2 = parse(transport.value(), [b"GET", b"GET"])
+        self.assertEqual((r1.status, r1.body), (200, b"small file\n"))
+        self.assertEqual((r2.status, r2.body), (206, b"all f"))
+        self.assertEqual(r2.headers["content-range"], b"bytes 2-6/11")
+        # each answer in one write, head and body; no FileBody
+        self.assertEqual(len(writes), 2)
+        self.assertTrue(writes[0].endswith(b"\r\n\r\nsmall file\n"))
+        self.assertEqual(bodies.stats.fallback_bytes + bodies.stats.sendfile_bytes, 0)
+        self.assertEqual(sizes, [11, 5])
+        self.assertTrue(self.opened and all(f.closed for f in self.opened))
+
     def test_access_log_counts_file_bytes(self):
         sizes = []
         proto, transport, clock, site = serve(File(self.dir))
@@ -71,6 +95,7 @@ class StaticTests(SynchronousTestCase):
         self.assertEqual(sizes, [300_000])
 
     def test_single_range(self):
+        self.patch(bodies.FileBody, "sendfileMinimum", 1)  # the small ranges too
         proto, transport, clock, site = serve(File(self.dir))
         proto.dataReceived(get(b"/blob.bin", b"Range: bytes=1000-1999"))
         self.pump(clock)

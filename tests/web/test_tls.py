@@ -120,6 +120,7 @@ class TLSTests(TestCase):
 
     @defer.inlineCallbacks
     def test_curl_range_over_tls(self):
+        self.patch(bodies.FileBody, "sendfileMinimum", 1)  # 10 bytes through FileBody too
         r = yield run(CURL, "-sS", "--http1.1", "--max-time", "10", "--cacert", self.caFile, "-r", "5-14",
                       f"https://127.0.0.1:{self.port}/static/big.bin")
         with open(self.big, "rb") as f:

@@ -576,6 +576,14 @@ class WebChannel:
 
     def _sendStaticFile(self, request: Any, producer: Any, body: FileBody) -> None:
         self._staticProducer = producer
+        if len(body) < body.sendfileMinimum:
+            # small: read at once and written with the head like any answer,
+            # without the passthrough body's Deferreds and consumer
+            data = os.pread(body.file.fileno(), len(body), body.offset)
+            if len(data) == len(body):
+                request.write(data)
+                _staticDone(request, producer)
+                return
         request.write(b"")  # the headers, through the normal path
         if self._dead or self._sreq is None:
             producer.stopProducing()
@@ -584,11 +592,7 @@ class WebChannel:
 
         def sent(_: Any) -> None:
             request.sentLength += len(body)
-            if request.producer is producer:
-                request.unregisterProducer()
-            if not request.finished and not request._disconnected:
-                request.finish()
-            producer.stopProducing()
+            _staticDone(request, producer)
 
         def failed(f: Failure) -> None:
             _log.info(
@@ -604,6 +608,15 @@ class WebChannel:
 
         d.addCallbacks(sent, failed)
         d.addErrback(lambda f: _log.failure("finishing {request} failed", f, request=request))
+
+
+def _staticDone(request: Any, producer: Any) -> None:
+    """What a static producer does once its region is written."""
+    if request.producer is producer:
+        request.unregisterProducer()
+    if not request.finished and not request._disconnected:
+        request.finish()
+    producer.stopProducing()
 
 
 @implementer(IHandshakeListener)
