@@ -480,6 +480,16 @@ TARGETS = [
 ]
 
 
+#: what no server on this machine can beat, for reading the targets:
+#: (what, scenario, kind, against, measure)
+CEILINGS = [
+    ("floor (no HTTP: canned bytes) Connection: close vs twisted.web", "Connection: close",
+     "floor", "twisted", "rps"),
+    ("file floor (blocking sendfile) vs twisted.web (wrk -c 1)", "file c1", "floor-file",
+     "twisted-file", "mbps"),
+]
+
+
 def printTargets(results) -> None:
     print("targets (median of each round's ratio, its range; met = median >= target):")
     for what, name, kind, other, measure, target in TARGETS:
@@ -488,6 +498,9 @@ def printTargets(results) -> None:
         values = ratios(results, name, kind, other, measure)
         met = "met" if median(values) >= target else "NOT met"
         print(f"  {what:56s} {spread(values):22s} target {target:.1f}x  {met}")
+    for what, name, kind, other, measure in CEILINGS:
+        if (name, kind) in results and (name, other) in results:
+            print(f"  ceiling: {what:47s} {spread(ratios(results, name, kind, other, measure))}")
 
 
 def printSummary(results, scenarios) -> None:
