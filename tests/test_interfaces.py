@@ -71,17 +71,17 @@ def test_http11_only_creator_is_a_connection_creator():
 
 
 def test_chunked_consumer_is_a_consumer():
-    from txh11.client._protocol import _ChunkedConsumer
+    from txh11.client._exchange import _ChunkedConsumer
 
     assert verifyClass(IConsumer, _ChunkedConsumer)
-    assert verifyObject(IConsumer, _ChunkedConsumer(object(), object()))
+    assert verifyObject(IConsumer, _ChunkedConsumer(object()))
 
 
 def test_client_body_transport_is_a_push_producer():
-    from txh11.client._response import _BodyTransport
+    from txh11.client._response import ResponseBody
 
-    assert verifyClass(IPushProducer, _BodyTransport)
-    assert verifyObject(IPushProducer, _BodyTransport(object()))
+    assert verifyClass(IPushProducer, ResponseBody)
+    assert verifyObject(IPushProducer, ResponseBody(object(), 10, 0))
 
 
 def test_web_request_class_is_a_non_queued_request_factory():
@@ -94,3 +94,21 @@ def test_web_request_class_is_a_non_queued_request_factory():
     from twisted.web.resource import Resource
 
     assert Site(Resource()).requestFactory is Request
+
+
+def test_client_parts_provide_their_interfaces():
+    from twisted.internet.interfaces import IHalfCloseableProtocol, IProtocol
+    from twisted.internet.task import Clock
+
+    from txh11.client import HTTP11ClientProtocol
+    from txh11.client._exchange import Exchange
+    from txh11.client._interfaces import IBodySource, IClientConnection
+    from txh11.client._request import prepareRequest
+    from txh11.protocol import IHTTP11Handler
+
+    proto = HTTP11ClientProtocol(Clock())
+    for iface in (IProtocol, IHalfCloseableProtocol, IHTTP11Handler, IClientConnection):
+        assert verifyObject(iface, proto)
+    exchange = Exchange(proto, prepareRequest(b"GET", b"http://example.com/"))
+    assert verifyClass(IBodySource, Exchange)
+    assert verifyObject(IBodySource, exchange)

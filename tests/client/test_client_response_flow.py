@@ -48,7 +48,7 @@ def test_large_body_before_deliver_body_is_held_with_socket_paused():
     )
     assert c.transport.producerState == "paused"
     c.receive(b"x" * 1000)
-    assert r._pending == []  # held in the core, not parsed
+    assert r._body.pending == []  # held in the core, not parsed
     col = collect(r, reactor)
     assert col.body == b"x" * 1000
     assert c.transport.producerState == "producing"
@@ -66,9 +66,9 @@ def test_chunked_body_read_ahead_is_bounded():
     for _ in range(limit // 16384 + 1):
         c.receive(chunk)
     assert c.transport.producerState == "paused"
-    held = r._pendingLen
+    held = r._body.pendingLen
     c.receive(chunk * 4)
-    assert r._pendingLen == held  # nothing more parsed while paused
+    assert r._body.pendingLen == held  # nothing more parsed while paused
     assert held <= limit + 16384
     col = collect(r, reactor)
     assert len(col.body) == 16384 * (limit // 16384 + 5)

@@ -12,7 +12,7 @@ import inspect
 
 import pytest
 from twisted.internet import defer, reactor
-from twisted.internet.protocol import Factory, Protocol
+from twisted.internet.protocol import Factory
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial import unittest
 from twisted.web import resource, server

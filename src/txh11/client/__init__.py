@@ -131,7 +131,8 @@ from zope.interface import implementer
 from txh11.client._endpoints import ALPN_PROTOCOLS, HTTP11OnlyCreator, StandardEndpointFactory
 from txh11.client._pool import HTTPConnectionPool
 from txh11.client._proxy import Proxy, ProxySettings
-from txh11.client._protocol import HTTP11ClientProtocol, ProtocolSwitchNotSupported, RequestCancelled
+from txh11.client._exchange import ProtocolSwitchNotSupported, RequestCancelled
+from txh11.client._protocol import HTTP11ClientProtocol
 from txh11.client._request import HeadersLike, InvalidRequest, PreparedRequest, prepareRequest
 from txh11.client._response import ClientRequest, Response
 from txh11.client._tunnel import ProxyConnectError, TunnelEndpoint
