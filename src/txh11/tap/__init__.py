@@ -185,7 +185,8 @@ class Options(usage.Options):
          "to trust, comma-separated: addresses, CIDR ranges (10.0.0.0/8, fd00::/8), "
          "'unix' (peers on a UNIX socket), or '*' for every peer."],
         ["workers", None, "1", "Run this many worker processes sharing the listening "
-         "sockets; a worker that dies is restarted."],
+         "sockets; a worker that dies is restarted; SIGHUP replaces them one at a "
+         "time (rolling restart, no request lost)."],
     ]
 
     compData = usage.Completions(

@@ -29,7 +29,10 @@ The twistd process becomes a supervisor that serves nothing itself:
    even by ``SIGKILL``, the worker sees end-of-file and shuts down.
 3. **Restarts**: a worker that exits while the supervisor runs is restarted
    after a delay that doubles (up to 30 s) while workers keep dying young.
-4. **Stop** (``SIGTERM`` to the supervisor): it closes its copies of the
+4. **Rolling restart** (``SIGHUP`` to the supervisor): each worker in turn
+   is replaced by a new one on the same sockets, started and listening
+   before the old one drains (see :mod:`txh11.tap._rolling`).
+5. **Stop** (``SIGTERM`` to the supervisor): it closes its copies of the
    sockets, sends ``SIGTERM`` to every worker (each shuts down gracefully,
    see :mod:`txh11.tap._service`), and waits for them; after
    ``--shutdown-timeout`` plus a margin, ``SIGKILL``.
@@ -39,6 +42,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import stat
 import sys
@@ -332,13 +336,18 @@ class _WorkerProtocol(ProcessProtocol):
 
     _MAX_LINE = 64 * 1024
 
-    def __init__(self, supervisor: "WorkerSupervisor", number: int) -> None:
+    def __init__(self, supervisor: "WorkerSupervisor", number: int, endpoints: int = 0) -> None:
         self.supervisor = supervisor
         self.number = number
         self.pid: Optional[int] = None
         self.ended = False
         self.started = 0.0
         self._partial = b""
+        #: fires once the worker logged that it listens on all ``endpoints``
+        self.listening: defer.Deferred[None] = defer.Deferred()
+        #: fires when the process has ended
+        self.exited: defer.Deferred[None] = defer.Deferred()
+        self._toListen = endpoints
 
     def connectionMade(self) -> None:
         self.pid = self.transport.pid
@@ -357,13 +366,21 @@ class _WorkerProtocol(ProcessProtocol):
         text = line.decode("utf-8", "replace").rstrip()
         if text:
             _log.info("worker {number} [{pid}] {line}", number=self.number, pid=self.pid, line=text)
+        if "txh11 listening on " in text and self._toListen > 0:
+            self._toListen -= 1
+            if self._toListen == 0 and not self.listening.called:  # (a timeout cancels it)
+                self.listening.callback(None)
 
     def processEnded(self, reason: Failure) -> None:
         if self._partial:
             self._logLine(self._partial)
             self._partial = b""
         self.ended = True
+        if not self.listening.called:
+            self.listening.errback(reason)
+            self.listening.addErrback(lambda _: None)  # nobody else may be waiting
         self.supervisor._workerEnded(self, reason)
+        self.exited.callback(None)
 
 
 class WorkerSupervisor(Service):
@@ -391,6 +408,9 @@ class WorkerSupervisor(Service):
         self._allEnded: Optional[defer.Deferred[None]] = None
         self._reactorName = reactorName(reactor)
         self._cwd = os.getcwd()
+        #: replaced workers still draining (rolling restart)
+        self.retiring: set[_WorkerProtocol] = set()
+        self._rolling: Optional[defer.Deferred[None]] = None
 
     # -- sockets ------------------------------------------------------------
 
@@ -426,11 +446,67 @@ class WorkerSupervisor(Service):
         super().startService()
         for number in range(1, self.count + 1):
             self._spawn(number)
+        self.reactor.callWhenRunning(self._installHangup)
+
+    def _installHangup(self) -> None:
+        signal.signal(
+            signal.SIGHUP, lambda signum, frame: self.reactor.callFromThread(self.rollingRestart)
+        )
+
+    # -- rolling restart -----------------------------------------------------
+
+    def rollingRestart(self) -> "defer.Deferred[None]":
+        """
+        ``SIGHUP``: replace every worker, one at a time (see
+        :func:`txh11.tap._rolling.replaceWorker`). A second one while this
+        runs is ignored.
+        """
+        from txh11.tap._rolling import replaceAll
+
+        if self._rolling is not None:
+            _log.info("rolling restart already under way")
+            return self._rolling
+        _log.info("rolling restart of {count} worker(s)", count=len(self.workers))
+        d = self._rolling = replaceAll(self)
+
+        def done(result: Any) -> None:
+            self._rolling = None
+            _log.info("rolling restart done")
+
+        return d.addBoth(done)
+
+    def retire(self, old: _WorkerProtocol, new: _WorkerProtocol) -> "defer.Deferred[None]":
+        """``new`` serves ``old``'s slot now; ``old`` drains (``SIGTERM``),
+        killed after the shutdown timeout. Fires when ``old`` has exited."""
+        if self.workers.get(old.number) is old:
+            self.workers[old.number] = new
+        self.retiring.add(old)
+        self._signal(old, "TERM")
+        killer = self.reactor.callLater(self.shutdownTimeout + _KILL_MARGIN, self._signal, old, "KILL")
+
+        def exited(result: Any) -> Any:
+            if killer.active():
+                killer.cancel()
+            return result
+
+        return old.exited.addBoth(exited)
+
+    def stopping(self) -> bool:
+        """Whether the supervisor is stopping."""
+        return self._stopping
+
+    def kill(self, protocol: _WorkerProtocol) -> None:
+        """End a worker now."""
+        self._signal(protocol, "KILL")
 
     def _spawn(self, number: int) -> None:
         self._pendingStarts.pop(number, None)
         if self._stopping:
             return
+        self.workers[number] = self.startWorker(number)
+
+    def startWorker(self, number: int) -> _WorkerProtocol:
+        """Start a worker process for slot ``number`` (its sockets)."""
         childFDs: dict[int, Any] = {0: "w", 1: 1, 2: "r"}
         sockets = []
         fixed = [r.fixedFd for r in self.recorded if r.fixedFd is not None]
@@ -446,13 +522,13 @@ class WorkerSupervisor(Service):
         argv = [sys.executable, "-m", "txh11.worker", json.dumps(config), *self._workerArgv()]
         env = dict(os.environ)
         env["TXH11_WORKER"] = str(number)
-        protocol = _WorkerProtocol(self, number)
+        protocol = _WorkerProtocol(self, number, len(self.recorded))
         protocol.started = self.reactor.seconds()
         self.reactor.spawnProcess(
             protocol, sys.executable, argv, env=env, path=self._cwd, childFDs=childFDs
         )
-        self.workers[number] = protocol
         _log.info("worker {number} started, pid {pid}", number=number, pid=protocol.pid)
+        return protocol
 
     def _workerArgv(self) -> list[str]:
         return list(self.options.argv)
@@ -461,12 +537,18 @@ class WorkerSupervisor(Service):
         status = getattr(reason.value, "exitCode", None)
         sig = getattr(reason.value, "signal", None)
         how = f"signal {sig}" if sig else f"status {status}"
-        if self.workers.get(protocol.number) is protocol:
+        current = self.workers.get(protocol.number) is protocol
+        if current:
             del self.workers[protocol.number]
-        if self._stopping:
+        self.retiring.discard(protocol)
+        if self._stopping or not current:  # (not current: replaced, or a replacement that failed)
             _log.info("worker {number} [{pid}] exited ({how})", number=protocol.number,
                       pid=protocol.pid, how=how)
-            if not self.workers and self._allEnded is not None and not self._allEnded.called:
+            if (
+                not (self.workers or self.retiring)
+                and self._allEnded is not None
+                and not self._allEnded.called
+            ):
                 self._allEnded.callback(None)
             return
         lived = self.reactor.seconds() - protocol.started
@@ -494,10 +576,10 @@ class WorkerSupervisor(Service):
                 call.cancel()
         self._pendingStarts.clear()
         self._closeSockets()
-        if not self.workers:
+        if not (self.workers or self.retiring):
             return defer.succeed(None)
         self._allEnded = defer.Deferred()
-        for protocol in list(self.workers.values()):
+        for protocol in [*self.workers.values(), *self.retiring]:
             self._signal(protocol, "TERM")
         killer = self.reactor.callLater(self.shutdownTimeout + _KILL_MARGIN, self._killAll)
 
@@ -509,7 +591,7 @@ class WorkerSupervisor(Service):
         return self._allEnded.addBoth(done)
 
     def _killAll(self) -> None:
-        for protocol in list(self.workers.values()):
+        for protocol in [*self.workers.values(), *self.retiring]:
             _log.warn("worker {number} [{pid}] did not stop; killing it",
                       number=protocol.number, pid=protocol.pid)
             self._signal(protocol, "KILL")
