@@ -191,3 +191,43 @@ class HTTPSThroughConnectTests(_ProxyTests):
         agent = Agent.fromEnvironment(reactor, self.policy, environ=env, pool=self.pool)
         code, _ = yield self.echo(agent, url)
         self.assertEqual((code, len(factory.seen)), (200, 1))
+
+
+class ProxyEndpointTests(_ProxyTests):
+    """Agent.usingProxyEndpoint takes what Twisted's ProxyAgent takes."""
+
+    @defer.inlineCallbacks
+    def test_plain_http_like_twisteds_proxy_agent(self):
+        from twisted.internet.endpoints import TCP4ClientEndpoint
+
+        origin = reactor.listenTCP(0, server.Site(_Echo()), interface="127.0.0.1")
+        self.listen(origin)
+        url = b"http://127.0.0.1:%d/x" % origin.getHost().port
+        port, number, factory = httpProxy()
+        self.listen(port)
+        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", number)
+        agent = Agent.usingProxyEndpoint(endpoint, reactor, self.pool)
+        code, seen = yield self.echo(agent, url)
+        self.assertEqual((code, seen["uri"]), (200, "/x"))
+        self.assertEqual(factory.seen[0][1], url)
+
+    @defer.inlineCallbacks
+    def test_https_through_the_endpoint(self):
+        if trustme is None:
+            raise unittest.SkipTest("trustme is not installed")
+        from twisted.internet.endpoints import TCP4ClientEndpoint
+
+        ca = trustme.CA()
+        cert = ca.issue_cert("origin.test")
+        pc = ssl.PrivateCertificate.loadPEM(cert.private_key_pem.bytes() + cert.cert_chain_pems[0].bytes())
+        origin = reactor.listenSSL(0, server.Site(_Echo()), pc.options(), interface="127.0.0.1")
+        self.listen(origin)
+        port, number, factory = connectProxy(CREDENTIALS, hosts={"origin.test": "127.0.0.1"})
+        self.listen(port)
+        policy = BrowserLikePolicyForHTTPS(trustRoot=ssl.Certificate.loadPEM(ca.cert_pem.bytes()))
+        agent = Agent.usingProxyEndpoint(
+            TCP4ClientEndpoint(reactor, "127.0.0.1", number), reactor, self.pool, policy, CREDENTIALS
+        )
+        code, seen = yield self.echo(agent, b"https://origin.test:%d/y" % origin.getHost().port)
+        self.assertEqual((code, seen["uri"]), (200, "/y"))
+        self.assertEqual(factory.seen[0][0], b"CONNECT")

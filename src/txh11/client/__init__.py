@@ -257,6 +257,30 @@ class Agent:
         return agent
 
     @classmethod
+    def usingProxyEndpoint(
+        cls,
+        endpoint: IStreamClientEndpoint,
+        reactor: Any = None,
+        pool: Any = None,
+        contextFactory: IPolicyForHTTPS = BrowserLikePolicyForHTTPS(),
+        authorization: Optional[bytes] = None,
+    ) -> "Agent":
+        """
+        Every request through the proxy ``endpoint`` connects to, with the
+        arguments of Twisted's ``ProxyAgent(endpoint, reactor=None,
+        pool=None)`` first, so ``ProxyAgent = Agent.usingProxyEndpoint``
+        replaces it; beyond it, ``https`` goes through a ``CONNECT`` tunnel
+        with TLS to the origin (Twisted's sends it to the proxy in the
+        clear).  ``authorization`` is the ``Proxy-Authorization`` value.
+        """
+        if reactor is None:
+            from twisted.internet import reactor as globalReactor
+
+            reactor = globalReactor
+        proxy = Proxy.atEndpoint(endpoint, authorization)
+        return cls.usingProxy(reactor, ProxySettings(proxy, proxy), contextFactory, pool=pool)
+
+    @classmethod
     def fromEnvironment(
         cls,
         reactor: Any,

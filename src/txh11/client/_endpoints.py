@@ -104,7 +104,9 @@ class StandardEndpointFactory:
         for ``http``, TLS with the origin through a ``CONNECT`` tunnel for
         ``https`` (the tunnel waits for the proxy's answer as long as for a
         TCP connection)."""
-        toProxy = self._tcp(proxy.host, proxy.port, uri)
+        toProxy = proxy.endpoint
+        if toProxy is None:
+            toProxy = self._tcp(proxy.host, proxy.port, uri)
         if uri.scheme == b"http":
             return toProxy
         if uri.scheme != b"https":

@@ -145,6 +145,7 @@ class HTTP11ClientProtocol(Protocol):
         self.bridge.writeConnectionLost()
 
     def connectionLost(self, reason: Failure = Failure(Exception())) -> None:
+        self.connected = 0
         self._inInput = True
         try:
             self.bridge.connectionLost(reason)

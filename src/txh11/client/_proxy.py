@@ -31,7 +31,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import os
-from typing import Mapping, Optional, Union
+from typing import Any, Mapping, Optional, Union
 from urllib.parse import unquote, urlsplit
 
 from twisted.web.client import URI
@@ -51,11 +51,30 @@ class Proxy:
     :ivar port: its port.
     :ivar authorization: ``b"Basic ..."`` for the credentials in the URL,
         else ``None``.
+    :ivar endpoint: the ``IStreamClientEndpoint`` to reach it by, when made
+        with :meth:`atEndpoint`; else ``None`` (``host`` and ``port``).
     """
 
-    __slots__ = ("host", "port", "authorization")
+    __slots__ = ("host", "port", "authorization", "endpoint")
+
+    @classmethod
+    def atEndpoint(cls, endpoint: Any, authorization: Optional[bytes] = None) -> "Proxy":
+        """A proxy reached through ``endpoint`` (what Twisted's
+        ``ProxyAgent`` takes), sent ``authorization`` as its
+        ``Proxy-Authorization`` value if given."""
+        proxy = cls.__new__(cls)
+        proxy.host, proxy.port = b"", 0
+        proxy.authorization = authorization
+        proxy.endpoint = endpoint
+        return proxy
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """What tells this proxy apart in a pool key."""
+        return (self.host, self.port) if self.endpoint is None else (self.endpoint,)
 
     def __init__(self, url: Union[str, bytes]) -> None:
+        self.endpoint: Any = None
         text = url.decode("ascii") if isinstance(url, bytes) else url
         if "://" not in text:
             text = "http://" + text
@@ -96,7 +115,8 @@ class Proxy:
 
     def __repr__(self) -> str:
         auth = " with credentials" if self.authorization else ""
-        return f"<Proxy http://{self.authority.decode()}{auth}>"
+        where = self.endpoint if self.endpoint is not None else f"http://{self.authority.decode()}"
+        return f"<Proxy {where}{auth}>"
 
 
 def _asProxy(value: Union[Proxy, str, bytes, None]) -> Optional[Proxy]:

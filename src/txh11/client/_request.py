@@ -323,8 +323,8 @@ def _throughProxy(
     proxy credentials (a tunnel opened with other credentials is not
     reused), in origin form."""
     if parsed.scheme == b"http":
-        return (b"http-proxy", proxy.host, proxy.port), uri.split(b"#", 1)[0]
-    return key + (b"via", proxy.host, proxy.port, proxy.authorization), target
+        return (b"http-proxy",) + proxy.key, uri.split(b"#", 1)[0]
+    return key + (b"via",) + proxy.key + (proxy.authorization,), target
 
 
 def _prepared(
