@@ -329,3 +329,72 @@ def test_supervisor_keeps_systemd_descriptor_numbers(supervisor):
     assert config["sockets"] == [[5, socket.AF_INET], [4, socket.AF_INET]]
     assert childFDs[4] == systemd.fileno() and childFDs[5] == tcp.fileno()
     assert 3 not in childFDs
+
+
+# -- rolling restart (SIGHUP) ---------------------------------------------------------
+
+
+def listening(protocol):
+    protocol.childDataReceived(2, b"[txh11.tap._service#info] txh11 listening on tcp:0 (127.0.0.1:1)\n")
+
+
+def test_rolling_restart_replaces_one_slot_at_a_time_on_the_same_sockets(supervisor):
+    s, reactor = supervisor
+    s.startService()
+    old1, old2 = (p for p, *_ in reactor.spawned)
+    d = s.rollingRestart()
+    assert len(reactor.spawned) == 3
+    new1, _, _, _, _, childFDs = reactor.spawned[2]
+    assert childFDs[3] == reactor.spawned[0][5][3]  # slot 1's socket
+    assert old1.transport.signals == []  # not before the new one listens
+    listening(new1)
+    assert old1.transport.signals == ["TERM"] and s.workers[1] is new1 and old1 in s.retiring
+    assert len(reactor.spawned) == 3  # slot 2 waits until the old worker of slot 1 is gone
+    ended(old1)
+    assert old1 not in s.retiring and len(reactor.spawned) == 4  # (and not restarted)
+    new2 = reactor.spawned[3][0]
+    listening(new2)
+    assert old2.transport.signals == ["TERM"]
+    assert not d.called
+    ended(old2)
+    assert d.called and s.workers == {1: new1, 2: new2}
+    reactor.advance(60)
+    assert len(reactor.spawned) == 4 and new1.transport.signals == []
+
+
+def test_rolling_restart_keeps_the_old_worker_when_the_new_one_fails(supervisor):
+    s, reactor = supervisor
+    s.startService()
+    old1 = reactor.spawned[0][0]
+    d = s.rollingRestart()
+    assert s.rollingRestart() is d  # one at a time
+    ended(reactor.spawned[2][0], 1)  # the new worker dies before it listens
+    assert d.called and s.workers[1] is old1 and old1.transport.signals == []
+    reactor.advance(60)
+    assert len(reactor.spawned) == 3  # a failed replacement is not restarted
+
+
+def test_rolling_restart_gives_up_on_a_new_worker_that_never_listens(supervisor):
+    s, reactor = supervisor
+    s.startService()
+    d = s.rollingRestart()
+    new1 = reactor.spawned[2][0]
+    reactor.advance(60)
+    assert d.called and new1.transport.signals == ["KILL"]
+    assert s.workers[1] is reactor.spawned[0][0]
+
+
+def test_stop_during_a_rolling_restart_stops_the_retiring_worker_too(supervisor):
+    s, reactor = supervisor
+    s.startService()
+    old1 = reactor.spawned[0][0]
+    s.rollingRestart()
+    new1 = reactor.spawned[2][0]
+    listening(new1)
+    stopped = s.stopService()
+    assert old1.transport.signals == ["TERM", "TERM"] and new1.transport.signals == ["TERM"]
+    for protocol in (reactor.spawned[1][0], new1):
+        ended(protocol)
+    assert not stopped.called  # old1 is still draining
+    ended(old1)
+    assert stopped.called
