@@ -251,7 +251,7 @@ def test_drain_closes_idle_at_once_and_busy_when_done():
     assert busyTransport.disconnecting
     assert not fired(d)
     lose(busy)
-    assert fired(d) and service.factory.protocols == set()
+    assert fired(d) and len(service.factory.protocols) == 0
 
 
 def test_drain_aborts_what_is_left_at_the_deadline():

@@ -68,6 +68,7 @@ response was started, then a graceful close; timeouts answer ``408`` where
 possible.  Everything is logged with ``twisted.logger``.
 """
 
+from ._drain import ConnectionSet
 from ._exchange import (
     IRequestHandler,
     IServerRequest,
@@ -87,4 +88,5 @@ __all__ = [
     "HTTP11ServerFactory",
     "RequestBodyDone",
     "RequestBodyTooLarge",
+    "ConnectionSet",
 ]

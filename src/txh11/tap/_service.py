@@ -38,6 +38,7 @@ from twisted.python.threadpool import ThreadPool
 from zope.interface import directlyProvides, providedBy
 
 import txh11 as h11
+from txh11.server import ConnectionSet
 
 __all__ = [
     "CannotListen",
@@ -99,8 +100,8 @@ class TrackingFactory(Factory):
         self.wrappedFactory = wrappedFactory
         # e.g. IProtocolNegotiationFactory, which TLS endpoints look for (ALPN)
         directlyProvides(self, providedBy(wrappedFactory))
-        self.protocols: set[Any] = set()
-        self._emptyWaiters: list[defer.Deferred[None]] = []
+        #: the connected protocols
+        self.protocols = ConnectionSet()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.wrappedFactory, name)
@@ -132,19 +133,11 @@ class TrackingFactory(Factory):
         return protocol
 
     def _forget(self, protocol: Any) -> None:
-        self.protocols.discard(protocol)
-        if not self.protocols:
-            waiters, self._emptyWaiters = self._emptyWaiters, []
-            for d in waiters:
-                d.callback(None)
+        self.protocols.remove(protocol)
 
     def whenEmpty(self) -> "defer.Deferred[None]":
         """Fires once no connection is left."""
-        if not self.protocols:
-            return defer.succeed(None)
-        d: defer.Deferred[None] = defer.Deferred()
-        self._emptyWaiters.append(d)
-        return d
+        return self.protocols.whenEmpty()
 
 
 def _channel(protocol: Any) -> Any:

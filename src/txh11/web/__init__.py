@@ -115,12 +115,12 @@ import txh11 as h11
 from txh11.bodies import FileBody
 from txh11.headers import copyToTwistedHeaders
 from txh11.server import (
+    ConnectionSet,
     HTTP11ServerProtocol,
     IRequestHandler,
     RequestBodyDone,
     _configuredProtocol,
 )
-from txh11.server._drain import ConnectionSet
 from txh11.web import _http2, _websocket
 from txh11.web._request import Request
 
