@@ -56,7 +56,7 @@ class Recorder(HTTP11Protocol):
     def answer(self, body=b"ok"):
         self.sendEvents(
             [
-                h11.Response(status_code=200, headers=[("content-length", str(len(body)))]),
+                h11.Response(status_code=200, headers=[("content-length", str(len(body)))], reason=b"OK"),
                 h11.Data(data=body),
                 h11.EndOfMessage(),
             ]

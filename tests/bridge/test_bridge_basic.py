@@ -17,7 +17,7 @@ class Echo(HTTP11Protocol):
         if type(event) is h11.Request:
             self.sendEvents(
                 [
-                    h11.Response(status_code=200, headers=[("content-length", "2")]),
+                    h11.Response(status_code=200, headers=[("content-length", "2")], reason=b"OK"),
                     h11.Data(data=b"hi"),
                     h11.EndOfMessage(),
                 ]

@@ -126,7 +126,7 @@ def test_head_and_small_body_coalesced_into_one_write():
 def test_async_answer_written_at_once_per_send():
     proto, transport, clock = connect(transport=WriteCountingTransport())
     proto.dataReceived(get(1))
-    proto.sendEvent(h11.Response(status_code=200, headers=[("transfer-encoding", "chunked")]))
+    proto.sendEvent(h11.Response(status_code=200, headers=[("transfer-encoding", "chunked")], reason=b"OK"))
     assert transport.value().startswith(b"HTTP/1.1 200 OK")
     proto.sendEvent(h11.Data(data=b"x" * 10))
     assert transport.value().endswith(b"a\r\nxxxxxxxxxx\r\n")

@@ -29,18 +29,24 @@ token_re = re.compile(rb"[" + TCHAR + rb"]+")
 #: ``bytes.translate(None, TCHAR_BYTES)`` (what is left over is illegal).
 TCHAR_BYTES = bytes(c for c in range(128) if token_re.fullmatch(bytes([c])))
 
-# field-vchar = VCHAR / obs-text; a field value has no leading or trailing
-# whitespace and no CTLs other than HTAB inside.
-_VCHAR = rb"\x21-\x7e\x80-\xff"
-field_value_re = re.compile(rb"(?:[" + _VCHAR + rb"](?:[\t\x20-\x7e\x80-\xff]*[" + _VCHAR + rb"])?)?")
+# field-vchar = VCHAR / obs-text (RFC 9110 5.5), widened as h11 widens it for
+# compatibility: every byte but NUL and whitespace (SP, HTAB, CR, LF, VT,
+# FF), so that other control bytes may stand inside or at either end of a
+# value; a value has no leading or trailing whitespace and only SP and HTAB
+# between its visible bytes. NUL, CR and LF stay refused: they are what
+# could split or end a header line.
+_FIELD_VCHAR = rb"\x01-\x08\x0e-\x1f\x21-\xff"
+_FIELD_CHAR = rb"\x01-\x09\x0e-\xff"  # a field-vchar, SP or HTAB
+field_value_re = re.compile(rb"(?:[" + _FIELD_VCHAR + rb"](?:[" + _FIELD_CHAR + rb"]*[" + _FIELD_VCHAR + rb"])?)?")
 # The characters a received value may contain before its OWS is stripped.
-field_value_chars_re = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
+field_value_chars_re = re.compile(rb"[" + _FIELD_CHAR + rb"]*")
 #: The same set as bytes, for ``bytes.translate`` checks.
-FIELD_VALUE_BYTES = bytes([9, *range(0x20, 0x7F), *range(0x80, 0x100)])
+FIELD_VALUE_BYTES = bytes([*range(0x01, 0x0A), *range(0x0E, 0x100)])
 
 method_re = token_re
-# request-target: visible characters only (obs-text tolerated), never SP or CTL.
-target_re = re.compile(rb"[" + _VCHAR + rb"]+")
+# request-target: visible ASCII only (RFC 9112 3.2, RFC 3986 2): no SP, CTL,
+# DEL or bytes >= 0x80 (percent-encode them), as h11 has it.
+target_re = re.compile(rb"[\x21-\x7e]+")
 http_version_re = re.compile(rb"[0-9]\.[0-9]")
 reason_re = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
 

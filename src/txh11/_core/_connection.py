@@ -17,7 +17,7 @@ from ._events import (
     Request,
     Response,
 )
-from ._headers import Headers, with_connection_tokens, with_framing
+from ._headers import Headers, with_close, with_connection_tokens, with_framing
 from ._readers import (
     ChunkedReader,
     ContentLengthReader,
@@ -275,6 +275,23 @@ class Connection:
         self._peer_wants_keep_alive_header = False
         self.client_is_waiting_for_100_continue = False
 
+    def skip_empty_line(self) -> bool:
+        """Drop one empty line (CRLF) at the front of the bytes received, if
+        the peer's next message has not begun: return whether there was one.
+
+        The core, as h11, takes an empty line where a start line belongs for
+        an error; RFC 9112 2.2 says a server *should* ignore at least one
+        before a request line (old clients send a CRLF after a body). A
+        server that wants that calls this between messages. A txh11
+        addition: h11 has no such method.
+        """
+        state = self._node.theirs
+        buf = self._receive_buffer
+        if (state is IDLE or state is DONE) and buf.startswith(b"\r\n"):
+            buf.discard(2)
+            return True
+        return False
+
     # -- the shared bookkeeping for sent and received events -----------------
 
     def _process_event(self, role: Any, event: Event) -> None:
@@ -366,6 +383,10 @@ class Connection:
         ):
             self._start_body(role, "cl", 0)
         elif headers.chunked:
+            if received and headers.content_length is not None:
+                # framed by Transfer-Encoding, and never reused: the other
+                # length may be what a proxy on the way went by (RFC 9112 6.1)
+                self._check_keep_alive(version, (b"close",))
             self._start_body(role, "chunked", 0)
         elif headers.content_length is not None:
             length = headers.content_length
@@ -588,7 +609,12 @@ class Connection:
                     raise LocalProtocolError("txh11 only speaks HTTP/1.1: leave http_version at its default")
                 headers = event.headers  # type: ignore[attr-defined]
                 # (_prepare_response leaves these alone: no call for them)
-                if headers.content_length is None or self._peer_wants_keep_alive_header or not self._node.keep_alive:
+                if (
+                    headers.content_length is None
+                    or headers.chunked
+                    or self._peer_wants_keep_alive_header
+                    or not self._node.keep_alive
+                ):
                     headers = self._prepare_response(event)  # type: ignore[arg-type]
                 self._process_response(our_role, event, headers)  # type: ignore[arg-type]
                 return [write_response_head(event, headers)]  # type: ignore[arg-type]
@@ -604,8 +630,7 @@ class Connection:
                 if event.http_version != b"1.1":  # type: ignore[attr-defined]
                     raise LocalProtocolError("txh11 only speaks HTTP/1.1: leave http_version at its default")
                 if t is Request:
-                    self._process_request(our_role, event)  # type: ignore[arg-type]
-                    return [write_request_head(event)]  # type: ignore[arg-type]
+                    return self._send_request(event)  # type: ignore[arg-type]
                 self._process_event(our_role, event)
                 return [write_response_head(event, event.headers)]  # type: ignore[arg-type,attr-defined]
             if t is ConnectionClosed:
@@ -615,6 +640,14 @@ class Connection:
         except BaseException:
             self._cstate.process_error(self.our_role)
             raise
+
+    def _send_request(self, event: Request) -> List[bytes]:
+        self._process_request(self.our_role, event)
+        headers = event.headers
+        if headers.chunked and headers.content_length is not None:
+            # Transfer-Encoding wins; both may not be sent (RFC 9112 6.1)
+            headers = with_framing(headers, chunked=True)
+        return [write_request_head(event, headers)]
 
     def _prepare_response(self, response: Response) -> Headers:
         """The headers to send ``response`` with: its own, or a copy with
@@ -628,7 +661,9 @@ class Connection:
         # a response without Content-Length is chunked or close-delimited;
         # a HEAD response carries the headers a GET would have had.
         status = response.status_code
-        if headers.content_length is None and not (
+        # (Transfer-Encoding wins over a Content-Length beside it, which is
+        # left off the wire: RFC 9112 6.1 forbids sending both)
+        if (headers.content_length is None or headers.chunked) and not (
             status == 204 or status == 304 or (method == b"CONNECT" and 200 <= status < 300)
         ):
             version = self.their_http_version
@@ -637,12 +672,13 @@ class Connection:
                 if headers.chunked:
                     headers = with_framing(headers, chunked=False)
                 need_close = True
-            elif not headers.chunked:
+            elif not headers.chunked or headers.content_length is not None:
                 headers = with_framing(headers, chunked=True)
         tokens = headers.connection
         if need_close or not self._node.keep_alive:
-            if b"close" not in tokens or b"keep-alive" in tokens:
-                headers = with_connection_tokens(headers, add=b"close", drop=b"keep-alive")
+            # exactly one "Connection: close", in h11's spelling, in place
+            # of what the application put there
+            headers = with_close(headers)
         elif self._peer_wants_keep_alive_header and b"close" not in tokens and b"keep-alive" not in tokens:
             headers = with_connection_tokens(headers, add=b"keep-alive", drop=b"close")
         return headers

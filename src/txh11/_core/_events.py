@@ -96,9 +96,8 @@ class Request(Event):
             raise LocalProtocolError(f"illegal method {method!r}: must be a token such as b'GET'")
         target = bytesify(target)
         if target_re.fullmatch(target) is None:
-            raise LocalProtocolError(
-                f"illegal target {target!r}: no spaces or control characters (percent-encode them)"
-            )
+            # (h11's words; visible ASCII only: percent-encode the rest)
+            raise LocalProtocolError("Illegal target characters")
         return parsed_request(method, target, normalize_and_validate(headers), _version(http_version))
 
 
@@ -109,12 +108,12 @@ def _check_host(headers: Headers, http_version: bytes) -> None:
         return
     if count > 1:
         raise LocalProtocolError("a request may carry only one Host header")
-    if http_version >= b"1.1":
+    if http_version == b"1.1":  # (only 1.1, as h11: PRI * HTTP/2.0 has none)
         raise LocalProtocolError("missing mandatory Host header: HTTP/1.1 requests need one")
 
 
-#: Each status code's standard reason phrase: what a response with no reason
-#: is sent with, and a reason known valid without checking it.
+#: Each status code's standard reason phrase: a reason known valid without
+#: checking it (a response is sent with the reason it carries, even b"").
 STANDARD_REASONS: Dict[int, bytes] = {s.value: s.phrase.encode("ascii") for s in HTTPStatus}
 
 

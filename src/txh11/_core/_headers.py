@@ -143,10 +143,9 @@ def build_headers(raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> H
     for name, value in items:
         if name in _SPECIAL:
             _NOTE_SPECIAL[name](h, value)
-    if h.chunked and h.content_length is not None:
-        raise LocalProtocolError(
-            "a message may not carry both Content-Length and Transfer-Encoding (RFC 9112 6.1)"
-        )
+    # (Content-Length beside Transfer-Encoding is allowed here, as in h11:
+    # a sender drops it, a server refuses it on receipt, a client frames
+    # by Transfer-Encoding and closes; RFC 9112 6.1.)
     h.__class__ = Headers
     return h
 
@@ -171,10 +170,16 @@ def _blank(raw_names: List[bytes], items: List[Tuple[bytes, bytes]]) -> Headers:
 def _note_content_length(h: Headers, value: bytes) -> None:
     if not value.isdigit() or not value.isascii():
         raise LocalProtocolError(f"bad Content-Length {value!r}: must be decimal digits only")
-    length = int(value)
-    if h.content_length is not None and h.content_length != length:
+    if h.content_length is not None and value != _first_content_length(h):
+        # Compared as sent, as h11 and llhttp do: "05" and "5" are two
+        # framings, and a message that spells its length two ways is
+        # ambiguous to whoever else reads it (RFC 9112 6.3, 8).
         raise LocalProtocolError("conflicting Content-Length headers")
-    h.content_length = length
+    h.content_length = int(value)
+
+
+def _first_content_length(h: Headers) -> bytes:
+    return next(value for name, value in h._items if name == b"content-length")
 
 
 def _note_transfer_encoding(h: Headers, value: bytes) -> None:
@@ -239,7 +244,7 @@ def _normalize_name(name: Any) -> Tuple[bytes, bytes]:
             return cached
     raw = bytesify(name)
     if token_re.fullmatch(raw) is None:
-        raise LocalProtocolError(f"illegal header name {raw!r}")
+        raise LocalProtocolError(f"Illegal header name {raw!r}")
     result = (raw, raw.lower())
     if len(_name_cache) < _NAME_CACHE_LIMIT and isinstance(name, (bytes, str)):
         _name_cache[name] = result
@@ -257,10 +262,8 @@ def _normalize_pair(pair: Any) -> Tuple[bytes, Tuple[bytes, bytes]]:
     raw, lname = _normalize_name(name)
     bvalue = value if type(value) is bytes else bytesify(value)
     if field_value_re.fullmatch(bvalue) is None:
-        raise LocalProtocolError(
-            f"illegal header value {bvalue!r} for {raw!r}: no CR, LF, NUL or other "
-            "control characters, and no leading or trailing whitespace"
-        )
+        # (h11's words: its users compare the message)
+        raise LocalProtocolError(f"Illegal header value {bvalue!r}")
     result = (raw, (lname, bvalue))
     if _is_plain(pair):
         if len(_pair_cache) >= _PAIR_CACHE_LIMIT:
@@ -357,6 +360,17 @@ def _remember(headers: Headers, edit: tuple, edited: Headers) -> Headers:
     return edited
 
 
+def _without_connection(headers: Headers) -> Tuple[List[bytes], List[Tuple[bytes, bytes]]]:
+    """The raw names and items of ``headers`` without their Connection headers."""
+    raw_names = []
+    items = []
+    for raw, item in zip(headers._raw, headers._items):
+        if item[0] != b"connection":
+            raw_names.append(raw)
+            items.append(item)
+    return raw_names, items
+
+
 def with_connection_tokens(headers: Headers, add: bytes, drop: bytes) -> Headers:
     """Return ``headers`` whose Connection header includes ``add`` and not ``drop``."""
     edit = (b"connection", add, drop)
@@ -365,12 +379,7 @@ def with_connection_tokens(headers: Headers, add: bytes, drop: bytes) -> Headers
         return known
     tokens = [t for t in headers.connection if t not in (add, drop)]
     tokens.append(add)
-    raw_names = []
-    items = []
-    for raw, item in zip(headers._raw, headers._items):
-        if item[0] != b"connection":
-            raw_names.append(raw)
-            items.append(item)
+    raw_names, items = _without_connection(headers)
     raw_names.append(b"Connection")
     items.append((b"connection", b", ".join(tokens)))
     edited = _edited(headers, raw_names, items)
@@ -398,4 +407,22 @@ def with_framing(headers: Headers, chunked: bool) -> Headers:
     edited = _edited(headers, raw_names, items)
     edited.content_length = None
     edited.chunked = chunked
+    return _remember(headers, edit, edited)
+
+
+def with_close(headers: Headers) -> Headers:
+    """Return ``headers`` with their Connection headers replaced as h11
+    replaces them on a closing response: one ``Connection`` line per token,
+    sorted, ``close`` among them and ``keep-alive`` not."""
+    edit = (b"close",)
+    known = _remembered(headers, edit)
+    if known is not None:
+        return known
+    tokens = sorted({t for t in headers.connection if t and t != b"keep-alive"} | {b"close"})
+    raw_names, items = _without_connection(headers)
+    for token in tokens:
+        raw_names.append(b"Connection")
+        items.append((b"connection", token))
+    edited = _edited(headers, raw_names, items)
+    edited.connection = tuple(tokens)
     return _remember(headers, edit, edited)

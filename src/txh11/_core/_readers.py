@@ -49,7 +49,10 @@ _chunk_line_re = re.compile(rb"([0-9A-Fa-f]{1,16})(" + chunk_ext_re.pattern + rb
 _COMMON_METHODS = frozenset([b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"OPTIONS", b"PATCH", b"CONNECT", b"TRACE"])
 
 
-def _parse_version(version: bytes) -> bytes:
+def _parse_version(version: bytes, any_major: bool = False) -> bytes:
+    """The ``d.d`` of ``HTTP/d.d``; a major version other than 1 is refused
+    (505) unless ``any_major``: a request line takes any, as in h11, so
+    that a server sees ``PRI * HTTP/2.0`` and decides itself."""
     if version == b"HTTP/1.1":
         return b"1.1"
     if version == b"HTTP/1.0":
@@ -57,7 +60,7 @@ def _parse_version(version: bytes) -> bytes:
     m = _version_re.fullmatch(version)
     if m is None:
         raise RemoteProtocolError(f"malformed HTTP version {version!r}")
-    if m.group(1) != b"1":
+    if m.group(1) != b"1" and not any_major:
         raise RemoteProtocolError(f"unsupported HTTP version {version!r}: only HTTP/1.x", 505)
     return version[5:]
 
@@ -88,7 +91,7 @@ def _unfold_and_pinpoint(block: bytes, obs_fold_ok: bool) -> List[Tuple[bytes, b
         if name != name.rstrip(b" \t"):
             raise RemoteProtocolError(f"whitespace between header name {name.rstrip()!r} and colon (RFC 9112 5.1)")
         if token_re.fullmatch(name) is None:
-            raise RemoteProtocolError(f"illegal header name {name[:64]!r}")
+            raise RemoteProtocolError(f"Illegal header name {name[:64]!r}")
         value = value.strip(b" \t")
         if field_value_chars_re.fullmatch(value) is None:
             raise RemoteProtocolError(
@@ -182,6 +185,8 @@ class _HeadReader:
 
     __slots__ = ("max_size", "obs_fold_ok")
     too_long_line_status = 431
+    #: h11's words for an empty line where the start line belongs
+    no_start_line = "no start line received"
     # Each subclass says which first bytes can start its kind of head.
     _check_start: Callable[[bytes], None]
 
@@ -192,9 +197,14 @@ class _HeadReader:
     def _take_head(self, buf: ReceiveBuffer) -> Optional[bytes]:
         searched = buf.searched
         head = buf.take_head()
-        if head is None:
-            self._check_partial_head(buf, searched)
-            return None
+        if not head:
+            if head is None:
+                self._check_partial_head(buf, searched)
+                return None
+            # An empty line where the start line belongs: an error at once, as
+            # in h11 (a server that follows RFC 9112 2.2 and ignores one drops
+            # it before feeding the core, as txh11.server does).
+            raise RemoteProtocolError(self.no_start_line)
         if len(head) > self.max_size:
             status = self.too_long_line_status if head.find(b"\r\n") > self.max_size else 431
             raise RemoteProtocolError(f"message head exceeds the {self.max_size}-byte limit", status)
@@ -202,10 +212,8 @@ class _HeadReader:
 
     def _check_partial_head(self, buf: ReceiveBuffer, searched: int) -> None:
         """The head has not ended yet: raise if it never can."""
-        # RFC 9112 2.2: ignore empty lines before the start line.
-        while buf.startswith(b"\r\n"):
-            buf.discard(2)
-            searched = 0
+        if buf.startswith(b"\r\n"):
+            raise RemoteProtocolError(self.no_start_line)
         n = len(buf)
         if n == 0 or (n == 1 and buf.startswith(b"\r")):
             return
@@ -241,8 +249,8 @@ def _parse_request_line(line: bytes) -> Tuple[bytes, bytes, bytes]:
     if method not in _COMMON_METHODS and token_re.fullmatch(method) is None:
         raise RemoteProtocolError(f"illegal method {method[:32]!r}")
     if target_re.fullmatch(target) is None:
-        raise RemoteProtocolError(f"illegal request target {target[:80]!r}")
-    parsed = (method, target, b"1.1" if version == b"HTTP/1.1" else _parse_version(version))
+        raise RemoteProtocolError(f"illegal request target {target[:80]!r}: visible ASCII only")
+    parsed = (method, target, b"1.1" if version == b"HTTP/1.1" else _parse_version(version, True))
     if len(line) <= _REQUEST_LINE_CACHE_MAX_LINE:
         if len(_request_line_cache) >= _REQUEST_LINE_CACHE_LIMIT:
             _request_line_cache.clear()
@@ -263,6 +271,7 @@ class RequestHeadReader(_HeadReader):
 
     __slots__ = ()
     too_long_line_status = 414
+    no_start_line = "no request line received"
 
     def _check_start(self, prefix: bytes) -> None:
         method = prefix.split(b" ", 1)[0]
@@ -283,7 +292,13 @@ class RequestHeadReader(_HeadReader):
             return None
         line, _, block = head.partition(b"\r\n")
         parts = _request_line_cache.get(line) or _parse_request_line(line)
-        request = parsed_request(parts[0], parts[1], parse_header_block(block, self.obs_fold_ok), parts[2])
+        headers = parse_header_block(block, self.obs_fold_ok)
+        if headers.chunked and headers.content_length is not None:
+            # A request framed two ways is how requests are smuggled past a
+            # proxy that reads the other framing: refused, where h11 lets
+            # Transfer-Encoding win (RFC 9112 6.1 allows either).
+            raise RemoteProtocolError("request with both Content-Length and Transfer-Encoding (RFC 9112 6.1)")
+        request = parsed_request(parts[0], parts[1], headers, parts[2])
         # All these bytes, from their first, were this one request.
         if whole is not None and buf.whole is None and not buf.data:
             buf.memo_bytes = whole
@@ -295,6 +310,7 @@ class ResponseHeadReader(_HeadReader):
     """Reads a status line and headers into a (possibly informational) response."""
 
     __slots__ = ()
+    no_start_line = "no response line received"
 
     def _check_start(self, prefix: bytes) -> None:
         if not b"HTTP/".startswith(prefix[:5]):
@@ -349,9 +365,10 @@ class ContentLengthReader:
         return _data(data)
 
     def read_eof(self) -> EndOfMessage:
+        # (h11's words: its users compare the message)
         raise RemoteProtocolError(
-            "peer closed the connection without sending the complete body: "
-            f"received {self.length - self.remaining} of {self.length} bytes"
+            "peer closed connection without sending complete message body: "
+            f"received {self.length - self.remaining} bytes, expected {self.length}"
         )
 
 

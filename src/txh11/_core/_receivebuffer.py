@@ -163,10 +163,11 @@ class ReceiveBuffer:
     def take_head(self) -> Optional[bytes]:
         """Remove and return a message head: the lines up to and including
         the CRLF that ends the last one; the empty line after them is
-        dropped, and so are empty lines before the head (RFC 9112 2.2).
+        dropped.
 
         Returns None, remembering how far it looked, if the head has not
-        ended yet (empty lines before it are left for the caller to drop).
+        ended yet; ``b""``, consuming nothing, if the buffer starts with an
+        empty line.
         """
         whole = self.whole
         if whole is None:
@@ -176,8 +177,8 @@ class ReceiveBuffer:
             if idx < 0:
                 self.searched = len(data)
                 return None
-            if data[0] == 13 and data[1] == 10:  # empty lines first
-                return self._take_head_after_empty_lines()
+            if data[0] == 13 and data[1] == 10:  # an empty line first
+                return b""
             self.searched = 0
             out = bytes(data[: idx + 2])
             del data[: idx + 4]
@@ -189,7 +190,7 @@ class ReceiveBuffer:
             self.searched = len(whole) - base
             return None
         if whole[base] == 13 and whole[base + 1] == 10:
-            return self._take_head_after_empty_lines()
+            return b""
         self.searched = 0
         end = idx + 4
         if end < len(whole):
@@ -199,7 +200,3 @@ class ReceiveBuffer:
             self.start = 0
         return whole[base : idx + 2] if base else whole[: idx + 2]
 
-    def _take_head_after_empty_lines(self) -> Optional[bytes]:
-        while self.startswith(b"\r\n"):
-            self.discard(2)
-        return self.take_head()

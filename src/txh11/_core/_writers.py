@@ -21,10 +21,12 @@ __all__ = [
     "Http10Writer",
 ]
 
-# Status lines with the standard reason: for a response with none, or that one.
+# Status lines with the standard reason, and with none (the core writes the
+# reason the event carries, as h11 does: b"" goes out as "200 \r\n").
 _STATUS_LINES: Dict[int, bytes] = {
     code: b"HTTP/1.1 %d %s\r\n" % (code, reason) for code, reason in STANDARD_REASONS.items()
 }
+_BARE_STATUS_LINES: Dict[int, bytes] = {code: b"HTTP/1.1 %d \r\n" % code for code in range(100, 1000)}
 
 
 def _header_lines(headers: Headers) -> bytes:
@@ -37,8 +39,10 @@ def _header_lines(headers: Headers) -> bytes:
     return wire
 
 
-def write_request_head(event: Request) -> bytes:
-    return b"%s %s HTTP/1.1\r\n%s\r\n" % (event.method, event.target, _header_lines(event.headers))
+def write_request_head(event: Request, headers: Headers) -> bytes:
+    """The request line of ``event`` and ``headers`` (its own, or the ones
+    the connection fixed up for it)."""
+    return b"%s %s HTTP/1.1\r\n%s\r\n" % (event.method, event.target, _header_lines(headers))
 
 
 def write_response_head(event: "Response | InformationalResponse", headers: Headers) -> bytes:
@@ -46,8 +50,10 @@ def write_response_head(event: "Response | InformationalResponse", headers: Head
     the connection fixed up for it)."""
     code = event.status_code
     reason = event.reason
-    if not reason or reason == STANDARD_REASONS.get(code):
-        line = _STATUS_LINES.get(code) or b"HTTP/1.1 %d \r\n" % code
+    if not reason:
+        line = _BARE_STATUS_LINES[code]
+    elif reason == STANDARD_REASONS.get(code):
+        line = _STATUS_LINES[code]
     else:
         line = b"HTTP/1.1 %d %s\r\n" % (code, reason)
     return line + (headers._wire or _header_lines(headers)) + b"\r\n"
