@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 from zope.interface import Attribute, Interface, implementer
 
 import txh11 as h11
+from txh11._core._events import STANDARD_REASONS
 from txh11.forwarded import Forwarded, forwardedFor
 from txh11.protocol import PAUSE_CONSUMER
 
@@ -36,6 +37,19 @@ _log = Logger()
 _Deferred = defer.Deferred
 _Request = h11.Request
 _Response = h11.Response
+
+
+def standardReason(event: Any) -> Any:
+    """``event`` (a response head) with its status's standard reason phrase
+    when it has no reason: the core writes the reason an event carries (as
+    h11 does, ``200`` and a space for none), and txh11's servers say
+    ``200 OK``."""
+    reason = STANDARD_REASONS.get(event.status_code)
+    if event.reason or reason is None:
+        return event
+    return type(event)(
+        status_code=event.status_code, headers=event.headers, reason=reason, http_version=event.http_version
+    )
 _Data = h11.Data
 _EndOfMessage = h11.EndOfMessage
 _END = h11.EndOfMessage()  # events are immutable: one will do
@@ -287,7 +301,7 @@ class ServerExchange:
         if self._abandoned:
             return
         if ch.conn.they_are_waiting_for_100_continue and self._response == _NOTHING:
-            ch.sendEvent(h11.InformationalResponse(status_code=100, headers=[]))
+            ch.sendEvent(h11.InformationalResponse(status_code=100, headers=[], reason=b"Continue"))
         ch.resumeReading(PAUSE_UNCLAIMED)
 
     def _pauseBody(self) -> None:
@@ -358,6 +372,8 @@ class ServerExchange:
             self._sendResponseHead(event, False)
         elif t is h11.EndOfMessage:
             self._sendEnd(event)
+        elif t is h11.InformationalResponse:
+            self.channel.sendEvent(standardReason(event))
         else:
             self.channel.sendEvent(event)
 
@@ -371,6 +387,8 @@ class ServerExchange:
         or not wanted).  ``dated`` true says it has a Date header; false,
         that it is to be looked for."""
         state = self._bodyState
+        if not response.reason:
+            response = standardReason(response)
         headers = response.headers
         # (looked for only when one would be added; names are lowercase)
         undated = (
@@ -450,7 +468,7 @@ class ServerExchange:
         if extra:
             headers += extra
         channel = self.channel
-        response = _Response(status_code=status, headers=headers, reason=reason)
+        response = _Response(status_code=status, headers=headers, reason=reason or STANDARD_REASONS.get(status, b""))
         sendBody = len(body) > 0 and self.method != b"HEAD" and status != 204 and status != 304
         if not sendBody or isinstance(body, (bytes, bytearray, memoryview)):
             with channel.corked():

@@ -20,7 +20,7 @@ from zope.interface import implementer
 import txh11 as h11
 from txh11.protocol import TIMEOUT_BODY, TIMEOUT_HEADER, IHTTP11Handler
 
-from ._exchange import PAUSE_UNCLAIMED, IRequestHandler, ServerExchange
+from ._exchange import PAUSE_UNCLAIMED, IRequestHandler, ServerExchange, standardReason
 
 __all__ = ["ServerHandler"]
 
@@ -48,6 +48,8 @@ class ServerHandler:
 
     # the current exchange's request has no body
     _bodyless = False
+    # whether a request/response cycle was completed on the connection
+    _cycles = False
     # set only around a protocol switch
     _switchTarget: Any = None
     _rawTarget: Any = None
@@ -72,6 +74,10 @@ class ServerHandler:
         elif t is _Request:
             self._requestReceived(event)
         elif t is _EndOfMessage:
+            # RFC 9112 2.2: a server SHOULD ignore an empty line before a
+            # request line (an extra CRLF after a body, in the same read);
+            # the core, as h11, would take it for an error
+            self.protocol.conn.skip_empty_line()
             if exchange is None:
                 pass
             elif self._bodyless:
@@ -97,6 +103,19 @@ class ServerHandler:
 
     def _requestReceived(self, head: Any) -> None:
         protocol = self.protocol
+        if head.http_version[:1] != b"1":
+            # The core parses any HTTP/d.d request line (a server may look
+            # for the HTTP/2 preface, PRI * HTTP/2.0); this one speaks 1.x.
+            exc = h11.RemoteProtocolError(
+                f"unsupported HTTP version {head.http_version.decode('ascii')}: only HTTP/1.x", 505
+            )
+            _log.info("protocol error from {peer}: {exc!r}", peer=protocol.peerName(), exc=exc)
+            if self._cycles:
+                # only a connection's first request may be the HTTP/2 preface
+                self.refuse(None, 505, str(exc))
+            else:
+                self.protocolErrorReceived(exc)
+            return
         # the body's framing, as the core decided it from the head it
         # validated (the framing facts of its Headers; conn.their_framing
         # says the same with two calls more per request)
@@ -159,6 +178,7 @@ class ServerHandler:
 
     def cycleCompleted(self, reusable: bool) -> None:
         self.current = None
+        self._cycles = True
         protocol = self.protocol
         if protocol.shuttingDown:
             protocol.keepAliveOff()  # the response just done promised keep-alive
@@ -249,7 +269,7 @@ class ServerHandler:
         try:
             self.protocol.sendEvents(
                 [
-                    h11.Response(status_code=status, headers=headers),
+                    standardReason(h11.Response(status_code=status, headers=headers)),
                     h11.Data(data=body),
                     h11.EndOfMessage(),
                 ]

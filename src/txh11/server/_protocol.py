@@ -29,6 +29,10 @@ __all__ = ["HTTP11ServerProtocol", "HTTP11ServerFactory"]
 _dateCache: list[Any] = [0, 0, b""]
 
 
+_HELD_CR = 1
+_DROPPED = 2
+
+
 class HTTP11ServerProtocol(HTTP11Protocol):
     """
     One server connection: the bridge, with the server's settings, reporting
@@ -52,10 +56,45 @@ class HTTP11ServerProtocol(HTTP11Protocol):
     abandonOnPeerClose = False
     #: the server is shutting down (startDraining)
     shuttingDown = False
+    # _HELD_CR or _DROPPED while an empty line before a request line is
+    # being dropped (_dropEmptyLine); 0 otherwise
+    _emptyLine = 0
 
     def __init__(self, handler: Any, reactor: Optional[IReactorTime] = None) -> None:
         self.handler = handler
         super().__init__(ServerHandler(self, handler), reactor)
+
+    def dataReceived(self, data: bytes) -> None:
+        if self._emptyLine or data[:1] == b"\r":
+            data = self._dropEmptyLine(data)
+        HTTP11Protocol.dataReceived(self, data)  # (super() costs more)
+
+    def _dropEmptyLine(self, data: bytes) -> bytes:
+        """``data`` without one empty line (CRLF) where a request line
+        belongs: RFC 9112 2.2 says a server SHOULD ignore at least one, and
+        the core, as h11, takes it for an error.  A lone CR is held back
+        until the next bytes tell whether an LF follows it; after a read
+        that was only an empty line, the next one is left to the core.  (An
+        empty line that came in the same read as the end of a body is in
+        the core's buffer: the server handler drops it there, with
+        ``conn.skip_empty_line()``.)"""
+        state, self._emptyLine = self._emptyLine, 0
+        if state == _DROPPED:
+            return data
+        if state == _HELD_CR:
+            data = b"\r" + data
+        conn = self.conn
+        theirs = conn.their_state
+        if (theirs is not h11.IDLE and theirs is not h11.DONE) or conn.trailing_data[0]:
+            return data
+        if data == b"\r":
+            self._emptyLine = _HELD_CR
+            return b""
+        if data.startswith(b"\r\n"):
+            data = data[2:]
+            if not data:
+                self._emptyLine = _DROPPED
+        return data
 
     def date(self) -> bytes:
         """The Date header value for now, on this connection's clock (one

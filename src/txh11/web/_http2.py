@@ -12,10 +12,11 @@ offers ``http/1.1`` only.
 Beyond twisted.web, a connection (cleartext, or TLS without ALPN) that
 begins with the HTTP/2 connection preface (RFC 9113 3.4, "prior
 knowledge") goes there too.  Nothing is looked at on the way in: to the
-core the preface's first 18 bytes are a request head of ``HTTP/2.0``,
-refused with ``505``; :func:`prefaceReceived` (from
-``WebProtocol.protocolErrorReceived``) recognises that error on a
-connection's first request followed by the preface's last 6 bytes
+core the preface's first 18 bytes are a request head of ``HTTP/2.0``
+(``PRI *``, parsed as h11 parses it), which the server refuses with
+``505``; :func:`prefaceReceived` (from
+``WebProtocol.takeProtocolError``, asked only on a connection's first
+request) recognises that error followed by the preface's last 6 bytes
 (``SM\r\n\r\n``), and hands the connection over instead of answering.
 HTTP/1.1 connections pay nothing for it.  Clients send the preface in one
 piece; one cut before its end gets the ``505``, as without h2.
@@ -79,8 +80,10 @@ def prefaceReceived(protocol: Any, site: Any, exc: Exception) -> bool:
         return False
     conn = protocol.conn
     rest = conn.trailing_data[0]
-    if conn.their_http_version is not None or not rest.startswith(_REST):
-        return False  # not the first request, or not the preface
+    # (the core parses the preface's head as a request of HTTP/2.0, as h11
+    # does; the server refuses that version with this 505)
+    if conn.their_http_version != b"2.0" or not rest.startswith(_REST):
+        return False  # not the preface
     _log.debug("HTTP/2 with prior knowledge from {peer}", peer=protocol.peerName())
     _serveHTTP2(protocol, site, _HEAD + rest)
     return True
