@@ -733,10 +733,10 @@ def test_send_data_from_a_client_stops_waiting_for_100_continue():
 def test_chunk_size_lines_for_many_sizes():
     # every size framed right, whether its line was made before or not,
     # and the store of lines made stays bounded
-    from txh11._core import _writers
+    from txh11._core import _caches
 
     conn = _server_in_body(GET11, [])
     for size in list(range(1, 1500)) + [1, 1024, 65536, 1 << 20]:
         line, payload, end = conn.send_data(b"x" * size)
         assert int(line[:-2], 16) == size and line.endswith(b"\r\n") and end == b"\r\n"
-    assert len(_writers._SIZE_LINES) <= _writers._SIZE_LINES_MAX
+    assert len(_caches.SIZE_LINES) <= _caches.SIZE_LINES_LIMIT

@@ -7,6 +7,7 @@ turns your events into bytes for you to write.
 
 from typing import AbstractSet, Any, Dict, List, Optional, Tuple, Union
 
+from ._caches import HEAD_READERS, HEAD_READERS_LIMIT, remember
 from ._errors import DataAfterEOFError, LocalProtocolError, RemoteProtocolError, make_sentinel
 from ._events import (
     ConnectionClosed,
@@ -73,10 +74,6 @@ _CHUNKED_WRITER = ChunkedWriter()
 _HTTP10_WRITER = Http10Writer()
 _HTTP10_READER = Http10Reader()
 
-# Head readers hold only their settings: one per size limit and role serves
-# every connection (a server only reads requests, a client responses).
-_REQUEST_READERS: Dict[int, Any] = {}
-_RESPONSE_READERS: Dict[int, Any] = {}
 
 
 def _keep_alive(http_version: bytes, tokens: Tuple[bytes, ...]) -> bool:
@@ -149,16 +146,17 @@ class Connection:
         # Only a user agent may unfold obs-fold (RFC 9112 5.2); servers reject it.
         obs_fold_ok = our_role is CLIENT
         self._obs_fold_ok = obs_fold_ok
-        readers = _REQUEST_READERS if our_role is SERVER else _RESPONSE_READERS
-        head_reader = readers.get(max_incomplete_event_size)
+        # Head readers hold only their settings: one per role and size limit
+        # serves every connection (a server only reads requests, a client
+        # responses).
+        key = (our_role is SERVER, max_incomplete_event_size)
+        head_reader = HEAD_READERS.get(key)
         if head_reader is None:
-            if len(readers) >= 64:
-                readers.clear()
             if our_role is SERVER:
                 head_reader = RequestHeadReader(max_incomplete_event_size, obs_fold_ok)
             else:
                 head_reader = ResponseHeadReader(max_incomplete_event_size, obs_fold_ok)
-            readers[max_incomplete_event_size] = head_reader
+            remember(HEAD_READERS, HEAD_READERS_LIMIT, key, head_reader)
         self._head_reader: Any = head_reader
         self._body_reader: Any = None
         self._writer: Any = None
@@ -374,6 +372,10 @@ class Connection:
             return  # the connection now speaks another protocol
         if headers.connection or version != b"1.1":
             self._check_keep_alive(version, headers.connection)
+        self._start_response_body(role, status, headers, received)
+
+    def _start_response_body(self, role: Any, status: int, headers: Headers, received: bool) -> None:
+        """Frame the body of a final response (see _process_response)."""
         method = self._request_method
         if (
             status == 204
@@ -386,7 +388,7 @@ class Connection:
             if received and headers.content_length is not None:
                 # framed by Transfer-Encoding, and never reused: the other
                 # length may be what a proxy on the way went by (RFC 9112 6.1)
-                self._check_keep_alive(version, (b"close",))
+                self._check_keep_alive(b"1.1", (b"close",))
             self._start_body(role, "chunked", 0)
         elif headers.content_length is not None:
             length = headers.content_length
@@ -486,12 +488,14 @@ class Connection:
         if state is DONE:
             if buf.whole is not None or buf.data:
                 return PAUSED
-            return ConnectionClosed() if self._receive_buffer_closed else NEED_DATA
-        if state is MIGHT_SWITCH_PROTOCOL or state is SWITCHED_PROTOCOL:
+        elif state is MIGHT_SWITCH_PROTOCOL or state is SWITCHED_PROTOCOL:
             return PAUSED
-        if buf.whole is not None or buf.data:  # MUST_CLOSE or CLOSED
+        elif buf.whole is not None or buf.data:  # MUST_CLOSE or CLOSED
             raise RemoteProtocolError("peer sent data after a message that ended the connection's reuse")
-        return ConnectionClosed() if self._receive_buffer_closed else NEED_DATA
+        if not self._receive_buffer_closed:
+            return NEED_DATA
+        self._moved(self.their_role, ConnectionClosed)
+        return ConnectionClosed()
 
     def _event_at_eof(self, state: Any, reader: Any) -> Any:
         """The next event once the peer closed and ``reader`` found nothing more."""
@@ -524,10 +528,7 @@ class Connection:
             reader = None
         try:
             if reader is None:
-                event = self._event_between_messages(state)
-                if type(event) is ConnectionClosed:
-                    self._moved(their_role, ConnectionClosed)
-                return event
+                return self._event_between_messages(state)
             # (what the reader of a message without a body says, without a call: 0.4k instructions)
             event = _END if reader is _EMPTY_BODY_READER else reader.read(self._receive_buffer)
             if event is None:
@@ -535,17 +536,17 @@ class Connection:
                     return NEED_DATA
                 event = self._event_at_eof(state, reader)
             t = type(event)
-            # Only a body reader makes Data and EndOfMessage, so the state is SEND_BODY.
+            # Only a body reader makes Data and EndOfMessage, so the state is
+            # SEND_BODY. Body data from the client ends its wait for 100
+            # (from the server, the response before it already did).
             if t is Data:
-                if their_role is CLIENT:
-                    self.client_is_waiting_for_100_continue = False
+                self.client_is_waiting_for_100_continue = False
             elif t is EndOfMessage:
                 try:
                     self._node = self._node.by_theirs[EndOfMessage]
                 except KeyError:
                     self._cstate.process_event(their_role, EndOfMessage)
-                if their_role is CLIENT:
-                    self.client_is_waiting_for_100_continue = False
+                self.client_is_waiting_for_100_continue = False
             elif t is Request:
                 self._process_request(their_role, event)
             elif t is Response:
@@ -554,10 +555,16 @@ class Connection:
                 self._process_event(their_role, event)
             return event
         except BaseException as exc:
-            self._cstate.process_error(their_role)
-            if isinstance(exc, LocalProtocolError):
-                exc._reraise_as_remote_protocol_error()
+            self._receive_failed(exc)
             raise
+
+    def _receive_failed(self, exc: BaseException) -> None:
+        """Reading from the peer raised ``exc``: their state becomes ERROR,
+        and a check shared with sending (LocalProtocolError) is the peer's
+        fault, so it is raised as a RemoteProtocolError."""
+        self._cstate.process_error(self.their_role)
+        if isinstance(exc, LocalProtocolError):
+            exc._reraise_as_remote_protocol_error()
 
     # -- sending -------------------------------------------------------------
 

@@ -11,7 +11,9 @@ connection never has to look at a header list twice.
 from collections.abc import Sequence
 from typing import Any, Dict, Iterator, List, Optional, Tuple, overload
 
+from . import _caches
 from ._abnf import field_value_re, host_re, token_re
+from ._caches import LISTS, NAMES, PAIRS, VALID_HOSTS, remember
 from ._errors import LocalProtocolError
 
 __all__ = ["Headers", "normalize_and_validate", "bytesify"]
@@ -32,12 +34,6 @@ def bytesify(value: Any) -> bytes:
     return bytes(value)
 
 
-# Host values already found valid (a server sees the same few over and over).
-_valid_hosts: set = set()
-
-# raw name -> lowercase name, for names already known to be valid tokens.
-_name_cache: dict = {}
-_NAME_CACHE_LIMIT = 2048
 
 
 class Headers(Sequence):
@@ -216,12 +212,12 @@ def _note_upgrade(h: Headers, value: bytes) -> None:
 
 def _note_host(h: Headers, value: bytes) -> None:
     h.host_count += 1
-    if value not in _valid_hosts:
+    if value not in VALID_HOSTS:
         if host_re.fullmatch(value) is None:
             raise LocalProtocolError(f"invalid Host header {value!r}")
-        if len(_valid_hosts) >= 1024:
-            _valid_hosts.clear()
-        _valid_hosts.add(value)
+        if len(VALID_HOSTS) >= _caches.VALID_HOSTS_LIMIT:
+            VALID_HOSTS.clear()
+        VALID_HOSTS.add(value)
 
 
 # The headers the connection cares about, and what each tells it.
@@ -239,22 +235,16 @@ _SPECIAL = frozenset(_NOTE_SPECIAL)
 def _normalize_name(name: Any) -> Tuple[bytes, bytes]:
     """Return (raw, lowercase) for a header name given by the user."""
     if type(name) is bytes or type(name) is str:
-        cached = _name_cache.get(name)
+        cached = NAMES.get(name)
         if cached is not None:
             return cached
     raw = bytesify(name)
     if token_re.fullmatch(raw) is None:
         raise LocalProtocolError(f"Illegal header name {raw!r}")
     result = (raw, raw.lower())
-    if len(_name_cache) < _NAME_CACHE_LIMIT and isinstance(name, (bytes, str)):
-        _name_cache[name] = result
+    if len(NAMES) < _caches.NAMES_LIMIT and isinstance(name, (bytes, str)):
+        NAMES[name] = result
     return result
-
-
-# (name, value) as given -> (raw name, (lowercase name, value)), for pairs
-# already validated: applications send the same few headers over and over.
-_pair_cache: dict = {}
-_PAIR_CACHE_LIMIT = 4096
 
 
 def _normalize_pair(pair: Any) -> Tuple[bytes, Tuple[bytes, bytes]]:
@@ -266,16 +256,8 @@ def _normalize_pair(pair: Any) -> Tuple[bytes, Tuple[bytes, bytes]]:
         raise LocalProtocolError(f"Illegal header value {bvalue!r}")
     result = (raw, (lname, bvalue))
     if _is_plain(pair):
-        if len(_pair_cache) >= _PAIR_CACHE_LIMIT:
-            _pair_cache.clear()
-        _pair_cache[pair] = result
+        remember(PAIRS, _caches.PAIRS_LIMIT, pair, result)
     return result
-
-
-# tuple of the pairs as given -> their Headers, for whole lists of bytes/str
-# pairs already validated: a server often answers with equal header lists.
-_list_cache: Dict[tuple, Headers] = {}
-_LIST_CACHE_LIMIT = 256
 
 
 def normalize_and_validate(headers: Any) -> Headers:
@@ -286,7 +268,7 @@ def normalize_and_validate(headers: Any) -> Headers:
     if type(headers) is list or type(headers) is tuple:
         key = tuple(headers)
         try:
-            cached = _list_cache.get(key)
+            cached = LISTS.get(key)
         except (TypeError, ValueError):  # unhashable: a list pair, a bytearray or writable memoryview inside
             key = None
         else:
@@ -294,9 +276,7 @@ def normalize_and_validate(headers: Any) -> Headers:
                 return cached
     result = _normalize_all(headers)
     if key is not None and all([_is_plain(pair) for pair in key]):
-        if len(_list_cache) >= _LIST_CACHE_LIMIT:
-            _list_cache.clear()
-        _list_cache[key] = result
+        remember(LISTS, _caches.LISTS_LIMIT, key, result)
     return result
 
 
@@ -314,7 +294,7 @@ def _is_plain(pair: Any) -> bool:
 def _normalize_all(headers: Any) -> Headers:
     raw_names: List[bytes] = []
     items: List[Tuple[bytes, bytes]] = []
-    cache_get = _pair_cache.get
+    cache_get = PAIRS.get
     for pair in headers:
         try:
             hit = cache_get(pair)
@@ -350,7 +330,7 @@ def _remembered(headers: Headers, edit: tuple) -> Optional[Headers]:
 
 def _remember(headers: Headers, edit: tuple, edited: Headers) -> Headers:
     # Headers are immutable, and a server that reuses a header list (see
-    # _list_cache) makes the same edit of it for every response.
+    # _caches.LISTS) makes the same edit of it for every response.
     edits = headers._edits
     if edits is None:
         edits = {}

@@ -7,8 +7,9 @@ the peer closes. Everything malformed raises :exc:`RemoteProtocolError`
 """
 
 import re
-from typing import Callable, Dict, List, Optional, Tuple, Union
+from typing import Callable, List, Optional, Tuple, Union
 
+from . import _caches
 from ._abnf import (
     FIELD_VALUE_BYTES,
     TCHAR_BYTES,
@@ -18,6 +19,7 @@ from ._abnf import (
     target_re,
     token_re,
 )
+from ._caches import BLOCKS, CHUNK_SIZES, LINES, REQUEST_LINES, remember
 from ._errors import RemoteProtocolError
 from ._events import (
     Data,
@@ -101,22 +103,6 @@ def _unfold_and_pinpoint(block: bytes, obs_fold_ok: bool) -> List[Tuple[bytes, b
     return [(n, v) for n, v in pairs]
 
 
-# header line as received -> (raw name, (lowercase name, value)), for lines
-# already found valid: clients send the same lines over and over (Host,
-# User-Agent, Accept...), on one connection and across connections. Bounded
-# in entries and in line length, since the lines come from the network.
-_line_cache: Dict[bytes, Tuple[bytes, Tuple[bytes, bytes]]] = {}
-_LINE_CACHE_LIMIT = 2048
-_LINE_CACHE_MAX_LINE = 512
-
-# header block as received -> its Headers, for blocks of valid lines: a
-# keep-alive client repeats its block for each request, and many clients
-# (the same browser, tool or proxy) send the same block. Headers are
-# immutable, so one object serves them all.
-_block_cache: Dict[bytes, Headers] = {}
-_BLOCK_CACHE_LIMIT = 256
-_BLOCK_CACHE_MAX_BLOCK = 2048
-
 
 def _parse_line(line: bytes) -> Optional[Tuple[bytes, Tuple[bytes, bytes]]]:
     """A valid header line's (raw name, (lowercase name, value)), or None."""
@@ -130,10 +116,8 @@ def _parse_line(line: bytes) -> Optional[Tuple[bytes, Tuple[bytes, bytes]]]:
     if value.translate(None, FIELD_VALUE_BYTES):
         return None
     parsed = (name, (name.lower(), value))
-    if len(line) <= _LINE_CACHE_MAX_LINE:
-        if len(_line_cache) >= _LINE_CACHE_LIMIT:
-            _line_cache.clear()
-        _line_cache[line] = parsed
+    if len(line) <= _caches.LINES_MAX_LINE:
+        remember(LINES, _caches.LINES_LIMIT, line, parsed)
     return parsed
 
 
@@ -146,7 +130,7 @@ def parse_header_block(block: bytes, obs_fold_ok: bool = False) -> Headers:
     line goes through the line-by-line slow path, which either names the
     exact problem or unfolds obs-fold for a client.
     """
-    headers = _block_cache.get(block)
+    headers = BLOCKS.get(block)
     if headers is not None:
         return headers
     if not block:
@@ -156,7 +140,7 @@ def parse_header_block(block: bytes, obs_fold_ok: bool = False) -> Headers:
         lines.pop()
     raw_names = []
     items = []
-    known = _line_cache.get
+    known = LINES.get
     for line in lines:
         parsed = known(line)
         if parsed is None:
@@ -167,10 +151,8 @@ def parse_header_block(block: bytes, obs_fold_ok: bool = False) -> Headers:
         items.append(parsed[1])
     else:
         headers = build_headers(raw_names, items)
-        if len(block) <= _BLOCK_CACHE_MAX_BLOCK:
-            if len(_block_cache) >= _BLOCK_CACHE_LIMIT:
-                _block_cache.clear()
-            _block_cache[block] = headers
+        if len(block) <= _caches.BLOCKS_MAX_BLOCK:
+            remember(BLOCKS, _caches.BLOCKS_LIMIT, block, headers)
         return headers
     pairs = _unfold_and_pinpoint(block[:-2] if block[-2:] == b"\r\n" else block, obs_fold_ok)
     return build_headers([n for n, _ in pairs], [(n.lower(), v) for n, v in pairs])
@@ -234,11 +216,6 @@ class _HeadReader:
 
 
 
-# request line -> (method, target, HTTP version), for lines already found
-# valid (the same few URLs are asked for again and again). Bounded.
-_request_line_cache: Dict[bytes, Tuple[bytes, bytes, bytes]] = {}
-_REQUEST_LINE_CACHE_LIMIT = 1024
-_REQUEST_LINE_CACHE_MAX_LINE = 1024
 
 
 def _parse_request_line(line: bytes) -> Tuple[bytes, bytes, bytes]:
@@ -251,10 +228,8 @@ def _parse_request_line(line: bytes) -> Tuple[bytes, bytes, bytes]:
     if target_re.fullmatch(target) is None:
         raise RemoteProtocolError(f"illegal request target {target[:80]!r}: visible ASCII only")
     parsed = (method, target, b"1.1" if version == b"HTTP/1.1" else _parse_version(version, True))
-    if len(line) <= _REQUEST_LINE_CACHE_MAX_LINE:
-        if len(_request_line_cache) >= _REQUEST_LINE_CACHE_LIMIT:
-            _request_line_cache.clear()
-        _request_line_cache[line] = parsed
+    if len(line) <= _caches.REQUEST_LINES_MAX_LINE:
+        remember(REQUEST_LINES, _caches.REQUEST_LINES_LIMIT, line, parsed)
     return parsed
 
 
@@ -291,7 +266,7 @@ class RequestHeadReader(_HeadReader):
         if head is None:
             return None
         line, _, block = head.partition(b"\r\n")
-        parts = _request_line_cache.get(line) or _parse_request_line(line)
+        parts = REQUEST_LINES.get(line) or _parse_request_line(line)
         headers = parse_header_block(block, self.obs_fold_ok)
         if headers.chunked and headers.content_length is not None:
             # A request framed two ways is how requests are smuggled past a
@@ -372,9 +347,6 @@ class ContentLengthReader:
         )
 
 
-# chunk-size line (extensions and all) -> the size, for lines already found
-# valid: a sender usually writes chunks of the same few sizes. Bounded.
-_chunk_sizes: Dict[bytes, int] = {}
 
 
 def _chunk_size(line: bytes) -> int:
@@ -384,10 +356,8 @@ def _chunk_size(line: bytes) -> int:
             f"malformed chunk header {line[:40]!r}: expected hex size and optional extensions"
         )
     size = int(m.group(1), 16)
-    if len(line) <= 64:
-        if len(_chunk_sizes) >= 256:
-            _chunk_sizes.clear()
-        _chunk_sizes[line] = size
+    if len(line) <= _caches.CHUNK_SIZES_MAX_LINE:
+        remember(CHUNK_SIZES, _caches.CHUNK_SIZES_LIMIT, line, size)
     return size
 
 
@@ -436,7 +406,7 @@ class ChunkedReader:
                     raise RemoteProtocolError("bare CR, bare LF or NUL in chunk header")
                 return None
             line = bytes(data[pos:idx]) if whole is None else whole[pos:idx]
-            size = _chunk_sizes.get(line)
+            size = CHUNK_SIZES.get(line)
             if size is None:
                 size = _chunk_size(line)
             buf.discard(idx + 2 - base)

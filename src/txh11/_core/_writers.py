@@ -7,6 +7,7 @@ whatever framing the body needs.
 
 from typing import Any, Dict, List
 
+from ._caches import SIZE_LINES, SIZE_LINES_LIMIT
 from ._errors import LocalProtocolError
 from ._events import STANDARD_REASONS, InformationalResponse, Request, Response
 from ._headers import Headers
@@ -84,12 +85,6 @@ class ContentLengthWriter:
         return []
 
 
-# chunk-size lines already made (a body's pieces tend to share a size);
-# bounded, since a size can be anything
-_SIZE_LINES: Dict[int, bytes] = {}
-_SIZE_LINES_MAX = 1024
-
-
 class ChunkedWriter:
     __slots__ = ()
 
@@ -98,11 +93,12 @@ class ChunkedWriter:
         if n == 0:
             # An empty chunk would end the body.
             return []
-        line = _SIZE_LINES.get(n)
+        # (chunk-size lines already made: a body's pieces tend to share a size)
+        line = SIZE_LINES.get(n)
         if line is None:
             line = b"%x\r\n" % n
-            if len(_SIZE_LINES) < _SIZE_LINES_MAX:
-                _SIZE_LINES[n] = line
+            if len(SIZE_LINES) < SIZE_LINES_LIMIT:
+                SIZE_LINES[n] = line
         return [line, data, b"\r\n"]
 
     def end(self, trailers: Headers) -> List[Any]:
