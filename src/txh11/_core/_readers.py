@@ -117,7 +117,10 @@ def _parse_line(line: bytes) -> Optional[Tuple[bytes, Tuple[bytes, bytes]]]:
         return None
     parsed = (name, (name.lower(), value))
     if len(line) <= _caches.LINES_MAX_LINE:
-        remember(LINES, _caches.LINES_LIMIT, line, parsed)
+        # (remember(), inlined: once per new header line)
+        if len(LINES) >= _caches.LINES_LIMIT:
+            LINES.clear()
+        LINES[line] = parsed
     return parsed
 
 
@@ -152,7 +155,9 @@ def parse_header_block(block: bytes, obs_fold_ok: bool = False) -> Headers:
     else:
         headers = build_headers(raw_names, items)
         if len(block) <= _caches.BLOCKS_MAX_BLOCK:
-            remember(BLOCKS, _caches.BLOCKS_LIMIT, block, headers)
+            if len(BLOCKS) >= _caches.BLOCKS_LIMIT:  # (remember(), inlined)
+                BLOCKS.clear()
+            BLOCKS[block] = headers
         return headers
     pairs = _unfold_and_pinpoint(block[:-2] if block[-2:] == b"\r\n" else block, obs_fold_ok)
     return build_headers([n for n, _ in pairs], [(n.lower(), v) for n, v in pairs])
@@ -229,7 +234,9 @@ def _parse_request_line(line: bytes) -> Tuple[bytes, bytes, bytes]:
         raise RemoteProtocolError(f"illegal request target {target[:80]!r}: visible ASCII only")
     parsed = (method, target, b"1.1" if version == b"HTTP/1.1" else _parse_version(version, True))
     if len(line) <= _caches.REQUEST_LINES_MAX_LINE:
-        remember(REQUEST_LINES, _caches.REQUEST_LINES_LIMIT, line, parsed)
+        if len(REQUEST_LINES) >= _caches.REQUEST_LINES_LIMIT:  # (remember(), inlined)
+            REQUEST_LINES.clear()
+        REQUEST_LINES[line] = parsed
     return parsed
 
 
