@@ -173,10 +173,10 @@ def special_arcs() -> List[Arc]:
     arcs: List[Arc] = []
 
     def keep_alive(conn: Any) -> str:
-        return "keep-alive enabled" if conn._cstate.keep_alive else "keep-alive disabled"
+        return "keep-alive enabled" if conn._node.keep_alive else "keep-alive disabled"
 
     def proposals(conn: Any) -> str:
-        kinds = sorted(_name(k) for k in conn._cstate.pending_switch_proposals)
+        kinds = sorted(_name(k) for k in conn._pending)
         if conn.states[st.CLIENT] is st.SWITCHED_PROTOCOL:
             return "protocol switched"
         return "proposed: " + ", ".join(kinds) if kinds else "no switch proposed"

@@ -41,8 +41,12 @@ from ._state import (
     SWITCH_UPGRADE,
     NO_PROPOSALS,
     SWITCHED_PROTOCOL,
-    ConnectionState,
+    after_cycle,
+    after_error,
+    after_event,
+    after_proposal,
     fresh_situation,
+    moved_by,
 )
 from ._writers import (
     ChunkedWriter,
@@ -85,31 +89,6 @@ def _keep_alive(http_version: bytes, tokens: Tuple[bytes, ...]) -> bool:
     return b"close" not in tokens
 
 
-class _LiveState(ConnectionState):
-    """A connection's own situation and proposals seen as a ConnectionState."""
-
-    __slots__ = ("_conn",)
-
-    def __init__(self, conn: "Connection") -> None:  # (no ConnectionState.__init__)
-        self._conn = conn
-
-    @property  # type: ignore[override]
-    def node(self) -> Any:
-        return self._conn._node
-
-    @node.setter
-    def node(self, node: Any) -> None:
-        self._conn._node = node
-
-    @property  # type: ignore[override]
-    def pending_switch_proposals(self) -> AbstractSet[Any]:
-        return self._conn._pending
-
-    @pending_switch_proposals.setter
-    def pending_switch_proposals(self, pending: AbstractSet[Any]) -> None:
-        self._conn._pending = pending
-
-
 def _framing(part: Any) -> Optional[Tuple[str, Optional[int]]]:
     """The framing a body reader or writer stands for (see
     :attr:`Connection.their_framing`)."""
@@ -140,7 +119,7 @@ class Connection:
         self.their_role = SERVER if our_role is CLIENT else CLIENT
         self._max_incomplete_event_size = max_incomplete_event_size
         # The joint situation of both state machines (see _state._Joint),
-        # and the protocol switches the client proposed; _cstate wraps them.
+        # and the protocol switches the client proposed.
         self._node = fresh_situation(our_role)
         self._pending: AbstractSet[Any] = NO_PROPOSALS
         # Only a user agent may unfold obs-fold (RFC 9112 5.2); servers reject it.
@@ -174,13 +153,6 @@ class Connection:
         self.client_is_waiting_for_100_continue = False
 
     # -- state -------------------------------------------------------------
-
-    @property
-    def _cstate(self) -> ConnectionState:
-        """The state machine as a :class:`ConnectionState` whose changes
-        land in this connection (the transitions that are not on every
-        request's path go through it)."""
-        return _LiveState(self)
 
     @property
     def states(self) -> Dict[Any, Any]:
@@ -250,11 +222,7 @@ class Connection:
         sides go to MUST_CLOSE when the cycle is done."""
         node = self._node
         if node.keep_alive:
-            after = node.keep_alive_off
-            if after is None:
-                self._cstate.process_keep_alive_disabled()
-            else:
-                self._node = after
+            self._node = node.keep_alive_off
 
     def start_next_cycle(self) -> None:
         """Reset both sides to IDLE for another request/response on this connection.
@@ -263,10 +231,7 @@ class Connection:
         otherwise (and the connection stays usable).
         """
         after = self._node.next_cycle
-        if after is not None:
-            self._node = after
-        else:
-            self._cstate.start_next_cycle()  # raises: not both DONE
+        self._node = after if after is not None else after_cycle(self._node)
         self._request_method = None
         self._writer = None
         self._body_reader = None
@@ -299,7 +264,7 @@ class Connection:
         t = type(event)
         if t is InformationalResponse:
             switch = SWITCH_UPGRADE if event.status_code == 101 else None  # type: ignore[attr-defined]
-            self._cstate.process_event(role, t, switch)
+            self._node, self._pending = after_event(self._node, self._pending, role, t, switch)
             self.client_is_waiting_for_100_continue = False
             if role is not self.our_role:
                 self.their_http_version = event.http_version  # type: ignore[attr-defined]
@@ -317,14 +282,14 @@ class Connection:
         method = event.method
         headers = event.headers
         if method == b"CONNECT":
-            self._cstate.process_client_switch_proposal(SWITCH_CONNECT)
+            self._node, self._pending = after_proposal(self._node, self._pending, SWITCH_CONNECT)
         if headers.upgrade:
-            self._cstate.process_client_switch_proposal(SWITCH_UPGRADE)
+            self._node, self._pending = after_proposal(self._node, self._pending, SWITCH_UPGRADE)
         node = self._node
         try:
             self._node = (node.by_client if role is CLIENT else node.by_server)[Request]
         except KeyError:
-            self._cstate.process_event(role, Request)
+            moved_by(node, role, Request)  # raises
         self._request_method = method
         version = event.http_version
         received = role is not self.our_role
@@ -356,11 +321,11 @@ class Connection:
             try:
                 self._node = (node.by_server if role is SERVER else node.by_client)[Response]
             except KeyError:
-                self._cstate.process_event(role, Response)
+                moved_by(node, role, Response)  # raises
         else:
             if 200 <= status < 300 and SWITCH_CONNECT in self._pending:
                 switch = SWITCH_CONNECT
-            self._cstate.process_event(role, Response, switch)
+            self._node, self._pending = after_event(node, self._pending, role, Response, switch)
         self.client_is_waiting_for_100_continue = False
         version = event.http_version
         received = role is not self.our_role
@@ -404,20 +369,21 @@ class Connection:
 
     def _moved(self, role: Any, event_type: type) -> None:
         """``role`` sent an event of ``event_type`` (not a Response, not
-        accepting a switch): the transition its situation already knows, or
-        the one ConnectionState.process_event works out."""
+        accepting a switch): the transition its situation knows, or an
+        error."""
         node = self._node
         try:
             self._node = (node.by_client if role is CLIENT else node.by_server)[event_type]
         except KeyError:
-            self._cstate.process_event(role, event_type)
+            moved_by(node, role, event_type)  # raises
 
     def _check_keep_alive(self, version: bytes, tokens: Tuple[bytes, ...]) -> None:
         """A message of this version with these Connection tokens was sent
         or received: keep-alive goes off unless its sender lets the
         connection persist (and once off, it stays off)."""
-        if self._node.keep_alive and not _keep_alive(version, tokens):
-            self.disable_keep_alive()
+        node = self._node
+        if node.keep_alive and not _keep_alive(version, tokens):
+            self._node = node.keep_alive_off
 
     def _received_http10_head(self, event: Union[Request, Response]) -> None:
         if event.headers.chunked:
@@ -545,7 +511,7 @@ class Connection:
                 try:
                     self._node = self._node.by_theirs[EndOfMessage]
                 except KeyError:
-                    self._cstate.process_event(their_role, EndOfMessage)
+                    moved_by(self._node, their_role, EndOfMessage)  # raises
                 self.client_is_waiting_for_100_continue = False
             elif t is Request:
                 self._process_request(their_role, event)
@@ -562,7 +528,7 @@ class Connection:
         """Reading from the peer raised ``exc``: their state becomes ERROR,
         and a check shared with sending (LocalProtocolError) is the peer's
         fault, so it is raised as a RemoteProtocolError."""
-        self._cstate.process_error(self.their_role)
+        self._node = after_error(self._node, self.their_role)
         if isinstance(exc, LocalProtocolError):
             exc._reraise_as_remote_protocol_error()
 
@@ -590,7 +556,7 @@ class Connection:
                     self.client_is_waiting_for_100_continue = False
                 return self._writer.data(data)  # type: ignore[no-any-return]
             except BaseException:
-                self._cstate.process_error(self.our_role)
+                self._node = after_error(self._node, self.our_role)
                 raise
         # not in a body: send() says why (it always raises here)
         return self.send_with_data_passthrough(Data(data=data))  # type: ignore[return-value]
@@ -629,7 +595,7 @@ class Connection:
                 try:
                     self._node = self._node.by_ours[EndOfMessage]
                 except KeyError:
-                    self._cstate.process_event(our_role, EndOfMessage)
+                    moved_by(self._node, our_role, EndOfMessage)  # raises
                 if our_role is CLIENT:
                     self.client_is_waiting_for_100_continue = False
                 return self._writer.end(event.headers)  # type: ignore[attr-defined]
@@ -645,7 +611,7 @@ class Connection:
                 return None
             raise LocalProtocolError(f"can only send events, not {event!r}")
         except BaseException:
-            self._cstate.process_error(self.our_role)
+            self._node = after_error(self._node, self.our_role)
             raise
 
     def _send_request(self, event: Request) -> List[bytes]:
@@ -693,4 +659,4 @@ class Connection:
     def send_failed(self) -> None:
         """Tell the connection that the bytes of the last send never reached the
         peer; our state becomes ERROR."""
-        self._cstate.process_error(self.our_role)
+        self._node = after_error(self._node, self.our_role)

@@ -7,6 +7,17 @@ here so that the docs can draw the diagrams from the same tables the code runs:
 * event-triggered (:data:`EVENT_TRIGGERED`): role, state and event → state;
 * state-triggered (:data:`STATE_TRIGGERED`): when the joint state of both
   machines is X, a machine moves; applied until nothing changes.
+
+These two tables are the only statement of the rules. At import, every
+joint situation of a connection is made once (:class:`_Joint`) and every
+legal transition between them worked out from the tables, so that a
+connection moves by one dictionary lookup, and what is not in the graph is
+illegal (:func:`moved_by` then raises what the tables say). Nothing in the
+graph changes after import. The functions below (:func:`moved_by`,
+:func:`after_event`, :func:`after_proposal`, :func:`after_error`,
+:func:`after_keep_alive_off`, :func:`after_cycle`) are every change a
+situation can undergo; :class:`Connection <txh11.Connection>` and
+:class:`ConnectionState` both use them.
 """
 
 from collections.abc import MutableMapping
@@ -114,7 +125,7 @@ class ConnectionState:
     __slots__ = ("node", "pending_switch_proposals")
 
     def __init__(self, our_role: object = CLIENT) -> None:
-        self.node: _Joint = _FRESH[our_role]
+        self.node: _Joint = fresh_situation(our_role)
         # A shared empty frozenset until the first proposal (then a set).
         self.pending_switch_proposals: AbstractSet[object] = NO_PROPOSALS
 
@@ -128,63 +139,21 @@ class ConnectionState:
         return self.node.keep_alive
 
     def process_error(self, role: object) -> None:
-        node = self.node
-        if role is CLIENT:
-            self.node = node.moved(ERROR, node.server).settled()
-        else:
-            self.node = node.moved(node.client, ERROR).settled()
+        self.node = after_error(self.node, role)
 
     def process_keep_alive_disabled(self) -> None:
-        node = self.node
-        after = node.keep_alive_off
-        if after is None:
-            after = node.keep_alive_off = _joint(
-                node.our_role, node.client, node.server, False, node.no_switch
-            ).settled()
-        self.node = after
+        self.node = after_keep_alive_off(self.node)
 
     def process_client_switch_proposal(self, kind: object) -> None:
-        pending = self.pending_switch_proposals
-        if type(pending) is not set:
-            pending = self.pending_switch_proposals = set()
-        pending.add(kind)  # type: ignore[attr-defined]
-        node = self.node
-        self.node = _joint(node.our_role, node.client, node.server, node.keep_alive, False).settled()
+        self.node, self.pending_switch_proposals = after_proposal(self.node, self.pending_switch_proposals, kind)
 
     def process_event(self, role: object, event_type: type, switch: object = None) -> None:
-        node = self.node
-        if switch is None:
-            trigger: object = event_type
-            if event_type is Response and not node.no_switch:
-                # Any final response that is not an accepted switch denies
-                # them all (even if it turns out to be illegal).
-                self.pending_switch_proposals.clear()  # type: ignore[attr-defined]
-                node = self.node = _joint(node.our_role, node.client, node.server, node.keep_alive, True)
-        else:
-            if switch not in self.pending_switch_proposals:
-                raise LocalProtocolError(
-                    f"the server accepted a protocol switch ({switch!r}) the client never proposed"
-                )
-            trigger = (event_type, switch)
-        after = node.by_client if role is CLIENT else node.by_server
-        try:
-            self.node = after[trigger]
-        except KeyError:
-            self.node = after[trigger] = node.step(role, trigger)
+        self.node, self.pending_switch_proposals = after_event(
+            self.node, self.pending_switch_proposals, role, event_type, switch
+        )
 
     def start_next_cycle(self) -> None:
-        node = self.node
-        if node.client is not DONE or node.server is not DONE:
-            raise LocalProtocolError(
-                f"not in a reusable state ({node.client!r}/{node.server!r}): "
-                "both sides must be DONE before start_next_cycle(); otherwise close the connection"
-            )
-        # Keep-alive off or a pending switch would have moved a settled
-        # machine off DONE.
-        if node.keep_alive and node.no_switch:
-            self.node = _FRESH[node.our_role]
-        else:
-            self.node = node.moved(IDLE, IDLE)
+        self.node = after_cycle(self.node)
 
 
 NO_PROPOSALS: AbstractSet[object] = frozenset()
@@ -195,12 +164,15 @@ class _Joint:
     flag and whether no switch is pending; plus, for the role the
     connection plays, which state is ours and which theirs.
 
-    Interned (:func:`_joint`), immutable but for the memos: ``by_client``
-    and ``by_server`` map a trigger (as in EVENT_TRIGGERED) sent by that
-    role to the settled situation it leads to; ``by_ours`` and
-    ``by_theirs`` are the same two maps, by whose role sent it.
-    ``next_cycle`` is where start_next_cycle leads from a situation that
-    allows one (both DONE, keep-alive on, no switch pending), else None.
+    Interned (:func:`_joint`) and complete once the module is imported
+    (:func:`_build`): ``by_client`` and ``by_server`` map every legal
+    trigger (as in EVENT_TRIGGERED) sent by that role to the settled
+    situation it leads to; ``by_ours`` and ``by_theirs`` are the same two
+    maps, by whose role sent it. ``keep_alive_off`` is the situation with
+    keep-alive off, ``switches_denied`` the one with no switch pending,
+    ``errored_by`` the one after a role's error, and ``next_cycle`` where
+    start_next_cycle leads from a situation that allows one (both DONE,
+    keep-alive on, no switch pending), else None.
     """
 
     __slots__ = (
@@ -216,6 +188,9 @@ class _Joint:
         "by_ours",
         "by_theirs",
         "keep_alive_off",
+        "switches_denied",
+        "with_proposal",
+        "errored_by",
         "next_cycle",
     )
 
@@ -233,10 +208,12 @@ class _Joint:
         else:
             self.ours, self.theirs = server, client
             self.by_ours, self.by_theirs = self.by_server, self.by_client
-        self.keep_alive_off: Optional[_Joint] = None
+        # (filled in by _build)
+        self.keep_alive_off: _Joint = self
+        self.switches_denied: _Joint = self
+        self.with_proposal: _Joint = self
+        self.errored_by: Dict[object, _Joint] = {}
         self.next_cycle: Optional[_Joint] = None
-        if client is DONE and server is DONE and keep_alive and no_switch:
-            self.next_cycle = _joint(our_role, IDLE, IDLE, True, True)
 
     def __repr__(self) -> str:
         return (
@@ -270,9 +247,100 @@ def _joint(our_role: object, client: object, server: object, keep_alive: bool, n
     return node
 
 
-# Where every connection starts (and a reused one starts again).
-_FRESH: Dict[object, _Joint] = {role: _joint(role, IDLE, IDLE, True, True) for role in (CLIENT, SERVER)}
-fresh_situation = _FRESH.__getitem__
+def _build() -> None:
+    """Make every situation and work out every transition from the tables."""
+    states = {role: list(EVENT_TRIGGERED[role]) for role in (CLIENT, SERVER)}
+    # what each role may send: a trigger (Request, CLIENT) is the server's
+    # side of the client's request, which _step applies with it
+    triggers = {
+        role: {t for table in EVENT_TRIGGERED[role].values() for t in table if not (type(t) is tuple and t[1] in (CLIENT, SERVER))}
+        for role in (CLIENT, SERVER)
+    }
+    for our_role in (CLIENT, SERVER):
+        for client in states[CLIENT]:
+            for server in states[SERVER]:
+                for keep_alive in (True, False):
+                    for no_switch in (True, False):
+                        _joint(our_role, client, server, keep_alive, no_switch)
+    for node in list(_JOINTS.values()):
+        _fill(node, triggers)
+    assert len(_JOINTS) == 2 * len(states[CLIENT]) * len(states[SERVER]) * 4  # nothing new was reached
+
+
+def _fill(node: _Joint, triggers: Dict[object, Any]) -> None:
+    """Work out where each trigger and change leads from ``node``."""
+    for role, after in ((CLIENT, node.by_client), (SERVER, node.by_server)):
+        for trigger in triggers[role]:
+            try:
+                after[trigger] = node.step(role, trigger)
+            except LocalProtocolError:
+                pass  # illegal: not in the graph
+    node.keep_alive_off = _joint(node.our_role, node.client, node.server, False, node.no_switch).settled()
+    node.switches_denied = _joint(node.our_role, node.client, node.server, node.keep_alive, True)
+    node.with_proposal = _joint(node.our_role, node.client, node.server, node.keep_alive, False).settled()
+    node.errored_by = {
+        CLIENT: node.moved(ERROR, node.server).settled(),
+        SERVER: node.moved(node.client, ERROR).settled(),
+    }
+    if node.client is DONE and node.server is DONE and node.keep_alive and node.no_switch:
+        node.next_cycle = _joint(node.our_role, IDLE, IDLE, True, True)
+
+
+
+
+def moved_by(node: _Joint, role: object, trigger: Any) -> _Joint:
+    """Where ``role`` sending ``trigger`` leads from ``node``; raises
+    LocalProtocolError if the tables do not allow it."""
+    after = (node.by_client if role is CLIENT else node.by_server).get(trigger)
+    if after is None:
+        node.step(role, trigger)  # raises, saying why
+        raise AssertionError(f"{trigger!r} by {role!r} from {node!r} is legal but not in the graph")
+    return after
+
+
+def after_event(
+    node: _Joint, pending: AbstractSet[object], role: object, event_type: type, switch: object = None
+) -> Tuple[_Joint, AbstractSet[object]]:
+    """``(node, pending proposals)`` after ``role`` sent an event of
+    ``event_type``; ``switch`` is the proposal a server event accepts."""
+    if switch is None:
+        trigger: object = event_type
+        if event_type is Response and not node.no_switch:
+            # Any final response that is not an accepted switch denies
+            # them all (even if it turns out to be illegal).
+            node, pending = node.switches_denied, NO_PROPOSALS
+    else:
+        if switch not in pending:
+            raise LocalProtocolError(
+                f"the server accepted a protocol switch ({switch!r}) the client never proposed"
+            )
+        trigger = (event_type, switch)
+    return moved_by(node, role, trigger), pending
+
+
+def after_proposal(node: _Joint, pending: AbstractSet[object], kind: object) -> Tuple[_Joint, AbstractSet[object]]:
+    """``(node, pending proposals)`` after the client proposed a switch of ``kind``."""
+    return node.with_proposal, frozenset(pending | {kind})
+
+
+def after_error(node: _Joint, role: object) -> _Joint:
+    return node.errored_by[role]
+
+
+def after_keep_alive_off(node: _Joint) -> _Joint:
+    return node.keep_alive_off
+
+
+def after_cycle(node: _Joint) -> _Joint:
+    """Where start_next_cycle leads; raises LocalProtocolError unless both are DONE."""
+    if node.client is not DONE or node.server is not DONE:
+        raise LocalProtocolError(
+            f"not in a reusable state ({node.client!r}/{node.server!r}): "
+            "both sides must be DONE before start_next_cycle(); otherwise close the connection"
+        )
+    # Keep-alive off or a pending switch would have moved a settled
+    # machine off DONE.
+    return node.next_cycle or node.moved(IDLE, IDLE)
 
 
 class _StatesView(MutableMapping):
@@ -357,3 +425,10 @@ def _settled(client: object, server: object, keep_alive: bool, no_switch: bool) 
             server = changes.get(SERVER, server)
         if (client, server) == before:
             return before
+
+
+_build()
+
+# Where every connection starts (and a reused one starts again).
+_FRESH: Dict[object, _Joint] = {role: _joint(role, IDLE, IDLE, True, True) for role in (CLIENT, SERVER)}
+fresh_situation = _FRESH.__getitem__
