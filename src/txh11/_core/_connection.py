@@ -248,8 +248,10 @@ class Connection:
         server that wants that calls this between messages. A txh11
         addition: h11 has no such method.
         """
-        state = self._node.theirs
         buf = self._receive_buffer
+        if buf.whole is None and not buf.data:
+            return False  # (nothing buffered: the usual case, answered at once)
+        state = self._node.theirs
         if (state is IDLE or state is DONE) and buf.startswith(b"\r\n"):
             buf.discard(2)
             return True
