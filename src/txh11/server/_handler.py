@@ -109,12 +109,11 @@ class ServerHandler:
             exc = h11.RemoteProtocolError(
                 f"unsupported HTTP version {head.http_version.decode('ascii')}: only HTTP/1.x", 505
             )
-            _log.info("protocol error from {peer}: {exc!r}", peer=protocol.peerName(), exc=exc)
-            if self._cycles:
-                # only a connection's first request may be the HTTP/2 preface
+            # (only a connection's first request may be the HTTP/2 preface,
+            # which the protocol may take: txh11.web hands it to HTTP/2)
+            if self._cycles or not protocol.takeProtocolError(exc):
+                _log.info("protocol error from {peer}: {exc!r}", peer=protocol.peerName(), exc=exc)
                 self.refuse(None, 505, str(exc))
-            else:
-                self.protocolErrorReceived(exc)
             return
         # the body's framing, as the core decided it from the head it
         # validated (the framing facts of its Headers; conn.their_framing
