@@ -446,17 +446,12 @@ def outcome(lib, conn, data, how):
 
 
 @pytest.mark.parametrize("how", FEEDS)
-@pytest.mark.parametrize("data", SERVER_INPUTS)
-def test_server_reads_as_h11_does(how, data):
+@pytest.mark.parametrize(
+    "connect, data", [(server, d) for d in SERVER_INPUTS] + [(client, d) for d in CLIENT_INPUTS]
+)
+def test_reads_as_h11_does(how, connect, data):
     real = pytest.importorskip("h11")
-    assert outcome(h11, server(), data, how) == outcome(real, server(real), data, how)
-
-
-@pytest.mark.parametrize("how", FEEDS)
-@pytest.mark.parametrize("data", CLIENT_INPUTS)
-def test_client_reads_as_h11_does(how, data):
-    real = pytest.importorskip("h11")
-    assert outcome(h11, client(), data, how) == outcome(real, client(real), data, how)
+    assert outcome(h11, connect(), data, how) == outcome(real, connect(real), data, how)
 
 
 @pytest.mark.parametrize("request_bytes", [GET, CLOSE_REQUEST, b"GET / HTTP/1.0\r\n\r\n"])
