@@ -338,20 +338,19 @@ def test_illegal_header_value_message():
 
 
 @pytest.mark.parametrize("how", FEEDS)
-def test_short_body_message_in_both_roles(how):
-    expected = "peer closed connection without sending complete message body: received 5 bytes, expected 100"
-    conn = client()
-    feed(conn, b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello", how)
+@pytest.mark.parametrize(
+    "connect, head",
+    [(client, b"HTTP/1.1 200 OK\r\n"), (server, b"POST / HTTP/1.1\r\nHost: a\r\n")],
+)
+def test_short_body_message_in_both_roles(how, connect, head):
+    conn = connect()
+    feed(conn, head + b"Content-Length: 100\r\n\r\nhello", how)
     conn.receive_data(b"")
     with pytest.raises(h11.RemoteProtocolError) as info:
         conn.next_event()
-    assert str(info.value) == expected
-    conn = server()
-    feed(conn, b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nhello", how)
-    conn.receive_data(b"")
-    with pytest.raises(h11.RemoteProtocolError) as info:
-        conn.next_event()
-    assert str(info.value) == expected
+    assert str(info.value) == (
+        "peer closed connection without sending complete message body: received 5 bytes, expected 100"
+    )
 
 
 # ---------------------------------------------------------------------------
