@@ -79,8 +79,10 @@ def test_threads_with_their_own_connections_share_the_caches(switch_often):
     assert not any(t.is_alive() for t in threads)
     assert errors == []
     for name in ("VALID_HOSTS", "NAMES", "PAIRS", "LISTS", "LINES", "BLOCKS", "REQUEST_LINES",
-                 "CHUNK_SIZES", "HEAD_READERS", "SIZE_LINES"):
+                 "CHUNK_SIZES", "SIZE_LINES"):
         assert len(getattr(_caches, name)) <= getattr(_caches, name + "_LIMIT"), name
+    assert len(_caches.REQUEST_READERS) <= _caches.HEAD_READERS_LIMIT
+    assert len(_caches.RESPONSE_READERS) <= _caches.HEAD_READERS_LIMIT
 
 
 def test_a_full_cache_is_emptied_before_it_grows():

@@ -64,9 +64,10 @@ REQUEST_LINES_MAX_LINE = 1024
 CHUNK_SIZES: Dict[bytes, int] = {}
 CHUNK_SIZES_LIMIT = 256
 CHUNK_SIZES_MAX_LINE = 64
-#: (role is SERVER, size limit) -> the head reader every connection with
-#: those settings shares
-HEAD_READERS: Dict[Tuple[bool, int], Any] = {}
+#: size limit -> the head reader every server (request readers) or client
+#: (response readers) connection with that limit shares
+REQUEST_READERS: Dict[int, Any] = {}
+RESPONSE_READERS: Dict[int, Any] = {}
 HEAD_READERS_LIMIT = 64
 
 # -- what is sent (_writers) ------------------------------------------------

@@ -7,7 +7,7 @@ turns your events into bytes for you to write.
 
 from typing import AbstractSet, Any, Dict, List, Optional, Tuple, Union
 
-from ._caches import HEAD_READERS, HEAD_READERS_LIMIT, remember
+from ._caches import HEAD_READERS_LIMIT, REQUEST_READERS, RESPONSE_READERS, remember
 from ._errors import DataAfterEOFError, LocalProtocolError, RemoteProtocolError, make_sentinel
 from ._events import (
     ConnectionClosed,
@@ -128,14 +128,14 @@ class Connection:
         # Head readers hold only their settings: one per role and size limit
         # serves every connection (a server only reads requests, a client
         # responses).
-        key = (our_role is SERVER, max_incomplete_event_size)
-        head_reader = HEAD_READERS.get(key)
+        readers = REQUEST_READERS if our_role is SERVER else RESPONSE_READERS
+        head_reader = readers.get(max_incomplete_event_size)
         if head_reader is None:
             if our_role is SERVER:
                 head_reader = RequestHeadReader(max_incomplete_event_size, obs_fold_ok)
             else:
                 head_reader = ResponseHeadReader(max_incomplete_event_size, obs_fold_ok)
-            remember(HEAD_READERS, HEAD_READERS_LIMIT, key, head_reader)
+            remember(readers, HEAD_READERS_LIMIT, max_incomplete_event_size, head_reader)
         self._head_reader: Any = head_reader
         self._body_reader: Any = None
         self._writer: Any = None
