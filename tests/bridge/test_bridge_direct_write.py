@@ -1,7 +1,7 @@
 """
 On a plain TCP transport, corked output (a synchronous answer) waits for the
 reactor's next turn and then, if Twisted's buffer is empty, goes straight to
-the socket (HTTP11Protocol._flushSoon, _write); what the socket does not
+the socket (txh11.protocol._output.Output.flushSoon, write); what the socket does not
 take, and every write while Twisted still holds bytes, goes through
 ``transport.write``.
 
@@ -66,15 +66,22 @@ class Recording(HTTP11ServerProtocol):
     def dataReceived(self, data: bytes) -> None:
         super().dataReceived(data)
         # answered synchronously: held back until the reactor's next turn
-        self.factory.notes.append(("read", bool(self._out), self._cork))
+        self.factory.notes.append(("read", bool(self._output.out), self._output.cork))
 
-    def _flush(self) -> None:
-        had = bool(self._out)
-        super()._flush()
-        if had:
-            t = self.transport
-            held = len(t.dataBuffer) - t.offset + t._tempDataLen
-            self.factory.notes.append(("flush", t in reactor.getWriters(), held))
+    def makeConnection(self, transport: Any) -> None:
+        super().makeConnection(transport)
+        output = self._output
+        flush = output.flush
+
+        def recordingFlush() -> None:  # every flush, also past coalesceLimit
+            had = bool(output.out)
+            flush()
+            if had:
+                t = self.transport
+                held = len(t.dataBuffer) - t.offset + t._tempDataLen
+                self.factory.notes.append(("flush", t in reactor.getWriters(), held))
+
+        output.flush = recordingFlush  # type: ignore[method-assign]
 
 
 class DirectWriteTests(unittest.TestCase):
@@ -314,7 +321,7 @@ class TurnFlushTests(unittest.TestCase):
 
         class Failing(HTTP11ServerProtocol):
             def _flush(self) -> None:
-                if self._out and b"/fail" in self.factory.seen[-1]:
+                if self._output.out and b"/fail" in self.factory.seen[-1]:
                     raise RuntimeError("boom")
                 super()._flush()
 

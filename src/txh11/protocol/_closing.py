@@ -19,7 +19,7 @@ import txh11 as h11
 
 from . import _socket
 
-__all__ = ["peerSentAll"]
+__all__ = ["peerSentAll", "closeOrHalfClose", "abortTransport"]
 
 _PEER_DONE = (h11.MUST_CLOSE, h11.CLOSED)
 
@@ -35,3 +35,22 @@ def peerSentAll(conn: Any, transport: Any, sock: Optional[socket.socket]) -> boo
     if not _socket.isPlain(transport, sock):
         return False
     return _socket.nothingUnread(sock)  # type: ignore[arg-type]
+
+
+def closeOrHalfClose(conn: Any, transport: Any, sock: Optional[socket.socket], peerEOF: bool) -> bool:
+    """Close ``transport`` at once if that is safe (see above), else
+    half-close it and answer ``True``: the caller lingers, discarding."""
+    if peerEOF or not _socket.canHalfClose(transport, sock) or peerSentAll(conn, transport, sock):
+        transport.loseConnection()
+        return False
+    transport.loseWriteConnection()
+    return True
+
+
+def abortTransport(transport: Any) -> None:
+    """Close ``transport`` now, discarding unsent output."""
+    abort = getattr(transport, "abortConnection", None)
+    if abort is not None:
+        abort()
+    else:
+        transport.loseConnection()

@@ -10,15 +10,25 @@ call that wakes the protocol when one of them may be due.
 
 from __future__ import annotations
 
+import socket
 from typing import AbstractSet, Any, Callable, Optional
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 import txh11 as h11
 
+from . import _socket
 from ._interfaces import TIMEOUT_BODY, TIMEOUT_HEADER, TIMEOUT_IDLE
 
-__all__ = ["Deadlines", "readTimeoutFor", "firstReadTimeout", "NEVER", "TIMEOUT_LINGER", "TIMEOUT_CLOSE"]
+__all__ = [
+    "Deadlines",
+    "readTimeoutFor",
+    "firstReadTimeout",
+    "globalReactor",
+    "NEVER",
+    "TIMEOUT_LINGER",
+    "TIMEOUT_CLOSE",
+]
 
 _IDLE = h11.IDLE
 _SEND_BODY = h11.SEND_BODY
@@ -63,6 +73,14 @@ def firstReadTimeout(settings: Any, tls: bool) -> str:
     if tls and header is not None and (idle is None or header < idle) and settings.role is h11.SERVER:
         return TIMEOUT_HEADER
     return TIMEOUT_IDLE
+
+
+def globalReactor() -> IReactorTime:
+    """Twisted's global reactor, imported when first needed (a protocol
+    made without a reactor)."""
+    from twisted.internet import reactor
+
+    return reactor  # type: ignore[return-value]
 
 
 class Deadlines:
@@ -123,6 +141,13 @@ class Deadlines:
                 deadline = now + closeTimeout
             self._wakeBy(deadline, now, wake)
 
+    def closing(self, settings: Any, wake: Callable[[], None]) -> None:
+        """A graceful close began: no read timeout; the close deadline
+        (``settings.closeTimeout``) unless it is ``None``."""
+        self.kind = None
+        if settings.closeTimeout is not None:
+            self.startClose(settings.closeTimeout, wake)
+
     def startClose(self, seconds: float, wake: Callable[[], None]) -> None:
         """Abort a graceful close that takes more than ``seconds``."""
         now = self.clock.seconds()
@@ -178,6 +203,19 @@ class Deadlines:
             call.cancel()
             self.call = None
             self.callAt = NEVER
+
+    def quietFor(self, conn: Any, sock: Optional[socket.socket]) -> Optional[float]:
+        """Seconds since the idle timeout started (or a TLS connection's
+        first header timeout, no byte of the head received), if no byte of
+        a request waits in ``sock`` either; else ``None``."""
+        kind = self.kind
+        if kind is TIMEOUT_HEADER and not conn.trailing_data[0] and conn.their_state is _IDLE:
+            pass  # a TLS connection's first head, not begun (firstReadTimeout)
+        elif kind is not TIMEOUT_IDLE:
+            return None
+        if sock is not None and not _socket.nothingUnread(sock):
+            return None  # a request is arriving: the reactor reads it next
+        return self.clock.seconds() - self.startedAt
 
     def __repr__(self) -> str:
         return f"<Deadlines {self.kind} read={self.readDeadline} close={self.closeDeadline}>"

@@ -25,6 +25,7 @@ from zope.interface import implementer
 
 from . import _socket
 from ._interfaces import BodyLengthError, IZeroCopyConsumer
+from ._output import Output
 from ._producers import Producers
 
 __all__ = ["BodySender"]
@@ -54,8 +55,7 @@ class BodySender:
         protocol: Any,
         producers: Producers,
         sock: Optional[socket.socket],
-        writeRaw: Callable[[Any], None],
-        flush: Callable[[], None],
+        output: Output,
         ended: Callable[[], None],
     ) -> None:
         self.body = body
@@ -67,8 +67,8 @@ class BodySender:
         self._protocol = protocol
         self._producers = producers
         self._socket = sock
-        self._writeRaw = writeRaw
-        self._flush = flush
+        self._output = output
+        self._writeRaw = output.writeRaw
         self._ended = ended
         self._suffix: list[Any] = []
 
@@ -77,7 +77,7 @@ class BodySender:
         Write ``parts`` (what the core framed: the head of the body, the
         placeholder, its tail) and start the body's producer in the
         placeholder's place.  Returns the producer's Deferred, for
-        :meth:`follow`, or ``None`` if the body is over already (nothing of
+        :meth:`send`, or ``None`` if the body is over already (nothing of
         it goes out, or it failed).
         """
         for i, part in enumerate(parts):
@@ -108,9 +108,22 @@ class BodySender:
                 body.pauseProducing()
         return d
 
-    def follow(self, produced: "defer.Deferred[Any]") -> None:
-        """Finish (or fail) the body when its producer's Deferred fires."""
-        produced.addCallbacks(self._produced, self._error)
+    def send(self, parts: list[Any]) -> "defer.Deferred[None]":
+        """:meth:`start`, corked: what the body writes at once (a small
+        file) joins the head in one write (a zero-copy body flushes the head
+        itself before its first ``sendfile()``); then follow the producer.
+        Returns :attr:`result`."""
+        output = self._output
+        output.cork += 1
+        try:
+            produced = self.start(parts)
+        finally:
+            output.cork -= 1
+            if output.cork == 0:
+                output.flush()
+        if produced is not None:
+            produced.addCallbacks(self._produced, self._error)
+        return self.result
 
     def _writeParts(self, parts: list[Any]) -> None:
         if parts:
@@ -190,7 +203,7 @@ class BodySender:
         return transport  # type: ignore[no-any-return]
 
     def startZeroCopy(self, driver: IPullProducer) -> None:
-        self._flush()  # what is pending goes first
+        self._output.flush()  # what is pending goes first
         self._producers.lend(self._protocol.transport, driver)
 
     def zeroCopyWrote(self, count: int) -> bool:
