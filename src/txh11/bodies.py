@@ -64,7 +64,6 @@ from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer
 from zope.interface import implementer
 
 from txh11.protocol import NEXT_TURN, IZeroCopyConsumer
-from txh11.protocol._socket import buffered
 
 __all__ = ["FileBody", "ProducerBody", "stats", "Stats"]
 
@@ -256,7 +255,7 @@ class _SendfileDriver:
         self.done = False
 
     def _transportBuffered(self) -> int:
-        return buffered(self.transport)
+        return self.zc.transportBuffered()  # type: ignore[no-any-return]
 
     def resumeProducing(self) -> None:
         body = self.body

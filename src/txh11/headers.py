@@ -9,19 +9,22 @@ from typing import Any
 
 from twisted.web.http_headers import Headers
 
+from txh11._twisted import rawHeaders
+
 __all__ = ["copyToTwistedHeaders", "toTwistedHeaders"]
 
 
 def _rawHeadersUsable() -> bool:
     """
-    Whether :func:`copyToTwistedHeaders` may fill a Twisted ``Headers`` through its
-    ``_rawHeaders`` dict (private): only if this Twisted keeps the values of
-    a name in a list under one key and reads them back from there.
+    Whether :func:`copyToTwistedHeaders` may fill a Twisted ``Headers``
+    through its private dict (:func:`txh11._twisted.rawHeaders`): only if
+    this Twisted keeps the values of a name in a list under one key and
+    reads them back from there.
     """
     try:
         probe = Headers()
         probe.addRawHeader(b"x-txh11-probe", b"1")
-        raw = probe._rawHeaders
+        raw = rawHeaders(probe)
         if type(raw) is not dict or len(raw) != 1:
             return False
         (key,) = raw
@@ -46,7 +49,7 @@ _TWISTED_KEYS_LIMIT = 1024
 def _twistedKey(name: bytes) -> bytes:
     probe = Headers()
     probe.addRawHeader(name, b"")
-    (key,) = probe._rawHeaders
+    (key,) = rawHeaders(probe)
     if len(_twistedKeys) < _TWISTED_KEYS_LIMIT:
         _twistedKeys[name] = key
     return key
@@ -59,7 +62,7 @@ def copyToTwistedHeaders(fields: Any, headers: Headers) -> None:
     token) and value (no CR, LF or NUL), so Twisted's checks and line
     folding have nothing to do: the values go straight into their lists.
     """
-    raw = headers._rawHeaders if _FAST_HEADERS and type(headers) is Headers else None
+    raw = rawHeaders(headers) if _FAST_HEADERS and type(headers) is Headers else None
     if raw is None:
         add = headers.addRawHeader
         for name, value in fields:

@@ -109,6 +109,13 @@ class IZeroCopyConsumer(IConsumer):
         is a stream socket, not TLS) or ``None``.
         """
 
+    def transportBuffered() -> int:
+        """
+        How many bytes the transport still holds in its own write buffer;
+        the driver writes to the socket only while that is 0 (else bytes
+        would overtake them).
+        """
+
     def startZeroCopy(driver: IPullProducer) -> None:
         """Hand the transport to ``driver`` (registered as a pull producer)."""
 

@@ -21,6 +21,8 @@ from typing import Any, Optional, Protocol
 from twisted.internet.interfaces import IDelayedCall
 from twisted.logger import Logger
 
+from txh11._twisted import mayBypass
+
 from . import _socket
 
 __all__ = ["Output", "flushAtNextTurn", "NEXT_TURN"]
@@ -144,7 +146,7 @@ class Output:
     def write(self, data: bytes) -> None:
         """``transport.write(data)``, to the socket at once if it may."""
         sock = self.sock
-        if sock is not None and _socket.mayBypass(self.transport):
+        if sock is not None and mayBypass(self.transport):
             data = _socket.sendNow(sock, data)
             if not data:
                 return
@@ -154,7 +156,7 @@ class Output:
         """``transport.writeSequence(parts)``, with ``sendmsg()`` (no join)
         where :meth:`write` would write to the socket."""
         sock = self.sock
-        if sock is not None and len(parts) <= _socket.IOV_MAX and _socket.mayBypass(self.transport):
+        if sock is not None and len(parts) <= _socket.IOV_MAX and mayBypass(self.transport):
             parts = _socket.sendSequenceNow(sock, parts)
             if not parts:
                 return

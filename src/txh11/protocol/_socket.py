@@ -1,21 +1,18 @@
 """
-The one module that touches Twisted transport internals.
+Socket-level work behind a Twisted transport: which transports are plain
+sockets, writing to them directly while Twisted's buffer is empty, the
+unread-bytes check before a full close, ``TCP_NODELAY``, half-close.
 
 Bytes may go to a plain TCP (or UNIX) socket behind its Twisted transport's
 back -- ``send``/``sendmsg`` of a response, ``os.sendfile`` of a file body --
 only while the transport's own write buffer is empty; and a full close is
-safe only when the socket holds no unread byte.  Both questions need what
-Twisted does not publish:
-
-- ``FileDescriptor.dataBuffer``, ``_tempDataLen`` (its write buffer),
-  ``_writeDisconnecting`` and ``disconnecting`` (a close under way), ``TLS``
-  (``startTLS`` wrapped it), and ``getHandle()`` (the socket);
-- ``FIONREAD`` on the socket (or a ``MSG_PEEK`` where there is no ioctl).
-
-Checked against Twisted 23.10 to 26.10 (``twisted.internet.abstract``,
-``tcp`` and ``unix``): the names are the same in all of them.  A transport
-class lacking any of them is simply not "plain" (:func:`plainSocket` answers
-``None``) and gets Twisted's ordinary ``write``.
+safe only when the socket holds no unread byte (``FIONREAD``, or a
+``MSG_PEEK`` where there is no ioctl).  What Twisted does not publish about
+its transports is read in :mod:`txh11._twisted` (the one module touching
+Twisted's private names), re-exported here as :func:`mayBypass` and
+:func:`buffered`.  A transport class lacking any of it is simply not
+"plain" (:func:`plainSocket` answers ``None``) and gets Twisted's ordinary
+``write``.
 """
 
 from __future__ import annotations
@@ -25,6 +22,9 @@ from typing import Any, Optional
 
 from twisted.internet import abstract
 from twisted.internet.interfaces import IHalfCloseableDescriptor, ISSLTransport
+
+from txh11._twisted import TRANSPORT_FIELDS, mayBypass
+from txh11._twisted import writeBuffered as buffered
 
 try:
     from fcntl import ioctl
@@ -75,9 +75,8 @@ def nothingUnread(sock: socket.socket) -> bool:
 def plainSocket(transport: Any) -> Optional[socket.socket]:
     """
     The stream socket under ``transport`` if it is a plain (not TLS) Twisted
-    ``FileDescriptor`` with Twisted's own write buffer (``dataBuffer`` from
-    ``offset`` plus ``_tempDataBuffer``), ``startTLS`` flag (``TLS``) and
-    half-close, as Twisted's TCP and UNIX transports have, else ``None``:
+    ``FileDescriptor`` with Twisted's own write buffer, ``startTLS`` flag
+    (``TLS``) and half-close (see :mod:`txh11._twisted`), as Twisted's TCP and UNIX transports have, else ``None``:
     the transports on which bytes may go to the socket behind the
     transport's back once that buffer is empty.  The answer for a transport
     class is remembered; ``TLS`` is read each time.
@@ -99,7 +98,7 @@ def _plainKind(transport: Any) -> bool:
         return False
     if not IHalfCloseableDescriptor.implementedBy(kind):
         return False
-    for name in ("_tempDataLen", "dataBuffer", "TLS"):  # what mayBypass reads
+    for name in TRANSPORT_FIELDS:  # what mayBypass reads
         if not hasattr(transport, name):
             return False
     try:
@@ -132,21 +131,6 @@ def isPlain(transport: Any, sock: Optional[socket.socket]) -> bool:
     """Whether ``transport`` (whose :func:`plainSocket` was ``sock``) is
     still a plain socket transport: ``startTLS`` may have wrapped it since."""
     return sock is not None and not transport.TLS
-
-
-def mayBypass(transport: Any) -> bool:
-    """Whether a plain transport holds nothing back and is not closing: bytes
-    may then go to its socket at once, ahead of nothing."""
-    t = transport
-    return not (
-        t.TLS or t._tempDataLen or t.dataBuffer or t.disconnecting or t._writeDisconnecting
-    )
-
-
-def buffered(transport: Any) -> int:
-    """How many bytes a plain transport holds in its write buffer."""
-    t = transport
-    return len(t.dataBuffer) - t.offset + t._tempDataLen  # type: ignore[no-any-return]
 
 
 def sendNow(sock: socket.socket, data: bytes) -> bytes:

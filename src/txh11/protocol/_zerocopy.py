@@ -202,6 +202,9 @@ class BodySender:
             return None
         return transport  # type: ignore[no-any-return]
 
+    def transportBuffered(self) -> int:
+        return _socket.buffered(self._protocol.transport)
+
     def startZeroCopy(self, driver: IPullProducer) -> None:
         self._output.flush()  # what is pending goes first
         self._producers.lend(self._protocol.transport, driver)

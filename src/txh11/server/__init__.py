@@ -77,7 +77,11 @@ from ._exchange import (
     ServerExchange,
     ServerRequest,
 )
-from ._protocol import HTTP11ServerFactory, HTTP11ServerProtocol, _configuredProtocol  # noqa: F401  (txh11.web)
+from ._protocol import (  # noqa: F401  (configuredProtocol: for txh11.web's Site)
+    HTTP11ServerFactory,
+    HTTP11ServerProtocol,
+    configuredProtocol,
+)
 
 __all__ = [
     "IRequestHandler",

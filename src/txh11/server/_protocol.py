@@ -147,7 +147,7 @@ class HTTP11ServerFactory(Factory):
     """Builds :class:`HTTP11ServerProtocol` for ``handler``."""
 
     protocol = HTTP11ServerProtocol  # type: ignore[assignment]
-    #: (key, class) of _configuredProtocol
+    #: (key, class) of configuredProtocol
     configured: Any = (None, None)
 
     def __init__(
@@ -174,7 +174,7 @@ class HTTP11ServerFactory(Factory):
 
     def buildProtocol(self, addr: Any) -> HTTP11ServerProtocol:
         settings = self.settings
-        cls = _configuredProtocol(self, self.protocol, settings) if settings else self.protocol
+        cls = configuredProtocol(self, self.protocol, settings) if settings else self.protocol
         p = cls(self.handler, self.reactor)
         p.factory = self
         self.openConnections.add(p)
@@ -198,7 +198,7 @@ def _clock(reactor: Optional[IReactorTime]) -> IReactorTime:
     return reactor
 
 
-def _configuredProtocol(factory: Any, cls: type, settings: dict[str, Any]) -> type:
+def configuredProtocol(factory: Any, cls: type, settings: dict[str, Any]) -> type:
     """
     ``cls`` with ``settings`` as class attributes, for the protocols
     ``factory`` builds (an HTTP11ServerFactory, txh11.web's Site): made once,

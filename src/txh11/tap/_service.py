@@ -38,6 +38,7 @@ from twisted.python.threadpool import ThreadPool
 from zope.interface import directlyProvides, providedBy
 
 import txh11 as h11
+from txh11._twisted import setExitSignal
 from txh11.server import ConnectionSet
 
 __all__ = [
@@ -390,8 +391,7 @@ class SignalGuard(Service):
         name = signal.Signals(signum).name
         if not self.stopping:
             _log.info("received {signal}, shutting down", signal=name)
-            if hasattr(self.reactor, "_exitSignal"):
-                self.reactor._exitSignal = signum  # twistd then exits "killed by" it
+            setExitSignal(self.reactor, signum)  # twistd then exits "killed by" it
             self.stop()
         elif signum == signal.SIGINT and self.hurry is not None:
             _log.warn("received {signal} again, closing busy connections now", signal=name)

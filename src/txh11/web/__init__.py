@@ -114,12 +114,13 @@ from zope.interface import implementer
 import txh11 as h11
 from txh11.bodies import FileBody
 from txh11.headers import copyToTwistedHeaders
+from txh11._twisted import requestDisconnected
 from txh11.server import (
     ConnectionSet,
     HTTP11ServerProtocol,
     IRequestHandler,
     RequestBodyDone,
-    _configuredProtocol,
+    configuredProtocol,
 )
 from txh11.web import _http2, _websocket
 from txh11.web._request import Request
@@ -419,7 +420,7 @@ class WebChannel:
 
     @staticmethod
     def _requestLost(request: Any, reason: Failure) -> None:
-        if not getattr(request, "_disconnected", False) and not request.finished:
+        if not requestDisconnected(request) and not request.finished:
             request.connectionLost(reason)
 
     # -- the channel interface used by twisted.web.http.Request -----------
@@ -614,7 +615,7 @@ def _staticDone(request: Any, producer: Any) -> None:
     """What a static producer does once its region is written."""
     if request.producer is producer:
         request.unregisterProducer()
-    if not request.finished and not request._disconnected:
+    if not request.finished and not requestDisconnected(request):
         request.finish()
     producer.stopProducing()
 
@@ -678,7 +679,7 @@ class Site(server.Site):
 
     protocol = WebProtocol  # type: ignore[assignment]
     requestFactory = Request  # type: ignore[assignment]
-    #: (key, class) of txh11.server._configuredProtocol
+    #: (key, class) of txh11.server.configuredProtocol
     configured: Any = (None, None)
 
     #: request bodies up to this size are kept in memory
@@ -705,7 +706,7 @@ class Site(server.Site):
 
     def buildProtocol(self, addr: Any) -> WebProtocol:
         settings = self.protocolSettings
-        cls = _configuredProtocol(self, self.protocol, settings) if settings else self.protocol
+        cls = configuredProtocol(self, self.protocol, settings) if settings else self.protocol
         p = cls(self, self.reactor)
         p.factory = self
         self.openConnections.add(p)

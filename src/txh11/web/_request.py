@@ -34,6 +34,7 @@ from twisted.web.server import NOT_DONE_YET
 from twisted.web.server import version as _SERVER_VERSION
 from zope.interface import provider
 
+from txh11._twisted import emptyHeaders, rawHeaders
 from txh11.headers import copyToTwistedHeaders
 
 __all__ = ["Request"]
@@ -42,7 +43,8 @@ __all__ = ["Request"]
 def _rawHeadersUsable() -> bool:
     """
     Whether the response headers may be read and written through a
-    ``Headers``' ``_rawHeaders`` dict (private to Twisted): only if this
+    ``Headers``' ``_rawHeaders`` dict (private to Twisted;
+    :func:`txh11._twisted.rawHeaders`): only if this
     Twisted keeps each field's values there as a list under the name
     ``getAllRawHeaders`` reports, and reads them back from there.  Otherwise
     every header goes through the public methods.
@@ -51,7 +53,7 @@ def _rawHeadersUsable() -> bool:
         probe = Headers()
         probe.setRawHeaders(b"x-txh11-a", [b"1"])
         probe.setRawHeaders(b"x-txh11-b", [b"2"])
-        raw = probe._rawHeaders
+        raw = rawHeaders(probe)
         if type(raw) is not dict or list(raw.items()) != list(probe.getAllRawHeaders()):
             return False
         first, second = raw
@@ -78,7 +80,7 @@ def _plainInits() -> bool:
     """
     try:
         headers = Headers()
-        if type(headers).__slots__ != ["_rawHeaders"] or headers._rawHeaders != {}:
+        if type(headers).__slots__ != ["_rawHeaders"] or rawHeaders(headers) != {}:
             return False
 
         class Probe(components.Componentized):
@@ -92,7 +94,6 @@ def _plainInits() -> bool:
 
 
 _PLAIN_INITS = _plainInits()
-_newHeaders = Headers.__new__
 
 #: a header name as given to setHeader -> the key Twisted's Headers files
 #: it under (only names Twisted accepted; empty if _RAW is false)
@@ -281,9 +282,7 @@ class Request(server.Request):
         else:
             self.client, self.host, self.transport = facts
         if _PLAIN_INITS:  # what Headers() does
-            headers = _newHeaders(Headers)
-            headers._rawHeaders = {}
-            self.responseHeaders = headers
+            self.responseHeaders = emptyHeaders()
         else:
             self.responseHeaders = Headers()
         self.cookies = []
@@ -390,7 +389,7 @@ class Request(server.Request):
             date = channel.protocol.date()
         headers = self.responseHeaders
         if _RAW and type(headers) is Headers:
-            raw = headers._rawHeaders
+            raw = rawHeaders(headers)
             raw[_SERVER] = [_SERVER_VERSION]
             raw[_DATE] = [date]
         else:
@@ -432,7 +431,7 @@ class Request(server.Request):
         headers = self.responseHeaders
         if _RAW and type(headers) is Headers and type(self).setHeader is _setHeader:
             # what setHeader does with it
-            headers._rawHeaders[_CONTENT_LENGTH] = [b"%d" % len(body)]
+            rawHeaders(headers)[_CONTENT_LENGTH] = [b"%d" % len(body)]
         else:
             self.setHeader(b"Content-Length", b"%d" % len(body))
         self.write(body)
@@ -449,7 +448,7 @@ class Request(server.Request):
             and type(headers) is Headers
             and (value in _plainValues or _isPlain(value))
         ):
-            headers._rawHeaders[key] = [value]
+            rawHeaders(headers)[key] = [value]
             return
         headers.setRawHeaders(name, [value])
         if key is None and _RAW and len(_keys) < _KEYS_LIMIT:
@@ -487,10 +486,10 @@ class Request(server.Request):
             or self._encoder is not None
             or self.finished
             or self._disconnected
-            or (lastModified is not None and _LAST_MODIFIED in headers._rawHeaders)
+            or (lastModified is not None and _LAST_MODIFIED in rawHeaders(headers))
         ):
             return False
-        raw = headers._rawHeaders
+        raw = rawHeaders(headers)
         code = self.code
         bodiless = self._finalHeaders(headers, raw, code, lastModified)
         # (a loop here costs less than a comprehension's own frame, and a
