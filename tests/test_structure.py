@@ -1,7 +1,8 @@
 """
-The shape rules of issue 13, checked on ``src/txh11`` with ``ast``: no
-access to another module's underscore members except in the one module that
-touches Twisted's internals.
+The shape rules of issue 13, checked on ``src/txh11`` with ``ast`` (and
+radon): no class over 500 lines, no function over cyclomatic complexity 20,
+no import cycle between modules, no access to another module's underscore
+members except in the one module that touches Twisted's internals.
 
 Known exceptions are listed by name with the issue that removes them; a
 listed exception that no longer occurs fails too, so the list only shrinks.
@@ -11,7 +12,10 @@ from __future__ import annotations
 
 import ast
 import os
+import sys
 from typing import Iterator, Optional
+
+import pytest
 
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
 PACKAGE = os.path.join(SRC, "txh11")
@@ -20,10 +24,16 @@ PACKAGE = os.path.join(SRC, "txh11")
 #: checked against written there)
 TWISTED_INTERNALS = "txh11/_twisted.py"
 
+MAX_CLASS_LINES = 500
+MAX_COMPLEXITY = 20
 
 # Known exceptions, each removed when its fix lands (the lead tightens
 # these at the end of issue 13): the core (src/txh11/_core, the core
 # engineer's), the client (src/txh11/client, the client engineer's) and worker.py (moving into txh11/tap, issue 15).
+KNOWN_BIG_CLASSES = {
+    "txh11/_core/_connection.py:Connection",  # issue 13 (core)
+}
+KNOWN_COMPLEX: set[str] = set()
 KNOWN_UNDERSCORE = {
     # issue 13 (core)
     "txh11/_core/_connection.py:exc._reraise_as_remote_protocol_error",
@@ -40,6 +50,7 @@ KNOWN_UNDERSCORE = {
     "txh11/worker.py:import txh11.tap._workers",
     "txh11/worker.py:import txh11.tap._workers.AdoptingReactor",
 }
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def sources() -> Iterator[tuple[str, str, ast.Module]]:
@@ -55,6 +66,32 @@ def sources() -> Iterator[tuple[str, str, ast.Module]]:
                     module = module[: -len(".__init__")]
                 with open(path, encoding="utf-8") as f:
                     yield rel, module, ast.parse(f.read(), path)
+
+
+def bigClasses() -> set[str]:
+    found = set()
+    for rel, _, tree in sources():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                assert node.end_lineno is not None
+                if node.end_lineno - node.lineno + 1 > MAX_CLASS_LINES:
+                    found.add(f"{rel}:{node.name}")
+    return found
+
+
+def complexFunctions() -> set[str]:
+    from radon.complexity import cc_visit
+
+    found = set()
+    for rel, _, _ in sources():
+        with open(os.path.join(SRC, rel), encoding="utf-8") as f:
+            blocks = cc_visit(f.read())
+        for block in blocks:
+            for item in [block, *getattr(block, "methods", [])]:
+                if item.complexity > MAX_COMPLEXITY:
+                    name = item.fullname if hasattr(item, "fullname") else item.name
+                    found.add(f"{rel}:{name}")
+    return found
 
 
 def definedPrivateNames(tree: ast.Module) -> set[str]:
@@ -146,12 +183,94 @@ def underscoreViolations() -> set[str]:
     return found
 
 
+def importGraph() -> dict[str, set[str]]:
+    """module -> the txh11 modules it imports (at any level of the module,
+    ``TYPE_CHECKING`` blocks included: a cycle there is a cycle in design)."""
+    modules = {module: (rel, tree) for rel, module, tree in sources()}
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for module, (rel, tree) in modules.items():
+        package = module if rel.endswith("__init__.py") else module.rpartition(".")[0]
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom):
+                base = resolve(package, node.module, node.level)
+                if base is None:
+                    continue
+                for alias in node.names:
+                    sub = f"{base}.{alias.name}"
+                    names.append(sub if sub in modules else base)
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                while name and name not in modules:
+                    name = name.rpartition(".")[0]
+                if name and name != module:
+                    graph[module].add(name)
+    return graph
+
+
+def importCycles() -> set[frozenset[str]]:
+    """The strongly connected components of more than one module (Tarjan).
+    A package's ``__init__`` importing its own submodules, which import
+    siblings through the package, is the one cycle Python itself makes: an
+    edge from a submodule to its own package's ``__init__`` is not
+    counted."""
+    graph = importGraph()
+    for module, targets in graph.items():
+        graph[module] = {t for t in targets if not module.startswith(t + ".")}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    onStack: set[str] = set()
+    cycles: set[frozenset[str]] = set()
+    counter = [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        onStack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in onStack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = set()
+            while True:
+                w = stack.pop()
+                onStack.discard(w)
+                component.add(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                cycles.add(frozenset(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return cycles
+
+
+def test_no_class_over_500_lines() -> None:
+    assert bigClasses() == KNOWN_BIG_CLASSES
+
+
+def test_no_function_over_complexity_20() -> None:
+    assert complexFunctions() == KNOWN_COMPLEX
+
+
 def test_no_underscore_access_across_modules() -> None:
     assert underscoreViolations() == KNOWN_UNDERSCORE
 
 
+def test_no_import_cycles() -> None:
+    assert importCycles() == KNOWN_CYCLES
+
+
 def test_the_checks_find_what_they_look_for() -> None:
-    """Each check, on a small made-up module, finds the breach in it."""
+    """The underscore checks, on a small made-up module, find its breaches."""
     tree = ast.parse(
         "import txh11.protocol._socket\n"
         "from txh11.protocol._socket import buffered\n"
@@ -168,3 +287,23 @@ def test_the_checks_find_what_they_look_for() -> None:
         "txh11/web/x.py:import txh11.protocol._socket.buffered",
     }
     assert privateImports("txh11/protocol/x.py", "txh11.protocol.x", tree) == set()
+
+
+def test_the_cycle_check_finds_a_cycle(tmp_path: "os.PathLike[str]", monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two modules importing each other (one of them lazily, inside a
+    function) are a cycle; a submodule importing its own package is not."""
+    package = os.path.join(tmp_path, "txh11")
+    os.makedirs(os.path.join(package, "sub"))
+    files = {
+        "__init__.py": "from . import a\n",
+        "a.py": "from txh11 import b\n",
+        "b.py": "def f():\n    from .a import x\n",
+        "sub/__init__.py": "from .c import y\n",
+        "sub/c.py": "from txh11.sub import y\n",
+    }
+    for name, text in files.items():
+        with open(os.path.join(package, name), "w") as f:
+            f.write(text)
+    monkeypatch.setattr(sys.modules[__name__], "SRC", str(tmp_path))
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", package)
+    assert importCycles() == {frozenset({"txh11.a", "txh11.b"})}
