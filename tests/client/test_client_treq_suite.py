@@ -4,7 +4,10 @@ treq's whole test suite passes with txh11's Agent in place of Twisted's
 tests give the agent Twisted's ``HTTPConnectionPool`` (including subclasses
 that count ``getConnection`` calls), its stubbing tests run the agent over
 ``iosim`` through ``Agent.usingEndpointFactory``, its integration tests talk
-to httpbin on 127.0.0.1 over HTTP and HTTPS.  About 10 s.
+to httpbin on 127.0.0.1 over HTTP and HTTPS.  Twice: as treq's tests make
+their agents, and with ``--twisted-pool`` (an agent made without a pool gets
+a persistent Twisted ``HTTPConnectionPool``, so the integration tests run
+with keep-alive through Twisted's pool, over TLS too).  About 10 s each.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ import pytest
 RUNNER = Path(__file__).resolve().parents[1] / "_support" / "treq_suite.py"
 
 
-def test_treqs_own_suite_passes_on_txh11s_agent(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", [[], ["--twisted-pool"]], ids=["as-is", "twisted-pool"])
+def test_treqs_own_suite_passes_on_txh11s_agent(tmp_path: Path, mode: list) -> None:
     pytest.importorskip("treq.test.test_api", reason="treq (with its tests) is not installed")
     out = subprocess.run(
-        [sys.executable, str(RUNNER)],
+        [sys.executable, str(RUNNER), *mode],
         cwd=tmp_path,  # trial writes _trial_temp here
         capture_output=True,
         text=True,

@@ -173,15 +173,6 @@ class HTTP11ClientProtocol(Protocol):
             and conn.their_state is _IDLE
         )
 
-    @property
-    def state(self) -> str:
-        """``"QUIESCENT"`` when :meth:`isReusable`, as Twisted's pool expects
-        of a connection it caches; else ``"CONNECTION_LOST"`` once the
-        transport is gone, ``"BUSY"`` before."""
-        if self.isReusable():
-            return "QUIESCENT"
-        return "CONNECTION_LOST" if self.bridge.lost else "BUSY"
-
     def abort(self) -> "defer.Deferred[None]":
         """Abort the connection; the Deferred fires once it is closed (what
         Twisted's pool calls in ``closeCachedConnections``)."""

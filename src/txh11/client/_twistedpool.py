@@ -10,12 +10,14 @@ agent:
   pool subclass that overrides it sees each request, as with Twisted's
   agent); ``endpoint`` connects a txh11 :class:`HTTP11ClientProtocol`
   whatever factory the pool passes to it;
-- a connection whose cycle ended cleanly is given back with the pool's
-  ``_putConnection(key, connection)`` (what Twisted's own protocol calls when
+- the pool holds each connection as a :class:`PooledConnection` (the few
+  members its code uses); one whose cycle ended cleanly is given back with
+  the pool's ``_putConnection(key, connection)`` (what Twisted's own protocol calls when
   it becomes quiescent); the pool then keeps at most ``maxPersistentPerHost``
   of them per key, expires them after ``cachedConnectionTimeout`` seconds,
   and ``closeCachedConnections()`` aborts them through their ``abort()``
-  (its Deferred fires once they are closed);
+  (its Deferred fires once they are closed); its ``transport.loseConnection()``
+  closes the txh11 connection gracefully (also on TLS);
 - ``persistent=False`` sends ``Connection: close`` (never given back), and
   ``retryAutomatically`` makes the pool wrap a cached connection in Twisted's
   retrying wrapper, which retries an idempotent request without a body once
@@ -40,11 +42,67 @@ from txh11.client._protocol import HTTP11ClientProtocol
 
 __all__ = ["TwistedPoolConnector"]
 
-_Quiescent = Callable[[HTTP11ClientProtocol], None]
+_Quiescent = Callable[["PooledConnection"], None]
+
+
+class _Closer:
+    """The ``transport`` Twisted's pool sees: its ``loseConnection`` (idle
+    expiry, too many idle connections) closes the txh11 connection the way
+    it closes itself (the bridge stops producing first; on TLS the
+    transport's own ``loseConnection`` would wait for that forever)."""
+
+    __slots__ = ("_proto",)
+
+    def __init__(self, proto: HTTP11ClientProtocol) -> None:
+        self._proto = proto
+
+    def loseConnection(self) -> None:
+        self._proto.close()
+
+    def abortConnection(self) -> None:
+        self._proto.abortConnection()
+
+
+class PooledConnection:
+    """
+    What Twisted's pool holds for one txh11 connection: the members its code
+    uses (``state``, ``abort()``, ``transport.loseConnection()``) and
+    ``request(prepared)``, which the agent (or Twisted's retrying wrapper)
+    calls.
+
+    :ivar proto: the :class:`HTTP11ClientProtocol`.
+    """
+
+    __slots__ = ("proto", "transport")
+
+    def __init__(self, proto: HTTP11ClientProtocol) -> None:
+        self.proto = proto
+        self.transport = _Closer(proto)
+
+    @property
+    def state(self) -> str:
+        """``"QUIESCENT"`` when the connection can take a request (what
+        Twisted's pool checks), ``"CONNECTION_LOST"`` once it is gone,
+        ``"BUSY"`` otherwise."""
+        proto = self.proto
+        if proto.isReusable():
+            return "QUIESCENT"
+        return "CONNECTION_LOST" if proto.bridge.lost else "BUSY"
+
+    def abort(self) -> "defer.Deferred[None]":
+        """Abort; fires once closed (``closeCachedConnections``)."""
+        return self.proto.abort()
+
+    def request(self, prepared: Any) -> "defer.Deferred[Any]":
+        return self.proto.request(prepared)
+
+    def __repr__(self) -> str:
+        return f"<PooledConnection {self.proto!r}>"
 
 
 class _ConnectionFactory(Factory):
-    """Builds txh11 client protocols that report to the caller's pool."""
+    """Builds the one txh11 client protocol of a connection the pool asked
+    for, reporting to the pool as a :class:`PooledConnection`."""
 
     noisy = False
 
@@ -52,9 +110,14 @@ class _ConnectionFactory(Factory):
         self.reactor = reactor
         self.onQuiescent = onQuiescent
         self.expectContinueTimeout = expectContinueTimeout
+        self.connection: Optional[PooledConnection] = None
 
     def buildProtocol(self, addr: Any) -> HTTP11ClientProtocol:
-        proto = HTTP11ClientProtocol(self.reactor, onQuiescent=self.onQuiescent)
+        onQuiescent = self.onQuiescent
+        proto = HTTP11ClientProtocol(
+            self.reactor, onQuiescent=lambda _: onQuiescent(connection)
+        )
+        connection = self.connection = PooledConnection(proto)
         proto.expectContinueTimeout = self.expectContinueTimeout
         return proto
 
@@ -64,15 +127,17 @@ class _PoolEndpoint:
     """
     The endpoint given to ``pool.getConnection``: connects a txh11 protocol
     through the real endpoint, whatever factory the pool passes (Twisted's
-    pool passes one that builds its own protocol).
+    pool passes one that builds its own protocol), and fires with its
+    :class:`PooledConnection`.
     """
 
     def __init__(self, endpoint: IStreamClientEndpoint, factory: _ConnectionFactory) -> None:
         self._endpoint = endpoint
         self._factory = factory
 
-    def connect(self, protocolFactory: Any) -> "defer.Deferred[HTTP11ClientProtocol]":
-        return self._endpoint.connect(self._factory)
+    def connect(self, protocolFactory: Any) -> "defer.Deferred[PooledConnection]":
+        factory = self._factory
+        return self._endpoint.connect(factory).addCallback(lambda _: factory.connection)
 
     def __repr__(self) -> str:
         return f"<txh11 connection through {self._endpoint!r}>"
@@ -113,10 +178,10 @@ class TwistedPoolConnector:
         # pool without it cannot cache.
         put: Optional[Callable[[Hashable, Any], None]] = getattr(pool, "_putConnection", None)
 
-        def quiescent(proto: HTTP11ClientProtocol) -> None:
+        def quiescent(connection: PooledConnection) -> None:
             if put is None or getattr(pool, "maxPersistentPerHost", 1) <= 0:
-                proto.close()
+                connection.proto.close()
             else:
-                put(poolKey, proto)
+                put(poolKey, connection)
 
         return quiescent
