@@ -22,7 +22,7 @@ PACKAGE = os.path.join(SRC, "txh11")
 
 #: the one module that touches Twisted's internals (with the versions it was
 #: checked against written there)
-TWISTED_INTERNALS = "txh11/_twisted.py"
+TWISTED_INTERNALS = "txh11/_twisted/__init__.py"
 
 MAX_CLASS_LINES = 500
 MAX_COMPLEXITY = 20
