@@ -18,11 +18,18 @@ from ._events import (
     Request,
     Response,
 )
-from ._headers import Headers, with_close, with_connection_tokens, with_framing
+from ._framing import EMPTY_BODY_READER as _EMPTY_BODY_READER
+from ._framing import EMPTY_BODY_WRITER as _EMPTY_BODY_WRITER
+from ._framing import (
+    framing_of,
+    reader_for,
+    request_headers,
+    response_headers,
+    writer_for,
+)
+from ._headers import Headers
 from ._readers import (
-    ChunkedReader,
     ContentLengthReader,
-    Http10Reader,
     RequestHeadReader,
     ResponseHeadReader,
     _END,
@@ -49,9 +56,7 @@ from ._state import (
     moved_by,
 )
 from ._writers import (
-    ChunkedWriter,
     ContentLengthWriter,
-    Http10Writer,
     write_request_head,
     write_response_head,
 )
@@ -68,16 +73,29 @@ _NOTHING = (b"", False)
 _NOTHING_AT_EOF = (b"", True)
 
 
-# Shared by every message without a body: with nothing left to count they
-# never change (the writer only ever subtracts 0); and by every chunked or
-# close-delimited message we send, or close-delimited one we read: those
-# readers and writers have no state.
-_EMPTY_BODY_READER = ContentLengthReader(0)
-_EMPTY_BODY_WRITER = ContentLengthWriter(0)
-_CHUNKED_WRITER = ChunkedWriter()
-_HTTP10_WRITER = Http10Writer()
-_HTTP10_READER = Http10Reader()
 
+
+
+def _head_reader(our_role: Any, max_size: int) -> Any:
+    """The head reader of a connection in ``our_role``.  Head readers hold
+    only their settings: one per role and size limit serves every connection
+    (a server only reads requests, a client responses)."""
+    readers = REQUEST_READERS if our_role is SERVER else RESPONSE_READERS
+    reader = readers.get(max_size)
+    if reader is None:
+        if our_role is SERVER:
+            reader = RequestHeadReader(max_size, False)
+        else:
+            reader = ResponseHeadReader(max_size, True)  # only a user agent unfolds obs-fold
+        remember(readers, HEAD_READERS_LIMIT, max_size, reader)
+    return reader
+
+
+def _check_http10_framing(headers: Headers) -> None:
+    """Transfer-Encoding in a received HTTP/1.0 message means faulty
+    framing (RFC 9112 6.1)."""
+    if headers.chunked:
+        raise RemoteProtocolError("Transfer-Encoding in an HTTP/1.0 message")
 
 
 def _keep_alive(http_version: bytes, tokens: Tuple[bytes, ...]) -> bool:
@@ -87,19 +105,6 @@ def _keep_alive(http_version: bytes, tokens: Tuple[bytes, ...]) -> bool:
         # HTTP/1.0 persists only by explicit request (RFC 9112 Appendix C.2.2).
         return b"keep-alive" in tokens and b"close" not in tokens
     return b"close" not in tokens
-
-
-def _framing(part: Any) -> Optional[Tuple[str, Optional[int]]]:
-    """The framing a body reader or writer stands for (see
-    :attr:`Connection.their_framing`)."""
-    if part is None:
-        return None
-    kind = type(part)
-    if kind is ContentLengthReader or kind is ContentLengthWriter:
-        return ("length", part.length)
-    if kind is ChunkedReader or kind is ChunkedWriter:
-        return ("chunked", None)
-    return ("close", None)
 
 
 class Connection:
@@ -125,18 +130,7 @@ class Connection:
         # Only a user agent may unfold obs-fold (RFC 9112 5.2); servers reject it.
         obs_fold_ok = our_role is CLIENT
         self._obs_fold_ok = obs_fold_ok
-        # Head readers hold only their settings: one per role and size limit
-        # serves every connection (a server only reads requests, a client
-        # responses).
-        readers = REQUEST_READERS if our_role is SERVER else RESPONSE_READERS
-        head_reader = readers.get(max_incomplete_event_size)
-        if head_reader is None:
-            if our_role is SERVER:
-                head_reader = RequestHeadReader(max_incomplete_event_size, obs_fold_ok)
-            else:
-                head_reader = ResponseHeadReader(max_incomplete_event_size, obs_fold_ok)
-            remember(readers, HEAD_READERS_LIMIT, max_incomplete_event_size, head_reader)
-        self._head_reader: Any = head_reader
+        self._head_reader: Any = _head_reader(our_role, max_incomplete_event_size)
         self._body_reader: Any = None
         self._writer: Any = None
         # Made on first use, then reused for every Content-Length body.
@@ -198,14 +192,14 @@ class Connection:
         after a protocol switch), else ``("length", n)`` (``n`` bytes; 0 for
         a message without a body), ``("chunked", None)`` or ``("close",
         None)`` (the body ends when the connection closes)."""
-        return _framing(self._body_reader)
+        return framing_of(self._body_reader)
 
     @property
     def our_framing(self) -> Optional[Tuple[str, Optional[int]]]:
         """How our current message body is framed, as the core decided when
         we sent the head (a txh11 addition); the values of
         :attr:`their_framing`."""
-        return _framing(self._writer)
+        return framing_of(self._writer)
 
     @property
     def switch_proposed(self) -> bool:
@@ -273,11 +267,8 @@ class Connection:
         else:
             self._moved(role, t)
 
-    # The two below, and EndOfMessage in next_event and send, are on every
-    # request's path. Each first tries the transition its situation already
-    # knows (what ConnectionState.process_event would look up first) and
-    # leaves everything else to process_event; they do what _moved does
-    # inline, since a call to it from each costs ~1k instructions a request.
+    # The two below (and EndOfMessage in next_event and send) do what _moved
+    # does, written out: they are on every request's path.
 
     def _process_request(self, role: Any, event: Request) -> None:
         """``role`` (the client, unless this raises) sent or we received a Request."""
@@ -298,7 +289,8 @@ class Connection:
         if received:
             self.their_http_version = version
             if version < b"1.1":
-                self._received_http10_head(event)
+                _check_http10_framing(headers)
+                self._peer_wants_keep_alive_header = _keep_alive(version, headers.connection)
         if headers.expect_continue and version >= b"1.1":
             self.client_is_waiting_for_100_continue = True
         # Without Connection tokens an HTTP/1.1 message keeps the connection.
@@ -334,7 +326,7 @@ class Connection:
         if received:
             self.their_http_version = version
             if version < b"1.1":
-                self._received_http10_head(event)
+                _check_http10_framing(headers)
         if switch is not None:
             return  # the connection now speaks another protocol
         if headers.connection or version != b"1.1":
@@ -344,6 +336,7 @@ class Connection:
     def _start_response_body(self, role: Any, status: int, headers: Headers, received: bool) -> None:
         """Frame the body of a final response (see _process_response)."""
         method = self._request_method
+        # (HEAD or framing.bodiless_status, written out: see docs/performance.rst)
         if (
             status == 204
             or status == 304
@@ -387,46 +380,21 @@ class Connection:
         if node.keep_alive and not _keep_alive(version, tokens):
             self._node = node.keep_alive_off
 
-    def _received_http10_head(self, event: Union[Request, Response]) -> None:
-        if event.headers.chunked:
-            # RFC 9112 6.1: TE in an HTTP/1.0 message means faulty framing.
-            raise RemoteProtocolError("Transfer-Encoding in an HTTP/1.0 message")
-        if type(event) is Request and _keep_alive(event.http_version, event.headers.connection):
-            self._peer_wants_keep_alive_header = True
-
     def _start_body(self, role: Any, kind: str, length: int) -> None:
         """Set up the writer (we send) or reader (we receive) for a body
         framed as ``kind`` ("cl" with ``length``, "chunked" or "http10")."""
-        if role is self.our_role:
-            if kind == "cl":
-                if length:
-                    writer = self._cl_writer
-                    if writer is None:
-                        writer = self._cl_writer = ContentLengthWriter(length)
-                    else:
-                        writer.length = writer.remaining = length
-                    self._writer = writer
-                else:
-                    self._writer = _EMPTY_BODY_WRITER
-            elif kind == "chunked":
-                self._writer = _CHUNKED_WRITER
+        ours = role is self.our_role
+        if kind == "cl" and not length:  # (the commonest case, without a call)
+            if ours:
+                self._writer = _EMPTY_BODY_WRITER
             else:
-                self._writer = _HTTP10_WRITER
+                self._body_reader = _EMPTY_BODY_READER
+        elif ours:
+            self._writer, self._cl_writer = writer_for(kind, length, self._cl_writer)
         else:
-            if kind == "cl":
-                if length:
-                    reader = self._cl_reader
-                    if reader is None:
-                        reader = self._cl_reader = ContentLengthReader(length)
-                    else:
-                        reader.length = reader.remaining = length
-                    self._body_reader = reader
-                else:
-                    self._body_reader = _EMPTY_BODY_READER
-            elif kind == "chunked":
-                self._body_reader = ChunkedReader(self._max_incomplete_event_size, self._obs_fold_ok)
-            else:
-                self._body_reader = _HTTP10_READER
+            self._body_reader, self._cl_reader = reader_for(
+                kind, length, self._cl_reader, self._max_incomplete_event_size, self._obs_fold_ok
+            )
 
     # -- receiving -----------------------------------------------------------
 
@@ -618,45 +586,20 @@ class Connection:
 
     def _send_request(self, event: Request) -> List[bytes]:
         self._process_request(self.our_role, event)
-        headers = event.headers
-        if headers.chunked and headers.content_length is not None:
-            # Transfer-Encoding wins; both may not be sent (RFC 9112 6.1)
-            headers = with_framing(headers, chunked=True)
-        return [write_request_head(event, headers)]
+        return [write_request_head(event, request_headers(event.headers))]
 
     def _prepare_response(self, response: Response) -> Headers:
-        """The headers to send ``response`` with: its own, or a copy with
-        framing and Connection headers fixed up for what the peer can handle."""
-        headers = response.headers
+        """The headers to send ``response`` with (see :func:`response_headers`)."""
         if self.our_role is not SERVER:
-            return headers  # the state machine will refuse it
-        method = self._request_method
-        need_close = False
-        # Unless its status (or a successful CONNECT) says there is no body,
-        # a response without Content-Length is chunked or close-delimited;
-        # a HEAD response carries the headers a GET would have had.
-        status = response.status_code
-        # (Transfer-Encoding wins over a Content-Length beside it, which is
-        # left off the wire: RFC 9112 6.1 forbids sending both)
-        if (headers.content_length is None or headers.chunked) and not (
-            status == 204 or status == 304 or (method == b"CONNECT" and 200 <= status < 300)
-        ):
-            version = self.their_http_version
-            if version is None or version < b"1.1":
-                # No chunked for HTTP/1.0: the body ends when we close.
-                if headers.chunked:
-                    headers = with_framing(headers, chunked=False)
-                need_close = True
-            elif not headers.chunked or headers.content_length is not None:
-                headers = with_framing(headers, chunked=True)
-        tokens = headers.connection
-        if need_close or not self._node.keep_alive:
-            # exactly one "Connection: close", in h11's spelling, in place
-            # of what the application put there
-            headers = with_close(headers)
-        elif self._peer_wants_keep_alive_header and b"close" not in tokens and b"keep-alive" not in tokens:
-            headers = with_connection_tokens(headers, add=b"keep-alive", drop=b"close")
-        return headers
+            return response.headers  # the state machine will refuse it
+        return response_headers(
+            response.headers,
+            self._request_method,
+            response.status_code,
+            self.their_http_version,
+            self._node.keep_alive,
+            self._peer_wants_keep_alive_header,
+        )
 
     def send_failed(self) -> None:
         """Tell the connection that the bytes of the last send never reached the
