@@ -77,10 +77,11 @@ from ._exchange import (
     ServerExchange,
     ServerRequest,
 )
-from ._protocol import (  # noqa: F401  (configuredProtocol: for txh11.web's Site)
+from ._protocol import (  # noqa: F401  (configuredProtocol, trackedProtocol: for txh11.web's Site)
     HTTP11ServerFactory,
     HTTP11ServerProtocol,
     configuredProtocol,
+    trackedProtocol,
 )
 
 __all__ = [

@@ -173,12 +173,7 @@ class HTTP11ServerFactory(Factory):
         self.openConnections = ConnectionSet()
 
     def buildProtocol(self, addr: Any) -> HTTP11ServerProtocol:
-        settings = self.settings
-        cls = configuredProtocol(self, self.protocol, settings) if settings else self.protocol
-        p = cls(self.handler, self.reactor)
-        p.factory = self
-        self.openConnections.add(p)
-        return p
+        return trackedProtocol(self, self.settings, self.handler, self.reactor)  # type: ignore[no-any-return]
 
     def drain(self, timeout: Optional[float] = 30.0) -> "defer.Deferred[None]":
         """
@@ -196,6 +191,20 @@ def _clock(reactor: Optional[IReactorTime]) -> IReactorTime:
 
         return _reactor  # type: ignore[return-value]
     return reactor
+
+
+def trackedProtocol(factory: Any, settings: dict[str, Any], *args: Any) -> Any:
+    """
+    A protocol for ``factory`` (an HTTP11ServerFactory, txh11.web's Site):
+    its ``protocol`` class with ``settings`` (see :func:`configuredProtocol`),
+    built with ``args``, its ``factory`` set, and kept in the factory's
+    ``openConnections`` for :meth:`HTTP11ServerFactory.drain`.
+    """
+    cls = configuredProtocol(factory, factory.protocol, settings) if settings else factory.protocol
+    p = cls(*args)
+    p.factory = factory
+    factory.openConnections.add(p)
+    return p
 
 
 def configuredProtocol(factory: Any, cls: type, settings: dict[str, Any]) -> type:

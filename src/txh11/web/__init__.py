@@ -120,7 +120,7 @@ from txh11.server import (
     HTTP11ServerProtocol,
     IRequestHandler,
     RequestBodyDone,
-    configuredProtocol,
+    trackedProtocol,
 )
 from txh11.web import _http2, _websocket
 from txh11.web._request import Request
@@ -705,20 +705,11 @@ class Site(server.Site):
         self.openConnections = ConnectionSet()
 
     def buildProtocol(self, addr: Any) -> WebProtocol:
-        settings = self.protocolSettings
-        cls = configuredProtocol(self, self.protocol, settings) if settings else self.protocol
-        p = cls(self, self.reactor)
-        p.factory = self
-        self.openConnections.add(p)
-        return p
+        return trackedProtocol(self, self.protocolSettings, self, self.reactor)  # type: ignore[no-any-return]
 
     def drain(self, timeout: Optional[float] = 30.0) -> "defer.Deferred[None]":
-        """
-        Shut down without losing a request (stop listening first): keep-alive
-        off, what arrived answered, quiet connections closed, busy ones
-        aborted after ``timeout`` seconds. Fires when every connection is
-        closed. See :mod:`txh11.server._drain`.
-        """
+        """Shut down without losing a request, as
+        :meth:`txh11.server.HTTP11ServerFactory.drain` does."""
         return self.openConnections.drain(self.reactor, timeout)
 
     def acceptableProtocols(self) -> list[bytes]:
